@@ -1,0 +1,54 @@
+"""An asyncio client for Xiongmai DVRIP ("Sofia") cameras and recorders.
+
+Knows nothing of Home Assistant; usable from any asyncio program.
+"""
+
+from .auth import sofia_hash
+from .client import DvripClient
+from .const import DEFAULT_PORT, MessageId, RetCode
+from .download import DownloadResult, DownloadSink, FileSink
+from .errors import (
+    DvripAuthError,
+    DvripCommandError,
+    DvripConnectionError,
+    DvripError,
+    DvripProtocolError,
+    DvripTimeoutError,
+    DvripUnsupportedError,
+)
+from .models import (
+    Alarm,
+    AlarmStatus,
+    DeviceInfo,
+    FileType,
+    RecordEvent,
+    RecordFile,
+    format_camera_time,
+    parse_camera_time,
+)
+
+__all__ = [
+    "DEFAULT_PORT",
+    "Alarm",
+    "AlarmStatus",
+    "DeviceInfo",
+    "DownloadResult",
+    "DownloadSink",
+    "DvripAuthError",
+    "DvripClient",
+    "DvripCommandError",
+    "DvripConnectionError",
+    "DvripError",
+    "DvripProtocolError",
+    "DvripTimeoutError",
+    "DvripUnsupportedError",
+    "FileSink",
+    "FileType",
+    "MessageId",
+    "RecordEvent",
+    "RecordFile",
+    "RetCode",
+    "format_camera_time",
+    "parse_camera_time",
+    "sofia_hash",
+]

@@ -1,0 +1,550 @@
+"""`DvripClient`: a logged-in session with a device and the operations it offers."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Coroutine
+import contextlib
+import functools
+from datetime import datetime
+import logging
+from pathlib import Path
+from typing import Any, Final, Self
+
+from .auth import sofia_hash
+from .connection import DvripConnection, media_queue
+from .const import (
+    AUTH_FAILURE_CODES,
+    DEFAULT_PORT,
+    SEARCH_END_CODES,
+    SUCCESS_CODES,
+    MessageId,
+    RetCode,
+)
+from .download import (
+    DownloadResult,
+    DownloadSink,
+    FileSink,
+    NoDataError,
+    playback_message,
+    pump_media,
+)
+from .errors import (
+    DvripAuthError,
+    DvripCommandError,
+    DvripError,
+    DvripProtocolError,
+    DvripTimeoutError,
+    DvripUnsupportedError,
+)
+from .framing import Packet, decode_json, format_session_id, parse_hex_int
+from .models import Alarm, DeviceInfo, FileType, RecordFile, format_camera_time, parse_camera_time
+
+_LOGGER = logging.getLogger(__name__)
+
+FILE_QUERY_PAGE: Final = 64
+# Keepalives go out this long before the device's AliveInterval runs out.
+_KEEPALIVE_MARGIN: Final = 0.25
+_LOGOUT_TIMEOUT: Final = 2.0
+# How long a two-socket download may take to start before one socket is tried instead.
+_TWO_SOCKET_START_TIMEOUT: Final = 5.0
+
+type AlarmListener = Callable[[Alarm], None]
+type DisconnectListener = Callable[[DvripError | None], None]
+
+
+class DvripClient:
+    """An asyncio client for one DVRIP device.
+
+    `connect()` logs in and starts a keepalive. A request that finds the connection gone
+    logs in again first (and renews the alarm subscription); listeners hear about every
+    disconnect, so a caller can show the device as unavailable meanwhile.
+    """
+
+    def __init__(
+        self,
+        host: str,
+        port: int = DEFAULT_PORT,
+        username: str = "admin",
+        password: str = "",
+        *,
+        timeout: float = 10.0,
+        keepalive_interval: float | None = None,
+        max_downloads: int = 1,
+    ) -> None:
+        self.host = host
+        self.port = port
+        self.username = username
+        self._password_hash = sofia_hash(password)
+        self.timeout = timeout
+        self._keepalive_override = keepalive_interval
+        self._connection: DvripConnection | None = None
+        self._connect_lock = asyncio.Lock()
+        self._keepalive_task: asyncio.Task[None] | None = None
+        self._login_reply: dict[str, Any] = {}
+        self._alarm_listeners: list[AlarmListener] = []
+        self._disconnect_listeners: list[DisconnectListener] = []
+        self._alarms_wanted = False
+        self._download_slots = asyncio.Semaphore(max_downloads)
+        self._two_sockets: bool | None = None
+        self._closing = False
+        self.device_info: DeviceInfo | None = None
+
+    async def __aenter__(self) -> Self:
+        await self.connect()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    # -- session ---------------------------------------------------------------------------
+
+    @property
+    def connected(self) -> bool:
+        return self._connection is not None and not self._connection.closed
+
+    @property
+    def session_id(self) -> int:
+        return self._connection.session_id if self._connection else 0
+
+    @property
+    def alive_interval(self) -> float:
+        """Seconds the device keeps a silent session alive (from the login reply)."""
+        return float(parse_hex_int(self._login_reply.get("AliveInterval"), 20) or 20)
+
+    @property
+    def channel_count(self) -> int:
+        return max(1, parse_hex_int(self._login_reply.get("ChannelNum"), 1))
+
+    async def connect(self) -> None:
+        """Connect and log in (again, if the connection was lost)."""
+        self._closing = False
+        await self._ensure_connected()
+
+    async def close(self) -> None:
+        """Log out when possible and stop every task this client started."""
+        self._closing = True
+        self._alarms_wanted = False
+        await self._stop_keepalive()
+        connection, self._connection = self._connection, None
+        if connection is None or connection.closed:
+            return
+        with contextlib.suppress(DvripError):
+            await connection.request(
+                MessageId.LOGOUT_REQ,
+                {"Name": "", "SessionID": format_session_id(connection.session_id)},
+                timeout=_LOGOUT_TIMEOUT,
+            )
+        connection.on_close = None
+        await connection.aclose()
+
+    def add_alarm_listener(self, listener: AlarmListener) -> Callable[[], None]:
+        """Call `listener` with every pushed alarm; returns a function that removes it."""
+        self._alarm_listeners.append(listener)
+        return lambda: self._alarm_listeners.remove(listener)
+
+    def add_disconnect_listener(self, listener: DisconnectListener) -> Callable[[], None]:
+        """Call `listener` when the connection drops (not on `close()`)."""
+        self._disconnect_listeners.append(listener)
+        return lambda: self._disconnect_listeners.remove(listener)
+
+    async def _ensure_connected(self) -> DvripConnection:
+        async with self._connect_lock:
+            if self._connection is not None and not self._connection.closed:
+                return self._connection
+            await self._stop_keepalive()
+            connection = await DvripConnection.open(self.host, self.port, timeout=self.timeout)
+            connection.on_alarm = self._handle_alarm_message
+            connection.on_close = functools.partial(self._handle_close, connection)
+            try:
+                await self._login(connection)
+                if self._alarms_wanted:
+                    await self._request_on(
+                        connection, MessageId.GUARD_REQ, {"Name": ""}, command="AlarmSet"
+                    )
+                if connection.closed:
+                    raise connection.close_reason or DvripConnectionError("connection closed")
+            except BaseException:
+                await connection.aclose()
+                raise
+            self._connection = connection
+            self._keepalive_task = asyncio.create_task(
+                self._keepalive(connection), name="dvrip keepalive"
+            )
+            return connection
+
+    async def _login(self, connection: DvripConnection) -> None:
+        packet = await connection.request(
+            MessageId.LOGIN_REQ,
+            {
+                "EncryptType": "MD5",
+                "LoginType": "DVRIP-Web",
+                "PassWord": self._password_hash,
+                "UserName": self.username,
+            },
+            timeout=self.timeout,
+        )
+        reply = decode_json(packet.payload)
+        ret = parse_hex_int(reply.get("Ret"), RetCode.UNKNOWN_ERROR)
+        if ret in AUTH_FAILURE_CODES:
+            raise DvripAuthError(ret)
+        if ret == RetCode.UNSUPPORTED or _wants_encrypted_login(reply):
+            raise DvripUnsupportedError(
+                "the device requires an encrypted login, which this integration does not speak"
+            )
+        if ret not in SUCCESS_CODES:
+            raise DvripCommandError("login", ret)
+        session = parse_hex_int(reply.get("SessionID"), 0) or packet.header.session_id
+        connection.session_id = session
+        self._login_reply = reply
+
+    def _keepalive_period(self) -> float:
+        if self._keepalive_override is not None:
+            return self._keepalive_override
+        return max(1.0, self.alive_interval * (1 - _KEEPALIVE_MARGIN))
+
+    async def _keepalive(self, connection: DvripConnection) -> None:
+        period = self._keepalive_period()
+        # A dead link (half-open TCP after a reboot) shows as a missing keepalive reply.
+        reply_timeout = min(self.timeout, period)
+        while not connection.closed:
+            await asyncio.sleep(period)
+            try:
+                await self._request_on(
+                    connection,
+                    MessageId.KEEPALIVE_REQ,
+                    {"Name": "KeepAlive"},
+                    command="KeepAlive",
+                    timeout=reply_timeout,
+                )
+            except DvripCommandError as err:
+                _LOGGER.debug("Keepalive refused: %s", err)
+            except DvripError:
+                return
+
+    async def _stop_keepalive(self) -> None:
+        task, self._keepalive_task = self._keepalive_task, None
+        if task is None or task is asyncio.current_task():
+            return
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    def _handle_close(self, connection: DvripConnection, reason: DvripError | None) -> None:
+        # Only the live connection's loss matters; one that failed during login raised already.
+        if self._closing or connection is not self._connection:
+            return
+        _LOGGER.debug("Connection to %s lost: %s", self.host, reason)
+        for listener in list(self._disconnect_listeners):
+            try:
+                listener(reason)
+            except Exception:
+                _LOGGER.exception("Disconnect listener failed")
+
+    def _handle_alarm_message(self, message: dict[str, Any]) -> None:
+        alarm = Alarm.from_message(message)
+        if alarm is None:
+            _LOGGER.debug("Ignored an alarm push without AlarmInfo")
+            return
+        for listener in list(self._alarm_listeners):
+            try:
+                listener(alarm)
+            except Exception:
+                _LOGGER.exception("Alarm listener failed")
+
+    # -- requests --------------------------------------------------------------------------
+
+    async def _request_on(
+        self,
+        connection: DvripConnection,
+        msg_id: int,
+        message: dict[str, Any],
+        *,
+        command: str,
+        timeout: float | None = None,
+        accept: frozenset[int] = SUCCESS_CODES,
+    ) -> dict[str, Any]:
+        message = {**message, "SessionID": format_session_id(connection.session_id)}
+        packet = await connection.request(msg_id, message, timeout=timeout or self.timeout)
+        reply = decode_json(packet.payload)
+        ret = parse_hex_int(reply.get("Ret"), RetCode.UNKNOWN_ERROR)
+        if ret not in accept:
+            raise DvripCommandError(command, ret)
+        return reply
+
+    async def _request(
+        self,
+        msg_id: int,
+        message: dict[str, Any],
+        *,
+        command: str,
+        accept: frozenset[int] = SUCCESS_CODES,
+    ) -> dict[str, Any]:
+        connection = await self._ensure_connected()
+        return await self._request_on(connection, msg_id, message, command=command, accept=accept)
+
+    # -- operations ------------------------------------------------------------------------
+
+    async def get_system_info(self) -> dict[str, Any]:
+        reply = await self._request(
+            MessageId.SYSINFO_REQ, {"Name": "SystemInfo"}, command="SystemInfo"
+        )
+        info = reply.get("SystemInfo")
+        if not isinstance(info, dict):
+            raise DvripProtocolError("SystemInfo reply without SystemInfo")
+        return info
+
+    async def get_device_info(self) -> DeviceInfo:
+        """Serial, model, firmware and channel count."""
+        info = await self.get_system_info()
+        login = self._login_reply
+        device_type = ""
+        for key, value in login.items():
+            # The key is "DeviceType " with a trailing space on most firmware.
+            if key.strip() == "DeviceType":
+                device_type = str(value).strip()
+        self.device_info = DeviceInfo(
+            serial=str(info.get("SerialNo") or "").strip(),
+            model=str(info.get("HardWare") or device_type or "DVRIP device").strip(),
+            firmware=str(info.get("SoftWareVersion") or "").strip(),
+            hardware=str(info.get("HardWareVersion") or "").strip(),
+            channels=self.channel_count,
+            extra_channels=parse_hex_int(login.get("ExtraChannel"), 0),
+            device_type=device_type,
+        )
+        return self.device_info
+
+    async def get_time(self) -> datetime:
+        """The device's clock (its own local time, no zone)."""
+        reply = await self._request(
+            MessageId.TIMEQUERY_REQ, {"Name": "OPTimeQuery"}, command="OPTimeQuery"
+        )
+        value = parse_camera_time(reply.get("OPTimeQuery"))
+        if value is None:
+            raise DvripProtocolError(f"unreadable device time {reply.get('OPTimeQuery')!r}")
+        return value
+
+    async def get_config(self, name: str) -> Any:
+        """A configuration section, e.g. `Detect.MotionDetect`."""
+        reply = await self._request(MessageId.CONFIG_GET, {"Name": name}, command=name)
+        return reply.get(name)
+
+    async def subscribe_alarms(self) -> None:
+        """Ask for alarm pushes (AlarmSet); renewed by every reconnect until `close()`."""
+        self._alarms_wanted = True
+        await self._request(MessageId.GUARD_REQ, {"Name": ""}, command="AlarmSet")
+
+    async def query_files(
+        self,
+        begin: datetime,
+        end: datetime,
+        *,
+        channel: int = 0,
+        file_type: FileType = FileType.VIDEO,
+        event: str = "*",
+        max_files: int = 10_000,
+    ) -> list[RecordFile]:
+        """Files recorded between `begin` and `end` (camera clock), oldest first.
+
+        Devices return at most 64 entries and no "more" flag, so the query is repeated
+        from the last entry's BeginTime until a short page, an end code, or nothing new.
+        """
+        files: dict[str, RecordFile] = {}
+        cursor = begin
+        while len(files) < max_files:
+            reply = await self._request(
+                MessageId.FILESEARCH_REQ,
+                {
+                    "Name": "OPFileQuery",
+                    "OPFileQuery": {
+                        "BeginTime": format_camera_time(cursor),
+                        "EndTime": format_camera_time(end),
+                        "Channel": channel,
+                        "DriverTypeMask": "0x0000FFFF",
+                        "Event": event,
+                        "StreamType": "0x00000000",
+                        "Type": str(file_type),
+                    },
+                },
+                command="OPFileQuery",
+                accept=SUCCESS_CODES | SEARCH_END_CODES | {RetCode.SEARCH_PARTIAL},
+            )
+            if parse_hex_int(reply.get("Ret"), 0) in SEARCH_END_CODES:
+                break
+            entries = reply.get("OPFileQuery")
+            if isinstance(entries, dict):
+                entries = [entries]
+            if not isinstance(entries, list) or not entries:
+                break
+            new = 0
+            last_begin = cursor
+            for entry in entries:
+                if not isinstance(entry, dict):
+                    continue
+                try:
+                    record = RecordFile.from_entry(entry, file_type, channel)
+                except ValueError as err:
+                    _LOGGER.debug("Skipped a file entry: %s", err)
+                    continue
+                last_begin = max(last_begin, record.begin)
+                if record.name not in files:
+                    files[record.name] = record
+                    new += 1
+            if len(entries) < FILE_QUERY_PAGE or new == 0:
+                break
+            cursor = last_begin
+        return sorted(files.values(), key=lambda record: (record.begin, record.name))[:max_files]
+
+    async def snapshot(self, channel: int = 0) -> bytes:
+        """A live JPEG from OPSNAP; `DvripCommandError` where the device refuses it."""
+        connection = await self._ensure_connected()
+        packet = await connection.request(
+            MessageId.SNAP_REQ,
+            {
+                "Name": "OPSNAP",
+                "OPSNAP": {"Channel": channel},
+                "SessionID": format_session_id(connection.session_id),
+            },
+            timeout=self.timeout,
+        )
+        if packet.payload.startswith(b"\xff\xd8"):
+            return packet.payload
+        try:
+            reply = decode_json(packet.payload)
+        except DvripProtocolError:
+            raise DvripProtocolError("OPSNAP reply is neither a JPEG nor JSON") from None
+        raise DvripCommandError("OPSNAP", parse_hex_int(reply.get("Ret"), RetCode.UNKNOWN_ERROR))
+
+    async def download(
+        self,
+        record: RecordFile,
+        destination: Path | DownloadSink,
+        *,
+        timeout: float = 60.0,
+    ) -> DownloadResult:
+        """Stream a recorded file to a path or sink; raise `DvripTimeoutError` past `timeout`.
+
+        Downloads take turns (devices crash under parallel downloads). A second socket
+        carries the data where the device allows it, so alarms keep flowing meanwhile.
+        """
+        async with self._download_slots:
+            try:
+                async with asyncio.timeout(timeout):
+                    if isinstance(destination, Path):
+                        async with FileSink(destination) as sink:
+                            return await self._download(record, sink)
+                    return await self._download(record, destination)
+            except TimeoutError:
+                raise DvripTimeoutError(
+                    f"download of {record.name} did not finish within {timeout} s"
+                ) from None
+
+    async def _download(self, record: RecordFile, sink: DownloadSink) -> DownloadResult:
+        connection = await self._ensure_connected()
+        if self._two_sockets is not False:
+            try:
+                received = await self._download_two_sockets(connection, record, sink)
+            except NoDataError:
+                _LOGGER.debug("Device %s sends no data on a second socket", self.host)
+                self._two_sockets = False
+            else:
+                self._two_sockets = True
+                return DownloadResult(received, sockets=2)
+        return DownloadResult(await self._download_one_socket(connection, record, sink), 1)
+
+    async def _download_two_sockets(
+        self, control: DvripConnection, record: RecordFile, sink: DownloadSink
+    ) -> int:
+        data = await DvripConnection.open(self.host, self.port, timeout=self.timeout, name="data")
+        data.session_id = control.session_id
+        queue = media_queue()
+        data.route_media(queue)
+        try:
+            data.send(
+                MessageId.PLAYBACK_CLAIM,
+                playback_message(record, "Claim", control.session_id),
+            )
+            control.send(
+                MessageId.PLAYBACK_REQ,
+                playback_message(record, "DownloadStart", control.session_id),
+            )
+            first_timeout = None if self._two_sockets else _TWO_SOCKET_START_TIMEOUT
+            return await _transfer(
+                pump_media(queue, sink, data.closed_event, first_packet_timeout=first_timeout),
+                [data.expect(MessageId.PLAYBACK_CLAIM_RSP), control.expect(MessageId.PLAYBACK_RSP)],
+            )
+        finally:
+            self._stop_download(control, record)
+            await data.aclose()
+
+    async def _download_one_socket(
+        self, control: DvripConnection, record: RecordFile, sink: DownloadSink
+    ) -> int:
+        queue = media_queue()
+        control.route_media(queue)
+        try:
+            control.send(
+                MessageId.PLAYBACK_CLAIM,
+                playback_message(record, "Claim", control.session_id),
+            )
+            control.send(
+                MessageId.PLAYBACK_REQ,
+                playback_message(record, "DownloadStart", control.session_id),
+            )
+            return await _transfer(
+                pump_media(queue, sink, control.closed_event),
+                [
+                    control.expect(MessageId.PLAYBACK_CLAIM_RSP),
+                    control.expect(MessageId.PLAYBACK_RSP),
+                ],
+            )
+        finally:
+            control.route_media(None)
+            self._stop_download(control, record)
+
+    @staticmethod
+    def _stop_download(control: DvripConnection, record: RecordFile) -> None:
+        # Also after a finished download: some firmware keeps the playback slot otherwise.
+        if not control.closed:
+            control.send(
+                MessageId.PLAYBACK_REQ,
+                playback_message(record, "DownloadStop", control.session_id),
+            )
+
+
+async def _transfer(pump: Coroutine[Any, Any, int], replies: list[asyncio.Future[Packet]]) -> int:
+    """Run a media pump, failing fast when the device refuses the claim or the start.
+
+    The JSON replies are optional (many devices send only data), so a reply that never
+    comes is not an error; one that says no is.
+    """
+    pump_task = asyncio.ensure_future(pump)
+    watch_task = asyncio.ensure_future(_first_refusal(replies))
+    try:
+        done, _ = await asyncio.wait({pump_task, watch_task}, return_when=asyncio.FIRST_COMPLETED)
+        if watch_task in done:
+            watch_task.result()
+        return await pump_task
+    finally:
+        for task in (pump_task, watch_task):
+            task.cancel()
+        await asyncio.gather(pump_task, watch_task, return_exceptions=True)
+        for reply in replies:
+            reply.cancel()
+
+
+async def _first_refusal(replies: list[asyncio.Future[Packet]]) -> None:
+    for next_reply in asyncio.as_completed(replies):
+        try:
+            packet = await next_reply
+            reply = decode_json(packet.payload)
+        except (DvripError, asyncio.CancelledError):
+            continue
+        ret = parse_hex_int(reply.get("Ret"), RetCode.OK)
+        if ret not in SUCCESS_CODES:
+            raise DvripCommandError("OPPlayBack", ret)
+
+
+def _wants_encrypted_login(reply: dict[str, Any]) -> bool:
+    encrypt = str(reply.get("EncryptType") or "MD5").upper()
+    return encrypt not in ("MD5", "NONE", "")

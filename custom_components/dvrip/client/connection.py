@@ -1,0 +1,239 @@
+"""One TCP connection to a device: a reader task that routes packets by message id.
+
+Devices keep their own sequence counters, so a reply is matched to its request by message
+id alone (request id + 1). That is only sound with at most one request of a kind in flight,
+and never after a reply timed out: a late reply would answer the next request. So each
+reply id has its own lock, and a timeout closes the connection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+import contextlib
+import itertools
+import logging
+from typing import Any, Final
+
+from .const import MessageId
+from .errors import (
+    DvripConnectionError,
+    DvripError,
+    DvripProtocolError,
+    DvripTimeoutError,
+)
+from .framing import (
+    FragmentAssembler,
+    Packet,
+    PacketDecoder,
+    decode_json,
+    encode_json,
+    encode_packet,
+)
+
+_LOGGER = logging.getLogger(__name__)
+
+_READ_CHUNK: Final = 64 * 1024
+# Media packets waiting for a slow sink; beyond this the reader stops reading (TCP backpressure).
+_MEDIA_QUEUE_PACKETS: Final = 64
+
+type AlarmHandler = Callable[[dict[str, Any]], None]
+type CloseHandler = Callable[[DvripError | None], None]
+
+
+class DvripConnection:
+    """A framed connection; knows nothing of logins beyond carrying the session id."""
+
+    def __init__(
+        self,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        *,
+        name: str = "control",
+    ) -> None:
+        self._reader = reader
+        self._writer = writer
+        self._name = name
+        self.session_id = 0
+        self._sequence = itertools.count()
+        self._decoder = PacketDecoder()
+        self._fragments = FragmentAssembler()
+        self._pending: dict[int, asyncio.Future[Packet]] = {}
+        self._locks: dict[int, asyncio.Lock] = {}
+        self._media_queue: asyncio.Queue[Packet] | None = None
+        self._closed = asyncio.Event()
+        self._close_reason: DvripError | None = None
+        self.on_alarm: AlarmHandler | None = None
+        self.on_close: CloseHandler | None = None
+        self._reader_task = asyncio.create_task(self._read_loop(), name=f"dvrip {name} reader")
+
+    @classmethod
+    async def open(
+        cls, host: str, port: int, *, timeout: float, name: str = "control"
+    ) -> DvripConnection:
+        """Connect, or raise `DvripConnectionError` / `DvripTimeoutError`."""
+        try:
+            async with asyncio.timeout(timeout):
+                reader, writer = await asyncio.open_connection(host, port)
+        except TimeoutError:
+            raise DvripTimeoutError(f"no answer from {host}:{port} within {timeout} s") from None
+        except OSError as err:
+            raise DvripConnectionError(f"cannot connect to {host}:{port}: {err}") from err
+        return cls(reader, writer, name=name)
+
+    @property
+    def closed(self) -> bool:
+        return self._closed.is_set()
+
+    @property
+    def closed_event(self) -> asyncio.Event:
+        return self._closed
+
+    @property
+    def close_reason(self) -> DvripError | None:
+        return self._close_reason
+
+    async def wait_closed(self) -> None:
+        await self._closed.wait()
+
+    def send(self, msg_id: int, message: dict[str, Any] | bytes) -> None:
+        """Write one packet without waiting for a reply."""
+        if self.closed:
+            raise self._close_reason or DvripConnectionError("connection closed")
+        payload = message if isinstance(message, bytes) else encode_json(message)
+        self._writer.write(
+            encode_packet(
+                msg_id, payload, session_id=self.session_id, sequence=next(self._sequence)
+            )
+        )
+
+    async def request(
+        self,
+        msg_id: int,
+        message: dict[str, Any],
+        *,
+        timeout: float,
+        reply_id: int | None = None,
+    ) -> Packet:
+        """Send a request and return its reply packet.
+
+        A timeout closes the connection: the device may still answer, and that answer
+        must never be taken for the reply to a later request.
+        """
+        reply_id = msg_id + 1 if reply_id is None else reply_id
+        lock = self._locks.setdefault(reply_id, asyncio.Lock())
+        async with lock:
+            waiter = self.expect(reply_id)
+            try:
+                self.send(msg_id, message)
+                async with asyncio.timeout(timeout):
+                    return await waiter
+            except TimeoutError:
+                error = DvripTimeoutError(
+                    f"no reply to message {msg_id} within {timeout} s; connection dropped"
+                )
+                self.close(error)
+                raise error from None
+            finally:
+                self.forget(reply_id, waiter)
+
+    def expect(self, reply_id: int) -> asyncio.Future[Packet]:
+        """A future for the next packet with this id (for replies a device may not send)."""
+        if self.closed:
+            raise self._close_reason or DvripConnectionError("connection closed")
+        waiter: asyncio.Future[Packet] = asyncio.get_running_loop().create_future()
+        self._pending[reply_id] = waiter
+        return waiter
+
+    def forget(self, reply_id: int, waiter: asyncio.Future[Packet]) -> None:
+        if self._pending.get(reply_id) is waiter:
+            del self._pending[reply_id]
+        waiter.cancel()
+
+    def route_media(self, queue: asyncio.Queue[Packet] | None) -> None:
+        """Send media packets to this queue (None drops them)."""
+        self._media_queue = queue
+
+    def close(self, reason: DvripError | None = None) -> None:
+        """Close now; waiters fail with `reason` (or a plain connection error)."""
+        if self.closed:
+            return
+        self._close_reason = reason
+        self._closed.set()
+        error = reason or DvripConnectionError("connection closed")
+        for waiter in self._pending.values():
+            if not waiter.done():
+                waiter.set_exception(error)
+        self._pending.clear()
+        if self._reader_task is not asyncio.current_task():
+            self._reader_task.cancel()
+        self._writer.close()
+        if self.on_close is not None:
+            self.on_close(reason)
+
+    async def aclose(self, reason: DvripError | None = None) -> None:
+        """Close and wait until the reader task and the socket are gone."""
+        self.close(reason)
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await self._reader_task
+        with contextlib.suppress(OSError, asyncio.CancelledError):
+            await self._writer.wait_closed()
+
+    async def _read_loop(self) -> None:
+        reason: DvripError | None = None
+        try:
+            while True:
+                chunk = await self._reader.read(_READ_CHUNK)
+                if not chunk:
+                    reason = DvripConnectionError(f"{self._name} connection closed by the device")
+                    break
+                for packet in self._decoder.feed(chunk):
+                    await self._dispatch(packet)
+        except asyncio.CancelledError:
+            raise
+        except DvripError as err:
+            reason = err
+        except OSError as err:
+            reason = DvripConnectionError(f"{self._name} connection failed: {err}")
+        self.close(reason)
+
+    async def _dispatch(self, packet: Packet) -> None:
+        msg_id = packet.msg_id
+        if packet.is_media:
+            if self._media_queue is not None:
+                await self._media_queue.put(packet)
+            return
+        try:
+            payload = self._fragments.add(packet)
+        except DvripProtocolError:
+            _LOGGER.warning("Dropped an oversized fragmented message %d", msg_id)
+            return
+        if payload is None:
+            return
+        whole = Packet(packet.header, payload)
+        if msg_id == MessageId.ALARM_INFO:
+            self._deliver_alarm(whole)
+        elif msg_id == MessageId.FORCED_LOGOUT:
+            self.close(DvripConnectionError("the device ended the login (forced logout)"))
+        elif (waiter := self._pending.pop(msg_id, None)) is not None and not waiter.done():
+            waiter.set_result(whole)
+        else:
+            _LOGGER.debug("Dropped unexpected message %d on the %s connection", msg_id, self._name)
+
+    def _deliver_alarm(self, packet: Packet) -> None:
+        if self.on_alarm is None:
+            return
+        try:
+            message = decode_json(packet.payload)
+        except DvripProtocolError as err:
+            _LOGGER.warning("Ignored an unreadable alarm push: %s", err)
+            return
+        try:
+            self.on_alarm(message)
+        except Exception:
+            _LOGGER.exception("Alarm handler failed")
+
+
+def media_queue() -> asyncio.Queue[Packet]:
+    """A bounded queue for `DvripConnection.route_media`."""
+    return asyncio.Queue(maxsize=_MEDIA_QUEUE_PACKETS)

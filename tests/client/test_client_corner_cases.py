@@ -1,0 +1,262 @@
+"""Client behaviour on device replies the simulator never sends: late, split, garbled, refused."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+
+import pytest
+
+from custom_components.dvrip.client import (
+    DvripAuthError,
+    DvripClient,
+    DvripCommandError,
+    DvripConnectionError,
+    DvripError,
+    DvripProtocolError,
+    DvripTimeoutError,
+    DvripUnsupportedError,
+    FileType,
+    RecordEvent,
+)
+
+from tests.client.fake_device import LOGIN_OK, FakeDevice, Request, packet, reply
+
+
+async def _login_then(request: Request, writer: asyncio.StreamWriter) -> bool:
+    """Answer a login or logout; True when the request was one."""
+    if request.msg_id == 1000:
+        writer.write(reply(1001, LOGIN_OK))
+        return True
+    if request.msg_id == 1002:
+        writer.write(reply(1003, {"Ret": 100}))
+        return True
+    return False
+
+
+def _client(device: FakeDevice, **kwargs: object) -> DvripClient:
+    return DvripClient("127.0.0.1", device.port, "admin", "pw", timeout=2.0, **kwargs)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("ret", "locked"),
+    [(106, False), (203, False), (205, True), (206, True)],
+)
+async def test_login_refusals_are_auth_errors(ret: int, locked: bool) -> None:
+    async def handler(request: Request, writer: asyncio.StreamWriter) -> None:
+        writer.write(reply(1001, {"Ret": ret, "SessionID": "0x0"}))
+
+    async with FakeDevice(handler) as device:
+        client = _client(device)
+        with pytest.raises(DvripAuthError) as caught:
+            await client.connect()
+    assert caught.value.ret == ret
+    assert caught.value.locked is locked
+    assert not client.connected
+
+
+@pytest.mark.parametrize(
+    "login_reply",
+    [{"Ret": 102}, {"Ret": 100, "SessionID": "0x1", "EncryptType": "RSA"}],
+)
+async def test_encrypted_login_firmware_is_unsupported(login_reply: dict[str, object]) -> None:
+    async def handler(request: Request, writer: asyncio.StreamWriter) -> None:
+        writer.write(reply(1001, login_reply))
+
+    async with FakeDevice(handler) as device:
+        with pytest.raises(DvripUnsupportedError):
+            await _client(device).connect()
+
+
+async def test_other_login_failure_is_a_command_error() -> None:
+    async def handler(request: Request, writer: asyncio.StreamWriter) -> None:
+        writer.write(reply(1001, {"Ret": 101}))
+
+    async with FakeDevice(handler) as device:
+        with pytest.raises(DvripCommandError) as caught:
+            await _client(device).connect()
+    assert caught.value.ret == 101
+
+
+async def test_unreachable_device_is_a_connection_error() -> None:
+    async with FakeDevice(_noop) as device:
+        port = device.port
+    with pytest.raises(DvripConnectionError):
+        await DvripClient("127.0.0.1", port, timeout=2.0).connect()
+
+
+async def _noop(request: Request, writer: asyncio.StreamWriter) -> None:
+    return None
+
+
+async def test_no_login_reply_times_out_without_hanging() -> None:
+    async with FakeDevice(_noop) as device:
+        client = DvripClient("127.0.0.1", device.port, timeout=0.2)
+        with pytest.raises(DvripTimeoutError):
+            await client.connect()
+
+
+async def test_late_reply_never_answers_the_next_request() -> None:
+    """A reply after its timeout drops the connection; the next request gets its own answer."""
+    release_late_reply = asyncio.Event()
+
+    async def handler(request: Request, writer: asyncio.StreamWriter) -> None:
+        if await _login_then(request, writer):
+            return
+        if request.msg_id == 1020 and len(device.requests) <= 2:
+            # The first SystemInfo is answered only after the client gave up on it.
+            await release_late_reply.wait()
+            writer.write(reply(1021, {"Ret": 100, "SystemInfo": {"SerialNo": "STALE"}}))
+        elif request.msg_id == 1020:
+            writer.write(reply(1021, {"Ret": 100, "SystemInfo": {"SerialNo": "FRESH"}}))
+
+    async with FakeDevice(handler) as device:
+        client = DvripClient("127.0.0.1", device.port, timeout=0.3)
+        await client.connect()
+        with pytest.raises(DvripTimeoutError):
+            await client.get_system_info()
+        assert not client.connected
+        release_late_reply.set()
+        info = await client.get_system_info()
+        assert info["SerialNo"] == "FRESH"
+        assert device.connections == 2
+        await client.close()
+
+
+async def test_fragmented_reply_is_reassembled() -> None:
+    body = reply(1021, {"Ret": 100, "SystemInfo": {"SerialNo": "X" * 300}})[20:]
+    parts = [body[:100], body[100:250], body[250:]]
+
+    async def handler(request: Request, writer: asyncio.StreamWriter) -> None:
+        if await _login_then(request, writer):
+            return
+        # Out of order, with garbage between packets.
+        writer.write(packet(1021, parts[1], total=3, index=1))
+        writer.write(b"\x00garbage\xff\x00")
+        writer.write(packet(1021, parts[0], total=3, index=0))
+        writer.write(packet(1021, parts[2], total=3, index=2))
+
+    async with FakeDevice(handler) as device:
+        async with _client(device) as client:
+            info = await client.get_system_info()
+    assert info["SerialNo"] == "X" * 300
+
+
+async def test_forced_logout_reaches_disconnect_listeners() -> None:
+    async def handler(request: Request, writer: asyncio.StreamWriter) -> None:
+        if await _login_then(request, writer):
+            return
+        if request.msg_id == 1020:
+            writer.write(reply(1004, {"Name": "", "Ret": 100}))
+
+    async with FakeDevice(handler) as device:
+        client = _client(device)
+        lost: asyncio.Future[DvripError | None] = asyncio.get_running_loop().create_future()
+        client.add_disconnect_listener(lambda reason: lost.set_result(reason))
+        await client.connect()
+        with pytest.raises(DvripConnectionError):
+            await client.get_system_info()
+        async with asyncio.timeout(2):
+            reason = await lost
+        assert isinstance(reason, DvripConnectionError)
+        assert "forced logout" in str(reason)
+        assert not client.connected
+        await client.close()
+
+
+async def test_invalid_json_reply_is_a_protocol_error() -> None:
+    async def handler(request: Request, writer: asyncio.StreamWriter) -> None:
+        if await _login_then(request, writer):
+            return
+        writer.write(packet(1021, b"{not json"))
+
+    async with FakeDevice(handler) as device, _client(device) as client:
+        with pytest.raises(DvripProtocolError):
+            await client.get_system_info()
+
+
+async def test_unreadable_alarm_push_is_skipped_and_the_next_delivered() -> None:
+    pushes = [
+        packet(1504, b"\x01\x02 not json"),
+        reply(1504, {"Name": "AlarmInfo"}),
+        reply(
+            1504,
+            {
+                "AlarmInfo": {
+                    "Channel": 0,
+                    "Event": "HumanDetect",
+                    "StartTime": "2026-11-25 10:00:00",
+                    "Status": "Start",
+                },
+                "Name": "AlarmInfo",
+            },
+        ),
+    ]
+
+    async def handler(request: Request, writer: asyncio.StreamWriter) -> None:
+        if await _login_then(request, writer):
+            return
+        if request.msg_id == 1500:
+            writer.write(reply(1501, {"Ret": 100}))
+            writer.write(b"".join(pushes))
+
+    async with FakeDevice(handler) as device, _client(device) as client:
+        received: asyncio.Queue[object] = asyncio.Queue()
+
+        def broken_listener(alarm: object) -> None:
+            raise RuntimeError("a listener bug must not stop delivery")
+
+        client.add_alarm_listener(broken_listener)
+        client.add_alarm_listener(received.put_nowait)
+        await client.subscribe_alarms()
+        async with asyncio.timeout(2):
+            alarm = await received.get()
+    assert alarm.event == "HumanDetect"  # type: ignore[attr-defined]
+    assert alarm.start_time == datetime(2026, 11, 25, 10, 0, 0)  # type: ignore[attr-defined]
+
+
+async def test_file_query_tolerates_odd_replies() -> None:
+    """A single entry as an object, incomplete entries, and a page that does not advance."""
+    entry = {
+        "BeginTime": "2026-11-25 10:00:00",
+        "EndTime": "2026-11-25 10:00:30",
+        "FileLength": "0x00000010",
+        "FileName": "/idea0/2026-11-25/001/10.00.00-10.00.30[M][@1][0].h264",
+    }
+    replies = [
+        {"Ret": 100, "OPFileQuery": entry},
+        {"Ret": 100, "OPFileQuery": [{"FileName": "broken"}, "junk", entry] * 22},
+    ]
+
+    async def handler(request: Request, writer: asyncio.StreamWriter) -> None:
+        if await _login_then(request, writer):
+            return
+        if request.msg_id == 1440:
+            writer.write(reply(1441, replies.pop(0) if replies else {"Ret": 119}))
+
+    async with FakeDevice(handler) as device, _client(device) as client:
+        single = await client.query_files(datetime(2026, 11, 25), datetime(2026, 11, 26))
+        repeated = await client.query_files(datetime(2026, 11, 25), datetime(2026, 11, 26))
+    assert [f.name for f in single] == [entry["FileName"]]
+    assert single[0].event is RecordEvent.MOTION
+    assert single[0].size_bytes == 16 * 1024
+    assert single[0].file_type is FileType.VIDEO
+    # 66 entries, one distinct file: the page repeats nothing new, so paging stops.
+    assert [f.name for f in repeated] == [entry["FileName"]]
+
+
+async def test_snapshot_refused_or_garbled() -> None:
+    answers = [reply(1561, {"Ret": 102}), packet(1561, b"\x00\x01binary")]
+
+    async def handler(request: Request, writer: asyncio.StreamWriter) -> None:
+        if await _login_then(request, writer):
+            return
+        if request.msg_id == 1560:
+            writer.write(answers.pop(0))
+
+    async with FakeDevice(handler) as device, _client(device) as client:
+        with pytest.raises(DvripCommandError) as refused:
+            await client.snapshot()
+        assert refused.value.ret == 102
+        with pytest.raises(DvripProtocolError):
+            await client.snapshot()
