@@ -19,7 +19,6 @@ from custom_components.dvrip.client import (
     FileType,
     RecordEvent,
 )
-
 from tests.client.fake_device import LOGIN_OK, FakeDevice, Request, packet, reply
 
 

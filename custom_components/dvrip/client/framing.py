@@ -116,7 +116,8 @@ def decode_json(payload: bytes) -> dict[str, Any]:
         text = body.decode("latin-1")
     try:
         message = json.loads(text, strict=False)
-    except ValueError as err:
+    except (ValueError, RecursionError) as err:
+        # Deeply nested garbage exhausts the parser's recursion limit, not a ValueError.
         raise DvripProtocolError(f"invalid JSON from the camera: {err}") from None
     if not isinstance(message, dict):
         raise DvripProtocolError("JSON from the camera is not an object")
@@ -205,19 +206,30 @@ class FragmentAssembler:
 
     def __init__(self, cap: int = MAX_JSON_PAYLOAD) -> None:
         self._cap = cap
-        self._parts: dict[int, dict[int, bytes]] = {}
+        # msg id -> (total announced, fragments received by index)
+        self._parts: dict[int, tuple[int, dict[int, bytes]]] = {}
 
     def add(self, packet: Packet) -> bytes | None:
         """Return the whole payload once every fragment of the message is in."""
         header = packet.header
         if header.total <= 1:
             return packet.payload
-        parts = self._parts.setdefault(header.msg_id, {})
+        if header.index >= header.total:
+            self._parts.pop(header.msg_id, None)
+            raise DvripProtocolError(
+                f"fragment {header.index} of message {header.msg_id} outside its total"
+                f" {header.total}"
+            )
+        total, parts = self._parts.get(header.msg_id, (header.total, {}))
+        if total != header.total or header.index in parts:
+            # A fragment went missing: what is held belongs to an older message.
+            total, parts = header.total, {}
         parts[header.index] = packet.payload
         if sum(len(part) for part in parts.values()) > self._cap:
-            del self._parts[header.msg_id]
+            self._parts.pop(header.msg_id, None)
             raise DvripProtocolError(f"fragmented message {header.msg_id} exceeds the size cap")
-        if len(parts) < header.total:
+        if len(parts) < total:
+            self._parts[header.msg_id] = (total, parts)
             return None
-        del self._parts[header.msg_id]
-        return b"".join(parts[i] for i in sorted(parts))
+        self._parts.pop(header.msg_id, None)
+        return b"".join(parts[i] for i in range(total))
