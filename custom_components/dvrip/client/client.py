@@ -32,6 +32,7 @@ from .download import (
 from .errors import (
     DvripAuthError,
     DvripCommandError,
+    DvripConnectionError,
     DvripError,
     DvripProtocolError,
     DvripTimeoutError,
@@ -48,6 +49,8 @@ _KEEPALIVE_MARGIN: Final = 0.25
 _LOGOUT_TIMEOUT: Final = 2.0
 # How long a two-socket download may take to start before one socket is tried instead.
 _TWO_SOCKET_START_TIMEOUT: Final = 5.0
+_CLAIM_GRACE: Final = 0.5
+_STOP_GRACE: Final = 0.5
 
 type AlarmListener = Callable[[Alarm], None]
 type DisconnectListener = Callable[[DvripError | None], None]
@@ -444,8 +447,12 @@ class DvripClient:
         if self._two_sockets is not False:
             try:
                 received = await self._download_two_sockets(connection, record, sink)
-            except NoDataError:
-                _LOGGER.debug("Device %s sends no data on a second socket", self.host)
+            except (NoDataError, DvripCommandError) as err:
+                if self._two_sockets:
+                    raise
+                # Not known yet whether this device serves a second socket: a refusal or
+                # silence there may only mean it does not, so one socket gets the last word.
+                _LOGGER.debug("Device %s: no download on a second socket (%s)", self.host, err)
                 self._two_sockets = False
             else:
                 self._two_sockets = True
@@ -459,11 +466,17 @@ class DvripClient:
         data.session_id = control.session_id
         queue = media_queue()
         data.route_media(queue)
+        claim_reply = data.expect(MessageId.PLAYBACK_CLAIM_RSP)
+        refused = False
         try:
             data.send(
                 MessageId.PLAYBACK_CLAIM,
                 playback_message(record, "Claim", control.session_id),
             )
+            # The two sockets are not ordered against each other: a DownloadStart that
+            # overtakes its claim is refused. Devices that confirm the claim say when it
+            # is in; for the others a short grace has to do.
+            await asyncio.wait({claim_reply}, timeout=_CLAIM_GRACE)
             control.send(
                 MessageId.PLAYBACK_REQ,
                 playback_message(record, "DownloadStart", control.session_id),
@@ -471,11 +484,15 @@ class DvripClient:
             first_timeout = None if self._two_sockets else _TWO_SOCKET_START_TIMEOUT
             return await _transfer(
                 pump_media(queue, sink, data.closed_event, first_packet_timeout=first_timeout),
-                [data.expect(MessageId.PLAYBACK_CLAIM_RSP), control.expect(MessageId.PLAYBACK_RSP)],
+                [claim_reply, control.expect(MessageId.PLAYBACK_RSP)],
             )
+        except DvripCommandError:
+            refused = True
+            raise
         finally:
-            self._stop_download(control, record)
             await data.aclose()
+            if not refused:
+                await self._stop_download(control, record)
 
     async def _download_one_socket(
         self, control: DvripConnection, record: RecordFile, sink: DownloadSink
@@ -500,16 +517,25 @@ class DvripClient:
             )
         finally:
             control.route_media(None)
-            self._stop_download(control, record)
+            await self._stop_download(control, record)
 
     @staticmethod
-    def _stop_download(control: DvripConnection, record: RecordFile) -> None:
-        # Also after a finished download: some firmware keeps the playback slot otherwise.
-        if not control.closed:
+    async def _stop_download(control: DvripConnection, record: RecordFile) -> None:
+        """Send DownloadStop, when done or abandoned, and take in its optional reply.
+
+        The reply must not be left for the next download to mistake for its own.
+        """
+        if control.closed:
+            return
+        stop_reply = control.expect(MessageId.PLAYBACK_RSP)
+        try:
             control.send(
                 MessageId.PLAYBACK_REQ,
                 playback_message(record, "DownloadStop", control.session_id),
             )
+            await asyncio.wait({stop_reply}, timeout=_STOP_GRACE)
+        finally:
+            control.forget(MessageId.PLAYBACK_RSP, stop_reply)
 
 
 async def _transfer(pump: Coroutine[Any, Any, int], replies: list[asyncio.Future[Packet]]) -> int:
@@ -534,15 +560,19 @@ async def _transfer(pump: Coroutine[Any, Any, int], replies: list[asyncio.Future
 
 
 async def _first_refusal(replies: list[asyncio.Future[Packet]]) -> None:
-    for next_reply in asyncio.as_completed(replies):
-        try:
-            packet = await next_reply
-            reply = decode_json(packet.payload)
-        except (DvripError, asyncio.CancelledError):
-            continue
-        ret = parse_hex_int(reply.get("Ret"), RetCode.OK)
-        if ret not in SUCCESS_CODES:
-            raise DvripCommandError("OPPlayBack", ret)
+    pending: set[asyncio.Future[Packet]] = set(replies)
+    while pending:
+        done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+        for answered in done:
+            if answered.cancelled() or answered.exception() is not None:
+                continue
+            try:
+                reply = decode_json(answered.result().payload)
+            except DvripProtocolError:
+                continue
+            ret = parse_hex_int(reply.get("Ret"), RetCode.OK)
+            if ret not in SUCCESS_CODES:
+                raise DvripCommandError("OPPlayBack", ret)
 
 
 def _wants_encrypted_login(reply: dict[str, Any]) -> bool:

@@ -1,0 +1,120 @@
+"""Command line: run a simulated DVRIP camera until SIGINT or SIGTERM.
+
+    python -m simulator --port 34567 --password secret --alarm-every 60 --control-port 8765
+
+It prints one line with the real bound ports (so ``--port 0 --control-port 0`` works):
+
+    dvrip-simulator listening dvrip=127.0.0.1:34567 control=http://127.0.0.1:8765 profile=ipc
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from datetime import timedelta
+import logging
+import signal
+import sys
+
+from simulator.camera import DEFAULT_SERIAL, CameraSimulator, SimulatorConfig
+from simulator.profiles import PROFILES
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m simulator", description="Run a simulated Xiongmai DVRIP camera."
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    parser.add_argument("--port", type=int, default=34567, help="DVRIP port (0: any free port)")
+    parser.add_argument("--user", default="admin")
+    parser.add_argument("--password", default="")
+    parser.add_argument("--profile", choices=sorted(PROFILES), default="ipc")
+    parser.add_argument("--channels", type=int, default=None, help="override the profile's")
+    parser.add_argument(
+        "--alarm-every", type=float, default=None, metavar="SECONDS", help="raise motion alarms"
+    )
+    parser.add_argument(
+        "--alarm-duration", type=float, default=5.0, metavar="SECONDS", help="Start to Stop"
+    )
+    parser.add_argument(
+        "--control-port",
+        type=int,
+        default=None,
+        help="HTTP control API port on 127.0.0.1 (0: any free port; default: off)",
+    )
+    parser.add_argument("--history-days", type=int, default=0, metavar="N")
+    parser.add_argument("--bandwidth", type=int, default=None, metavar="BYTES_PER_S")
+    parser.add_argument("--alive-interval", type=int, default=20, metavar="SECONDS")
+    parser.add_argument("--timezone", default="UTC", help="zone of the camera's clock")
+    parser.add_argument(
+        "--clock-offset", type=float, default=0.0, metavar="SECONDS", help="camera clock error"
+    )
+    parser.add_argument("--serial", default=DEFAULT_SERIAL)
+    parser.add_argument(
+        "--log-level", default="WARNING", choices=["DEBUG", "INFO", "WARNING", "ERROR"]
+    )
+    return parser
+
+
+def config_from_args(args: argparse.Namespace) -> SimulatorConfig:
+    return SimulatorConfig(
+        host=args.host,
+        port=args.port,
+        user=args.user,
+        password=args.password,
+        profile=args.profile,
+        channels=args.channels,
+        serial=args.serial,
+        alive_interval=args.alive_interval,
+        timezone=args.timezone,
+        clock_offset=timedelta(seconds=args.clock_offset),
+        bandwidth=args.bandwidth,
+        control_port=args.control_port,
+        alarm_every=args.alarm_every,
+        alarm_duration=args.alarm_duration,
+        history_days=args.history_days,
+    )
+
+
+async def run(config: SimulatorConfig, stop: asyncio.Event | None = None) -> None:
+    """Serve until SIGINT or SIGTERM (or until ``stop`` is set)."""
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    signals = (signal.SIGINT, signal.SIGTERM)
+    for signum in signals:
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        async with CameraSimulator(config) as camera:
+            control = (
+                f"http://127.0.0.1:{camera.control_port}"
+                if camera.control_port is not None
+                else "off"
+            )
+            print(
+                f"dvrip-simulator listening dvrip={camera.host}:{camera.port} "
+                f"control={control} profile={camera.profile.name}",
+                flush=True,
+            )
+            await stop.wait()
+    finally:
+        for signum in signals:
+            loop.remove_signal_handler(signum)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    try:
+        config = config_from_args(args)
+        asyncio.run(run(config))
+    except (ValueError, OSError) as err:
+        print(f"dvrip-simulator: {err}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

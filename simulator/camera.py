@@ -1,0 +1,805 @@
+"""The simulated camera: a real DVRIP TCP server on 127.0.0.1 with a Python API for tests.
+
+    async with CameraSimulator(SimulatorConfig(password="pw", alive_interval=2)) as sim:
+        ...connect to sim.host, sim.port...
+        record = await sim.raise_alarm(channel=0)      # pushes 1504, adds a clip and a picture
+        await sim.inject_fault("silence", 3)           # half-open link for 3 s
+        await sim.wait_for(lambda: sim.stats.downloads == 1, timeout=5)
+
+Behaviour worth knowing (the protocol details are in session.py and download.py):
+
+- Time: the camera's clock is "now" in ``config.timezone`` plus ``config.clock_offset``, without
+  a zone and truncated to the second. History and alarm times use this clock.
+- Alarms: ``raise_alarm`` pushes 1504 to every login session that sent AlarmSet (unless the
+  profile never pushes or a fault is active). A Start of a video-analytics event adds a motion
+  clip ("[M]", BeginTime = the alarm's StartTime) and a picture ("Type jpg", kind chosen by the
+  profile) to history; a Start of an alarm-input event adds "[A]" entries. Alarms raised during
+  a fault still go into history. With motion detection off a motion event is not seen at all
+  (no push, no history); with only its upload (MessageEnable) off it is recorded, not pushed.
+- Faults: "disconnect" resets every connection (RST) and refuses new ones for N seconds (the
+  listening socket is closed, then reopened on the same port); "silence" keeps every
+  connection open but answers, pushes and sends nothing for N seconds, and requests read in
+  that time are dropped, as on a half-open link; "garbage" writes random bytes to every
+  connection between packets and carries on; "reboot" is "disconnect" plus a restart: session
+  ids start again from the first value, uptime restarts and alarm states clear.
+- Login: wrong password gives Ret 106 and the socket is closed; ``max_login_failures`` failures
+  within ``lockout_window`` seconds lock the account: Ret 205 (then close) for
+  ``lockout_seconds``, even with the right password.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Coroutine, Mapping
+import contextlib
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+import logging
+import random
+from typing import Any, Self
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from simulator.control import ControlServer
+from simulator.history import (
+    ClipSpec,
+    FileQuery,
+    History,
+    HistoryEntry,
+    RecordEvent,
+    RecordType,
+)
+from simulator.media import PictureKind, jpeg_picture
+from simulator.profiles import Profile, get_profile
+from simulator.session import Connection, LoginSession
+from simulator.wire import Ret, format_time, sofia_hash
+
+_LOGGER = logging.getLogger(__name__)
+
+DEFAULT_SERIAL = "7c9a2f31d0e84b56"
+# Session ids handed out by a freshly booted camera; odd-looking on purpose so that clients
+# parse them as hex rather than assume small numbers.
+FIRST_SESSION_ID = 0x0000001C
+# A push that cannot be written within this time (the client stopped reading) is skipped.
+PUSH_TIMEOUT = 2.0
+# Event names whose Start records a motion clip and picture ("[M]"); alarm inputs record "[A]".
+MOTION_EVENTS = frozenset(
+    {
+        "VideoMotion",
+        "HumanDetect",
+        "appEventHumanDetectAlarm",
+        "FaceDetect",
+        "FaceDetection",
+        "CarShapeDetect",
+    }
+)
+ALARM_INPUT_EVENTS = frozenset({"LocalAlarm", "LocalIO", "NetAlarm", "IPCAlarm"})
+
+
+class FaultKind(StrEnum):
+    """Failures the simulated camera can be told to show."""
+
+    DISCONNECT = "disconnect"
+    SILENCE = "silence"
+    GARBAGE = "garbage"
+    REBOOT = "reboot"
+
+
+@dataclass(frozen=True, slots=True)
+class SimulatorConfig:
+    """How to run the simulated camera; every profile field can be overridden."""
+
+    host: str = "127.0.0.1"
+    port: int = 0  # 0 picks a free port; see CameraSimulator.port
+    user: str = "admin"
+    password: str = ""
+    profile: str = "ipc"
+    # Replaces fields of the named profile, e.g. {"end_marker": EndMarker.BOTH}.
+    profile_overrides: Mapping[str, Any] = field(default_factory=dict)
+    channels: int | None = None  # shorthand for profile_overrides["channels"]
+    serial: str = DEFAULT_SERIAL
+    alive_interval: int = 20
+    idle_timeout: float | None = None  # default: three AliveIntervals
+    login_timeout: float = 30.0  # sockets that never log in are closed after this
+    max_login_failures: int = 5
+    lockout_window: float = 300.0
+    lockout_seconds: float = 30.0
+    timezone: str = "UTC"
+    clock_offset: timedelta = timedelta(0)
+    bandwidth: int | None = None  # download bytes per second; None is unlimited
+    claim_grace: float = 1.0  # how long a DownloadStart waits for its claim (other socket)
+    control_port: int | None = None  # HTTP control API on 127.0.0.1; None disables it
+    alarm_every: float | None = None  # raise VideoMotion Start this often (seconds)
+    alarm_duration: float = 5.0  # ...and Stop this many seconds later
+    history_days: int = 0  # pre-seed this many days of motion history at start
+    history_interval: timedelta = timedelta(minutes=40)
+    motion_detection: bool = True
+    alarm_upload: bool = True
+    seed: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class SimulatorStats:
+    """A snapshot of what the camera has seen and done."""
+
+    sessions: int = 0  # login sessions open now
+    subscribers: int = 0  # of which sent AlarmSet
+    logins: int = 0
+    login_failures: int = 0
+    requests: int = 0  # packets read from clients, answered or not
+    keepalives: int = 0
+    pushes_sent: int = 0
+    queries: int = 0
+    downloads: int = 0  # transfers started
+    downloads_completed: int = 0
+    downloads_stopped: int = 0
+    snapshots: int = 0
+    bytes_sent: int = 0
+    connections: int = 0  # accepted since start
+    open_connections: int = 0
+
+
+@dataclass(slots=True)
+class MotionDetection:
+    """Detect.MotionDetect of one channel: Enable and EventHandler.MessageEnable."""
+
+    enabled: bool = True
+    upload: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class AlarmRecord:
+    """What one raise_alarm did."""
+
+    channel: int
+    event: str
+    status: str
+    time: datetime
+    pushed_to: int  # login sessions the 1504 push was written to
+    clip: HistoryEntry | None = None
+    picture: HistoryEntry | None = None
+    detected: bool = True  # False when motion detection of the channel is off
+
+    @property
+    def start_time(self) -> str:
+        return format_time(self.time)
+
+    async def sharpest_index(self) -> int | None:
+        """Index of the sharpest frame of the alarm's clip (generates the clip if needed)."""
+        if self.clip is None:
+            return None
+        return (await self.clip.motion_clip()).sharpest_index
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "channel": self.channel,
+            "event": self.event,
+            "status": self.status,
+            "start_time": self.start_time,
+            "pushed_to": self.pushed_to,
+            "detected": self.detected,
+            "clip": self.clip.describe() if self.clip else None,
+            "picture": self.picture.describe() if self.picture else None,
+        }
+
+
+@dataclass(slots=True)
+class _Counters:
+    logins: int = 0
+    login_failures: int = 0
+    requests: int = 0
+    keepalives: int = 0
+    pushes_sent: int = 0
+    queries: int = 0
+    downloads: int = 0
+    downloads_completed: int = 0
+    downloads_stopped: int = 0
+    snapshots: int = 0
+    bytes_sent: int = 0
+    connections: int = 0
+
+
+class CameraSimulator:
+    """A Xiongmai camera or recorder speaking DVRIP on a local TCP port."""
+
+    def __init__(self, config: SimulatorConfig | None = None) -> None:
+        self.config = config or SimulatorConfig()
+        overrides = dict(self.config.profile_overrides)
+        if self.config.channels is not None:
+            overrides["channels"] = self.config.channels
+        self.profile: Profile = get_profile(self.config.profile, **overrides)
+        self.history = History()
+        self.clip_spec = ClipSpec(
+            codec=self.profile.codec,
+            width=self.profile.clip_width,
+            height=self.profile.clip_height,
+            fps=self.profile.clip_fps,
+            frames=self.profile.clip_frames,
+            service_blocks=self.profile.clip_service_blocks,
+        )
+        try:
+            self._zone = ZoneInfo(self.config.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {self.config.timezone!r}") from None
+        self._random = random.Random(self.config.seed)
+        self._passwords: dict[str, str] = {self.config.user: self.config.password}
+        self._failures: dict[str, list[float]] = {}
+        self._locked_until: dict[str, float] = {}
+        self._sessions: dict[int, LoginSession] = {}
+        self._next_session_id = FIRST_SESSION_ID
+        self._connections: set[Connection] = set()
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._server: asyncio.Server | None = None
+        self._port = self.config.port
+        self._control: ControlServer | None = None
+        self._control_port: int | None = None
+        self._running = False
+        self._fault: FaultKind | None = None
+        self._fault_task: asyncio.Task[None] | None = None
+        self._audible = asyncio.Event()
+        self._audible.set()
+        self._changed = asyncio.Event()
+        self._counters = _Counters()
+        self._motion = [
+            MotionDetection(self.config.motion_detection, self.config.alarm_upload)
+            for _ in range(self.profile.channels)
+        ]
+        self._active_alarms: set[tuple[int, str]] = set()
+        self._picture_turn = 0
+        self._boot = datetime.now(self._zone)
+        self._snapshots: dict[int, bytes] = {}
+        self.alarms: list[AlarmRecord] = []
+
+    # -- lifecycle -----------------------------------------------------------------------
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.stop()
+
+    async def start(self) -> None:
+        if self._running:
+            return
+        self._server = await self._listen(self.config.port)
+        self._running = True
+        if self.config.history_days > 0:
+            self.seed_history(days=self.config.history_days)
+        if self.config.control_port is not None:
+            self._control = ControlServer(self)
+            self._control_port = await self._control.start(self.config.control_port)
+        if self.config.alarm_every:
+            self._spawn(self._alarm_loop(self.config.alarm_every), "alarm loop")
+        _LOGGER.info(
+            "DVRIP camera (%s) listening on %s:%d", self.profile.name, self.host, self.port
+        )
+
+    async def stop(self) -> None:
+        """Close every socket and end every task the simulator started."""
+        if not self._running:
+            return
+        self._running = False
+        if self._control is not None:
+            await self._control.stop()
+            self._control = None
+        server, self._server = self._server, None
+        if server is not None:
+            server.close()
+        for connection in list(self._connections):
+            connection.abort()
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        if server is not None:
+            await server.wait_closed()
+        self._fault = None
+        self._fault_task = None
+        self._audible.set()
+        self._notify()
+
+    async def _listen(self, port: int) -> asyncio.Server:
+        server = await asyncio.start_server(
+            self._accept, self.config.host, port, reuse_address=True
+        )
+        self._port = server.sockets[0].getsockname()[1]
+        return server
+
+    @property
+    def host(self) -> str:
+        return self.config.host
+
+    @property
+    def port(self) -> int:
+        """The bound DVRIP port (the real one when the config asked for port 0)."""
+        return self._port
+
+    @property
+    def control_port(self) -> int | None:
+        """The bound HTTP control port, or None when the control API is off."""
+        return self._control_port
+
+    @property
+    def running(self) -> bool:
+        return self._running
+
+    def _spawn(self, coro: Coroutine[Any, Any, Any], name: str) -> asyncio.Task[Any]:
+        task = asyncio.create_task(coro, name=f"dvrip-sim {name}")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        if not self._running or task is None:
+            writer.close()
+            return
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        self._counters.connections += 1
+        connection = Connection(self, reader, writer, self._counters.connections)
+        self._connections.add(connection)
+        self._notify()
+        try:
+            await connection.serve()
+        finally:
+            self._connections.discard(connection)
+            self._detach(connection)
+            self._notify()
+
+    def _detach(self, connection: Connection) -> None:
+        """A socket is gone: its login session ends and transfers feeding it stop."""
+        if connection.login is not None:
+            self.close_session(connection.login)
+        for session in self._sessions.values():
+            session.forget_data_connection(connection)
+
+    def feeds_downloads(self, connection: Connection) -> bool:
+        """Whether a claim or a running transfer sends its data to this socket."""
+        for session in self._sessions.values():
+            if any(claim.data_connection is connection for claim in session.claims):
+                return True
+            if (
+                session.transfer is not None
+                and session.transfer.claim.data_connection is connection
+            ):
+                return True
+        return False
+
+    # -- state used by connections --------------------------------------------------------
+
+    @property
+    def channels(self) -> int:
+        return self.profile.channels
+
+    @property
+    def idle_timeout(self) -> float:
+        if self.config.idle_timeout is not None:
+            return self.config.idle_timeout
+        return 3.0 * self.config.alive_interval
+
+    @property
+    def silenced(self) -> bool:
+        return not self._audible.is_set()
+
+    async def wait_audible(self) -> None:
+        await self._audible.wait()
+
+    def now(self) -> datetime:
+        """The camera's own clock: naive local time in its zone, plus its offset."""
+        moment = datetime.now(self._zone) + self.config.clock_offset
+        return moment.replace(tzinfo=None, microsecond=0)
+
+    def uptime_minutes(self) -> int:
+        return int((datetime.now(self._zone) - self._boot).total_seconds() // 60)
+
+    def check_login(self, user: str, password_hash: str, plain: bool) -> Ret:
+        """Ret.OK, WRONG_PASSWORD or USER_LOCKED, counting failures for the lockout."""
+        loop_time = asyncio.get_running_loop().time()
+        locked_until = self._locked_until.get(user)
+        if locked_until is not None:
+            if loop_time < locked_until:
+                self._counters.login_failures += 1
+                return Ret.USER_LOCKED
+            del self._locked_until[user]
+            self._failures.pop(user, None)
+        password = self._passwords.get(user)
+        if password is not None:
+            expected = password if plain else sofia_hash(password)
+            if password_hash == expected:
+                self._failures.pop(user, None)
+                self._counters.logins += 1
+                return Ret.OK
+        self._counters.login_failures += 1
+        window_start = loop_time - self.config.lockout_window
+        failures = [t for t in self._failures.get(user, []) if t >= window_start]
+        failures.append(loop_time)
+        self._failures[user] = failures
+        if len(failures) >= self.config.max_login_failures:
+            self._locked_until[user] = loop_time + self.config.lockout_seconds
+            _LOGGER.info("User %r locked for %.0f s", user, self.config.lockout_seconds)
+        return Ret.WRONG_PASSWORD
+
+    def open_session(self, user: str, connection: Connection) -> LoginSession:
+        session = LoginSession(self._next_session_id, user, connection)
+        self._next_session_id += 1
+        self._sessions[session.session_id] = session
+        self._notify()
+        return session
+
+    def close_session(self, session: LoginSession) -> None:
+        if self._sessions.get(session.session_id) is session:
+            del self._sessions[session.session_id]
+        session.end()
+        self._notify()
+
+    def session_by_id(self, session_id: int) -> LoginSession | None:
+        return self._sessions.get(session_id)
+
+    def motion_config(self) -> list[dict[str, Any]]:
+        """Detect.MotionDetect as the camera reports it, one object per channel."""
+        return [
+            {
+                "Enable": motion.enabled,
+                "Level": 3,
+                "Region": ["0x003FFFFF"] * 18,
+                "EventHandler": {
+                    "AlarmOutEnable": False,
+                    "AlarmOutLatch": 10,
+                    "EventLatch": 1,
+                    "MailEnable": False,
+                    "MessageEnable": motion.upload,
+                    "RecordEnable": True,
+                    "RecordLatch": 30,
+                    "SnapEnable": True,
+                    "SnapShotTimes": 1,
+                    "VoiceEnable": False,
+                },
+            }
+            for motion in self._motion
+        ]
+
+    def apply_motion_config(self, channel: int, config: Mapping[str, Any]) -> None:
+        """A config set (1040) of one channel's Detect.MotionDetect."""
+        enabled = config.get("Enable")
+        handler = config.get("EventHandler")
+        upload = handler.get("MessageEnable") if isinstance(handler, Mapping) else None
+        self.set_motion_detection(
+            enabled if isinstance(enabled, bool) else None,
+            channel=channel,
+            upload=upload if isinstance(upload, bool) else None,
+        )
+
+    def work_state(self) -> dict[str, Any]:
+        motion_mask = 0
+        for channel, event in self._active_alarms:
+            if event in MOTION_EVENTS:
+                motion_mask |= 1 << channel
+        return {
+            "AlarmState": {
+                "AlarmSwitch": "0x00000000",
+                "LocalAlarm": "0x00000000",
+                "VideoBlind": "0x00000000",
+                "VideoLoss": "0x00000000",
+                "VideoMotion": f"0x{motion_mask:08X}",
+            },
+            "ChannelState": [{"Bitrate": 512, "Record": True} for _ in range(self.channels)],
+        }
+
+    def file_query(self, query: FileQuery) -> list[HistoryEntry]:
+        self._counters.queries += 1
+        self._notify()
+        return self.history.query(query, any_event_only=self.profile.event_filter_any_only)
+
+    async def snapshot(self, channel: int) -> bytes:
+        """A live JPEG of a channel (generated in a worker thread once, then reused)."""
+        self._counters.snapshots += 1
+        picture = self._snapshots.get(channel)
+        if picture is None:
+            picture = await asyncio.to_thread(
+                jpeg_picture,
+                width=self.profile.clip_width,
+                height=self.profile.clip_height,
+                seed=self.config.seed + channel,
+            )
+            self._snapshots[channel] = picture
+        self._notify()
+        return picture
+
+    def count_bytes(self, count: int) -> None:
+        self._counters.bytes_sent += count
+
+    def count_request(self) -> None:
+        self._counters.requests += 1
+        self._notify()
+
+    def count_keepalive(self) -> None:
+        self._counters.keepalives += 1
+        self._notify()
+
+    def count_download(self, *, started: bool = False, completed: bool = False) -> None:
+        if started:
+            self._counters.downloads += 1
+        elif completed:
+            self._counters.downloads_completed += 1
+        else:
+            self._counters.downloads_stopped += 1
+        self._notify()
+
+    def spawn(self, coro: Coroutine[Any, Any, Any], name: str) -> asyncio.Task[Any]:
+        """Run a task that stop() will end (used by connections for transfers)."""
+        return self._spawn(coro, name)
+
+    def notify(self) -> None:
+        self._notify()
+
+    def _notify(self) -> None:
+        # Wake every waiter; each re-checks its predicate and waits on the next event.
+        changed, self._changed = self._changed, asyncio.Event()
+        changed.set()
+
+    # -- test and control API ---------------------------------------------------------------
+
+    @property
+    def stats(self) -> SimulatorStats:
+        sessions = list(self._sessions.values())
+        return SimulatorStats(
+            sessions=len(sessions),
+            subscribers=sum(1 for session in sessions if session.subscribed),
+            open_connections=len(self._connections),
+            **asdict(self._counters),
+        )
+
+    @property
+    def fault(self) -> FaultKind | None:
+        """The fault in effect now (garbage is instantaneous and never shows here)."""
+        return self._fault
+
+    @property
+    def sessions(self) -> tuple[LoginSession, ...]:
+        return tuple(self._sessions.values())
+
+    async def wait_for(self, predicate: Callable[[], bool], timeout: float = 5.0) -> None:
+        """Return once predicate() holds; TimeoutError after ``timeout`` seconds."""
+        async with asyncio.timeout(timeout):
+            while not predicate():
+                await self._changed.wait()
+
+    async def wait_for_subscribers(self, count: int = 1, timeout: float = 5.0) -> None:
+        await self.wait_for(lambda: self.stats.subscribers >= count, timeout)
+
+    async def wait_for_sessions(self, count: int = 1, timeout: float = 5.0) -> None:
+        await self.wait_for(lambda: len(self._sessions) >= count, timeout)
+
+    def set_password(self, user: str, password: str) -> None:
+        """Change (or add) a user's password; existing login sessions stay open."""
+        self._passwords[user] = password
+
+    def set_motion_detection(
+        self, enabled: bool | None = None, channel: int | None = None, upload: bool | None = None
+    ) -> None:
+        """Switch motion detection and/or its alarm upload, for one channel or all."""
+        channels = range(self.channels) if channel is None else [self._check_channel(channel)]
+        for number in channels:
+            if enabled is not None:
+                self._motion[number].enabled = enabled
+            if upload is not None:
+                self._motion[number].upload = upload
+        self._notify()
+
+    def motion_detection(self, channel: int = 0) -> MotionDetection:
+        motion = self._motion[self._check_channel(channel)]
+        return MotionDetection(motion.enabled, motion.upload)
+
+    def _check_channel(self, channel: int) -> int:
+        if isinstance(channel, bool) or not isinstance(channel, int):
+            raise TypeError("channel must be an integer")
+        if not 0 <= channel < self.channels:
+            raise ValueError(f"channel {channel} out of range 0..{self.channels - 1}")
+        return channel
+
+    def next_picture_kind(self) -> PictureKind:
+        kinds = self.profile.picture_kinds
+        kind = kinds[self._picture_turn % len(kinds)]
+        self._picture_turn += 1
+        return kind
+
+    def add_history(
+        self,
+        begin: datetime,
+        *,
+        channel: int = 0,
+        event: RecordEvent | str = RecordEvent.MOTION,
+        video: bool = True,
+        picture: bool = True,
+        picture_kind: PictureKind | None = None,
+        seconds: int | None = None,
+    ) -> list[HistoryEntry]:
+        """Record a clip and/or a picture starting at ``begin`` (camera clock, naive)."""
+        self._check_channel(channel)
+        letter = RecordEvent(event)
+        added: list[HistoryEntry] = []
+        if video:
+            added.append(
+                self.history.add(
+                    channel=channel,
+                    record_type=RecordType.VIDEO,
+                    event=letter,
+                    begin=begin,
+                    clip_spec=self.clip_spec,
+                    seconds=seconds,
+                )
+            )
+        if picture:
+            added.append(
+                self.history.add(
+                    channel=channel,
+                    record_type=RecordType.PICTURE,
+                    event=letter,
+                    begin=begin,
+                    clip_spec=self.clip_spec,
+                    picture_kind=picture_kind or self.next_picture_kind(),
+                )
+            )
+        self._notify()
+        return added
+
+    def seed_history(
+        self, days: float, *, interval: timedelta | None = None, end: datetime | None = None
+    ) -> list[HistoryEntry]:
+        """Pre-seed motion events on every channel over the last ``days`` days."""
+        step = interval or self.config.history_interval
+        end = end or self.now()
+        moment = end - timedelta(days=days)
+        added: list[HistoryEntry] = []
+        while moment < end:
+            for channel in range(self.channels):
+                jitter = timedelta(seconds=self._random.randrange(0, max(1, int(step.seconds / 2))))
+                added.extend(self.add_history(moment + jitter, channel=channel))
+            moment += step
+        return added
+
+    async def raise_alarm(
+        self,
+        channel: int = 0,
+        event: str = "VideoMotion",
+        status: str = "Start",
+        *,
+        time: datetime | None = None,
+    ) -> AlarmRecord:
+        """Push an AlarmInfo to subscribed sessions and, on Start, record it in history."""
+        self._check_channel(channel)
+        if not isinstance(event, str) or not event:
+            raise ValueError("event must be a non-empty string")
+        if not isinstance(status, str) or not status:
+            raise ValueError("status must be a non-empty string")
+        moment = (time or self.now()).replace(microsecond=0, tzinfo=None)
+        motion = self._motion[channel]
+        is_motion = event in MOTION_EVENTS
+        if is_motion and not motion.enabled:
+            # The camera does not see motion at all when detection is off.
+            record = AlarmRecord(channel, event, status, moment, 0, detected=False)
+            self.alarms.append(record)
+            return record
+        clip = picture = None
+        if status == "Start":
+            self._active_alarms.add((channel, event))
+            letter = RecordEvent.MOTION if is_motion else None
+            if event in ALARM_INPUT_EVENTS:
+                letter = RecordEvent.ALARM
+            if letter is not None:
+                clip, picture = self.add_history(moment, channel=channel, event=letter)
+        else:
+            self._active_alarms.discard((channel, event))
+        pushed = 0
+        if self.profile.push_alarms and not (is_motion and not motion.upload):
+            pushed = await self._push(
+                {
+                    "AlarmInfo": {
+                        "Channel": channel,
+                        "Event": event,
+                        "StartTime": format_time(moment),
+                        "Status": status,
+                    },
+                    "Name": "AlarmInfo",
+                }
+            )
+        record = AlarmRecord(channel, event, status, moment, pushed, clip, picture)
+        self.alarms.append(record)
+        self._notify()
+        return record
+
+    async def _push(self, body: dict[str, Any]) -> int:
+        if self._fault is not None:
+            return 0
+        targets = [session for session in self._sessions.values() if session.subscribed]
+
+        async def push_one(session: LoginSession) -> bool:
+            try:
+                async with asyncio.timeout(PUSH_TIMEOUT):
+                    return await session.connection.push_alarm(body, session.session_id)
+            except TimeoutError:
+                _LOGGER.warning("Push to session 0x%08X timed out", session.session_id)
+                return False
+
+        results = await asyncio.gather(*(push_one(session) for session in targets))
+        pushed = sum(results)
+        self._counters.pushes_sent += pushed
+        return pushed
+
+    async def inject_fault(self, kind: FaultKind | str, seconds: float = 0.0) -> None:
+        """Start a fault now; it ends by itself after ``seconds`` (garbage is instantaneous)."""
+        kind = FaultKind(kind)
+        if isinstance(seconds, bool) or not isinstance(seconds, int | float) or seconds < 0:
+            raise ValueError("seconds must be a non-negative number")
+        if not self._running:
+            raise RuntimeError("the simulator is not running")
+        await self._end_fault()
+        _LOGGER.info("Fault %s for %.1f s", kind, seconds)
+        if kind is FaultKind.GARBAGE:
+            for connection in list(self._connections):
+                junk = self._random.randbytes(self._random.randrange(32, 512))
+                # A first byte other than 0xFF makes sure a parser sees bad magic at once.
+                await connection.write_raw(b"\x00" + junk)
+            return
+        self._fault = kind
+        if kind is FaultKind.SILENCE:
+            self._audible.clear()
+        else:
+            server, self._server = self._server, None
+            if server is not None:
+                server.close()
+            for connection in list(self._connections):
+                connection.abort()
+            if kind is FaultKind.REBOOT:
+                self._reboot()
+        self._fault_task = self._spawn(self._fault_timer(seconds), f"fault {kind}")
+        self._notify()
+
+    async def clear_fault(self) -> None:
+        """End the current fault now instead of when its time is up."""
+        await self._end_fault()
+
+    def _reboot(self) -> None:
+        for session in list(self._sessions.values()):
+            session.end()
+        self._sessions.clear()
+        self._next_session_id = FIRST_SESSION_ID
+        self._active_alarms.clear()
+        self._boot = datetime.now(self._zone)
+
+    async def _fault_timer(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+        self._fault_task = None
+        await self._end_fault()
+
+    async def _end_fault(self) -> None:
+        task, self._fault_task = self._fault_task, None
+        if task is not None and task is not asyncio.current_task():
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        if self._fault is None:
+            return
+        _LOGGER.info("Fault %s over", self._fault)
+        self._fault = None
+        self._audible.set()
+        while self._server is None and self._running:
+            try:
+                self._server = await self._listen(self._port)
+            except OSError as err:
+                # The port is briefly unavailable (another socket still holds it): retry.
+                _LOGGER.warning("Cannot listen again on port %d yet: %s", self._port, err)
+                await asyncio.sleep(0.1)
+        self._notify()
+
+    async def _alarm_loop(self, every: float) -> None:
+        """Raise VideoMotion Start, then Stop a while later, on each channel in turn."""
+        channel = 0
+        while True:
+            await asyncio.sleep(every)
+            await self.raise_alarm(channel=channel, event="VideoMotion", status="Start")
+            await asyncio.sleep(min(self.config.alarm_duration, every / 2))
+            await self.raise_alarm(channel=channel, event="VideoMotion", status="Stop")
+            channel = (channel + 1) % self.channels

@@ -1,0 +1,172 @@
+"""HTTP control API of the simulated camera (aiohttp, bound to 127.0.0.1 only).
+
+    POST /alarms     {"channel": 0, "event": "VideoMotion", "status": "Start",
+                      "sharpest_index": false}  -> what was pushed and recorded
+                     ("sharpest_index": true generates the clip first and reports its
+                     sharpest frame)
+    POST /faults     {"kind": "disconnect|silence|garbage|reboot", "seconds": 5}
+    POST /password   {"user": "admin", "password": "new"}
+    POST /detection  {"channel": 0, "enabled": false, "upload": true}  (channel optional)
+    GET  /stats      counters (see SimulatorStats)
+    GET  /history    recorded files; optional ?channel=0&type=h264|jpg
+
+Bad input is answered with 400 and {"error": "..."}; the camera keeps running.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict
+import logging
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+
+if TYPE_CHECKING:
+    from simulator.camera import CameraSimulator
+
+_LOGGER = logging.getLogger(__name__)
+
+CONTROL_HOST = "127.0.0.1"
+
+
+class BadRequestError(Exception):
+    """The request body or query is not acceptable."""
+
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@web.middleware
+async def _errors_as_json(request: web.Request, handler: Handler) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except web.HTTPException:
+        raise
+    except (BadRequestError, ValueError, TypeError) as err:
+        return web.json_response({"error": str(err)}, status=400)
+    except Exception as err:
+        _LOGGER.exception("Control request %s %s failed", request.method, request.path)
+        return web.json_response({"error": f"internal error: {err}"}, status=500)
+
+
+async def _json_object(request: web.Request) -> dict[str, Any]:
+    try:
+        body = await request.json()
+    except ValueError as err:
+        raise BadRequestError(f"body is not JSON: {err}") from None
+    if not isinstance(body, dict):
+        raise BadRequestError("body must be a JSON object")
+    return body
+
+
+def _field[T](body: dict[str, Any], name: str, kind: type[T], default: T) -> T:
+    value = body.get(name, default)
+    if kind is not bool and isinstance(value, bool):
+        raise BadRequestError(f"{name} must be of type {kind.__name__}")
+    if kind is float and isinstance(value, int):
+        value = float(value)
+    if not isinstance(value, kind):
+        raise BadRequestError(f"{name} must be of type {kind.__name__}")
+    return value
+
+
+def _optional_bool(body: dict[str, Any], name: str) -> bool | None:
+    value = body.get(name)
+    if value is not None and not isinstance(value, bool):
+        raise BadRequestError(f"{name} must be true or false")
+    return value
+
+
+class ControlServer:
+    """The aiohttp application driving one CameraSimulator."""
+
+    def __init__(self, camera: CameraSimulator) -> None:
+        self.camera = camera
+        self.app = web.Application(middlewares=[_errors_as_json])
+        self.app.router.add_post("/alarms", self._alarms)
+        self.app.router.add_post("/faults", self._faults)
+        self.app.router.add_post("/password", self._password)
+        self.app.router.add_post("/detection", self._detection)
+        self.app.router.add_get("/stats", self._stats)
+        self.app.router.add_get("/history", self._history)
+        self._runner: web.AppRunner | None = None
+
+    async def start(self, port: int) -> int:
+        """Listen on 127.0.0.1; returns the bound port (useful with port 0)."""
+        self._runner = web.AppRunner(self.app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, CONTROL_HOST, port)
+        await site.start()
+        bound: int = self._runner.addresses[0][1]
+        _LOGGER.info("Control API on http://%s:%d", CONTROL_HOST, bound)
+        return bound
+
+    async def stop(self) -> None:
+        runner, self._runner = self._runner, None
+        if runner is not None:
+            await runner.cleanup()
+
+    async def _alarms(self, request: web.Request) -> web.Response:
+        body = await _json_object(request)
+        record = await self.camera.raise_alarm(
+            channel=_field(body, "channel", int, 0),
+            event=_field(body, "event", str, "VideoMotion"),
+            status=_field(body, "status", str, "Start"),
+        )
+        result = record.to_json()
+        if _field(body, "sharpest_index", bool, False):
+            result["sharpest_index"] = await record.sharpest_index()
+            result["clip"] = record.clip.describe() if record.clip else None
+        return web.json_response(result)
+
+    async def _faults(self, request: web.Request) -> web.Response:
+        body = await _json_object(request)
+        kind = _field(body, "kind", str, "")
+        seconds = _field(body, "seconds", float, 0.0)
+        await self.camera.inject_fault(kind, seconds)
+        return web.json_response({"kind": kind, "seconds": seconds})
+
+    async def _password(self, request: web.Request) -> web.Response:
+        body = await _json_object(request)
+        user = _field(body, "user", str, self.camera.config.user)
+        if not user:
+            raise BadRequestError("user must not be empty")
+        if "password" not in body:
+            raise BadRequestError("password is required")
+        self.camera.set_password(user, _field(body, "password", str, ""))
+        return web.json_response({"user": user})
+
+    async def _detection(self, request: web.Request) -> web.Response:
+        body = await _json_object(request)
+        channel = body.get("channel")
+        if channel is not None and (isinstance(channel, bool) or not isinstance(channel, int)):
+            raise BadRequestError("channel must be an integer")
+        enabled = _optional_bool(body, "enabled")
+        upload = _optional_bool(body, "upload")
+        if enabled is None and upload is None:
+            raise BadRequestError("give enabled and/or upload")
+        self.camera.set_motion_detection(enabled, channel=channel, upload=upload)
+        return web.json_response(
+            [asdict(self.camera.motion_detection(number)) for number in range(self.camera.channels)]
+        )
+
+    async def _stats(self, request: web.Request) -> web.Response:
+        result: dict[str, Any] = asdict(self.camera.stats)
+        result["fault"] = self.camera.fault
+        return web.json_response(result)
+
+    async def _history(self, request: web.Request) -> web.Response:
+        channel_text = request.query.get("channel")
+        record_type = request.query.get("type")
+        try:
+            channel = None if channel_text is None else int(channel_text)
+        except ValueError:
+            raise BadRequestError("channel must be an integer") from None
+        entries = [
+            entry.describe()
+            for entry in self.camera.history.entries
+            if (channel is None or entry.channel == channel)
+            and (record_type is None or entry.record_type.value == record_type)
+        ]
+        return web.json_response(entries)

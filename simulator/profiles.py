@@ -1,0 +1,136 @@
+"""Device profiles: the firmware variants the simulated camera can imitate.
+
+Real Xiongmai devices disagree on many protocol details (see dvrip-protocol.md). A profile is a
+frozen bundle of those choices, selected by name; any single field can still be overridden
+through ``SimulatorConfig.overrides``.
+
+Profiles:
+
+``ipc`` (default)
+    A single-channel camera. Downloads over two sockets (the one-socket way works as well), a
+    JSON reply (1425 to the claim, 1421 to DownloadStart) before the data, a zero-length 1426
+    packet as end marker. OPSNAP answers with a JPEG. ``Type=jpg`` history entries cycle
+    through every picture kind (JPEG, JPEG in a 0xFE frame, empty placeholder, short stream).
+``nvr``
+    A two-channel recorder. One socket only: a claim from a socket that has not logged in gets
+    no answer at all, nor does the DownloadStart that follows it on the logged-in socket.
+    JSON replies larger than 256 bytes are split into fragments. No JSON reply precedes
+    download data, and the last data packet carries end flag 1 (no zero-length packet).
+    OPSNAP is refused with JSON Ret 102. Pictures are short video streams.
+``h265``
+    Like ``ipc`` but records H.265 clips (files still named ``.h264``, queried as ``h264``).
+``nopush``
+    Like ``ipc`` but AlarmSet is accepted and nothing is ever pushed; history is still
+    recorded, so polling history is the only way to learn of alarms.
+``legacy``
+    Older firmware: JSON ends in ``\\n`` only, header version byte 0, Ret 109 when a file query
+    finds nothing, and the Event filter only understands ``*`` (any other value finds nothing).
+    End of download is marked both ways (end flag on the last packet and a zero-length packet).
+``encrypted``
+    Firmware that insists on encrypted login. Its answer to every MD5 login is the signal a
+    client must report as unsupported firmware::
+
+        1001 {"Ret": 102, "EncryptType": "RSA", "DataUseAES": true, "SessionID": "0x00000000"}
+
+    after which the camera closes the socket. Nothing else is served to that client.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+from enum import StrEnum
+from typing import Any
+
+from simulator.media import PictureKind
+
+
+class EndMarker(StrEnum):
+    """How the end of download data is signalled."""
+
+    ZERO_LENGTH = "zero_length"  # a 1426 packet with no payload after the data
+    END_FLAG = "end_flag"  # header byte 13 = 1 on the last data packet
+    BOTH = "both"
+
+
+ALL_PICTURE_KINDS = (
+    PictureKind.JPEG,
+    PictureKind.JPEG_IN_FRAME,
+    PictureKind.PLACEHOLDER,
+    PictureKind.STREAM,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """Everything that differs between the simulated firmware variants."""
+
+    name: str
+    device_type: str = "IPC"
+    model: str = "XM530_50H20_S38"
+    channels: int = 1
+    codec: str = "h264"
+    reply_version: int = 1
+    json_terminator: bytes = b"\n\0"
+    # Fragment JSON replies longer than this many bytes; None sends one packet.
+    fragment_size: int | None = None
+    encrypted_login: bool = False
+    push_alarms: bool = True
+    two_socket_download: bool = True
+    json_before_data: bool = True
+    end_marker: EndMarker = EndMarker.ZERO_LENGTH
+    chunk_size: int = 32 * 1024
+    snapshot: bool = True
+    nothing_found_ret: int = 119
+    event_filter_any_only: bool = False
+    # Kinds given to Type=jpg entries in turn; one kind means every picture is of that kind.
+    picture_kinds: tuple[PictureKind, ...] = ALL_PICTURE_KINDS
+    clip_width: int = 320
+    clip_height: int = 240
+    clip_fps: int = 10
+    clip_frames: int = 20
+    # 4K recorders put 127-byte non-video blocks into their streams.
+    clip_service_blocks: bool = False
+
+
+PROFILES: dict[str, Profile] = {
+    "ipc": Profile(name="ipc"),
+    "nvr": Profile(
+        name="nvr",
+        device_type="NVR",
+        model="NBD80X16S-KL",
+        channels=2,
+        fragment_size=256,
+        two_socket_download=False,
+        json_before_data=False,
+        end_marker=EndMarker.END_FLAG,
+        snapshot=False,
+        picture_kinds=(PictureKind.STREAM,),
+    ),
+    "h265": Profile(name="h265", model="XM650_80X50_8M", codec="h265"),
+    "nopush": Profile(name="nopush", push_alarms=False),
+    "legacy": Profile(
+        name="legacy",
+        model="HI3518E_50H10L_S39",
+        reply_version=0,
+        json_terminator=b"\n",
+        nothing_found_ret=109,
+        event_filter_any_only=True,
+        end_marker=EndMarker.BOTH,
+        picture_kinds=(PictureKind.JPEG,),
+    ),
+    "encrypted": Profile(name="encrypted", model="XM530_R80X30-PQ", encrypted_login=True),
+}
+
+PROFILE_FIELDS = frozenset(f.name for f in fields(Profile))
+
+
+def get_profile(name: str, **overrides: Any) -> Profile:
+    """A profile by name, with any fields replaced; ValueError for unknown names or fields."""
+    try:
+        base = PROFILES[name]
+    except KeyError:
+        raise ValueError(f"unknown profile {name!r}; known: {', '.join(PROFILES)}") from None
+    unknown = set(overrides) - PROFILE_FIELDS
+    if unknown:
+        raise ValueError(f"unknown profile fields: {', '.join(sorted(unknown))}")
+    return replace(base, **overrides)

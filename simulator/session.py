@@ -1,0 +1,562 @@
+"""One TCP connection to the simulated camera, and the login sessions it carries.
+
+Request handling, as real devices do it:
+
+- Every reply carries the camera's own sequence counter (per connection), never the client's,
+  so clients have to match replies by message id. The header's session id is the login
+  session's; JSON carries it as "0x%08X".
+- Before login, nothing but Login (1000) gets an answer; the one exception is a download claim
+  (1424) on a second socket when the profile supports two-socket downloads. Such a socket is
+  closed after ``login_timeout`` seconds unless a transfer is pending on it.
+- A logged-in socket that sends nothing for ``idle_timeout`` seconds is closed.
+- A second login on the same socket returns the same session; each socket gets its own.
+- A request whose payload is not a JSON object gets Ret 103 (after login). Unknown message ids
+  get Ret 102 with the request id + 1. Unknown SystemInfo / config names get Ret 607.
+- A header with bad magic or a length above 1 MiB closes the connection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+import contextlib
+from dataclasses import dataclass, field
+import logging
+import socket
+import struct
+from typing import TYPE_CHECKING, Any
+
+from simulator import download
+from simulator.history import FileQuery, RecordType
+from simulator.wire import (
+    FramingError,
+    Header,
+    MessageId,
+    Packet,
+    Ret,
+    decode_json,
+    encode_json,
+    encode_packet,
+    format_time,
+    parse_time,
+    read_packet,
+    session_text,
+)
+
+if TYPE_CHECKING:
+    from simulator.camera import CameraSimulator
+
+_LOGGER = logging.getLogger(__name__)
+
+SEQUENCE_START = 0x2A
+_SOFTWARE_VERSION = "V5.00.R02.000529B2.10010.040400.0020000"
+_BUILD_TIME = "2023-06-12 10:42:00"
+
+
+@dataclass(eq=False, slots=True)
+class LoginSession:
+    """A successful login: owned by the socket it logged in on."""
+
+    session_id: int
+    user: str
+    connection: Connection
+    subscribed: bool = False
+    claims: list[download.DownloadClaim] = field(default_factory=list)
+    transfer: download.Transfer | None = None
+    # A DownloadStart waiting for its claim to arrive on the other socket.
+    pending_start: asyncio.Task[None] | None = None
+
+    def cancel_pending_start(self) -> None:
+        task, self.pending_start = self.pending_start, None
+        if task is not None and task is not asyncio.current_task():
+            task.cancel()
+
+    def cancel_transfer(self) -> bool:
+        """Stop the running transfer, if any; True if one was running."""
+        transfer, self.transfer = self.transfer, None
+        if transfer is None or transfer.done:
+            return False
+        transfer.cancel()
+        return True
+
+    def end(self) -> None:
+        """The session is over: stop its transfer and close its data sockets."""
+        data_connections = {claim.data_connection for claim in self.claims}
+        if self.transfer is not None:
+            data_connections.add(self.transfer.claim.data_connection)
+        self.cancel_pending_start()
+        self.cancel_transfer()
+        self.claims.clear()
+        for connection in data_connections:
+            if connection is not self.connection:
+                connection.close_soon()
+
+    def forget_data_connection(self, connection: Connection) -> None:
+        """A data socket closed: drop its claims and the transfer feeding it."""
+        self.claims = [claim for claim in self.claims if claim.data_connection is not connection]
+        if self.transfer is not None and self.transfer.claim.data_connection is connection:
+            self.transfer.cancel()
+            self.transfer = None
+
+
+Handler = Callable[[Packet, dict[str, Any]], Awaitable[None]]
+
+
+class Connection:
+    """Reads requests from one socket and writes replies, pushes and download data to it."""
+
+    def __init__(
+        self,
+        camera: CameraSimulator,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        number: int,
+    ) -> None:
+        self.camera = camera
+        self.number = number
+        self.login: LoginSession | None = None
+        self._reader = reader
+        self._writer = writer
+        # The camera's own counter, started away from 0 so that a client expecting its own
+        # sequence number echoed back fails at once instead of by chance later.
+        self._sequence = SEQUENCE_START + 0x100 * number
+        self._write_lock = asyncio.Lock()
+        self._closing = False
+        self._handlers: dict[int, Handler] = {
+            MessageId.LOGOUT: self._logout,
+            MessageId.KEEPALIVE: self._keepalive,
+            MessageId.SYSTEM_INFO: self._system_info,
+            MessageId.CONFIG_GET: self._config_get,
+            MessageId.CONFIG_SET: self._config_set,
+            MessageId.TIME_QUERY: self._time_query,
+            MessageId.ALARM_SET: self._alarm_set,
+            MessageId.ALARM_CLEAR: self._alarm_clear,
+            MessageId.FILE_QUERY: self._file_query,
+            MessageId.PLAYBACK_CLAIM: self._claim,
+            MessageId.PLAYBACK: self._playback,
+            MessageId.SNAPSHOT: self._snapshot,
+        }
+
+    def __repr__(self) -> str:
+        return f"<Connection #{self.number} session={self.session_id:#x}>"
+
+    @property
+    def session_id(self) -> int:
+        return self.login.session_id if self.login is not None else 0
+
+    @property
+    def closed(self) -> bool:
+        return self._closing or self._writer.is_closing()
+
+    # -- reading -------------------------------------------------------------------------
+
+    async def serve(self) -> None:
+        try:
+            while not self._closing:
+                try:
+                    async with asyncio.timeout(self._read_timeout()):
+                        packet = await read_packet(self._reader)
+                except TimeoutError:
+                    _LOGGER.info("%r idle too long, closing", self)
+                    break
+                if packet is None:
+                    break
+                await self._dispatch(packet)
+        except FramingError as err:
+            _LOGGER.info("%r sent something that is not DVRIP (%s), closing", self, err)
+        except (ConnectionError, OSError) as err:
+            _LOGGER.debug("%r lost: %s", self, err)
+        finally:
+            await self.close()
+
+    def _read_timeout(self) -> float | None:
+        if self.login is not None:
+            return self.camera.idle_timeout
+        if self.camera.feeds_downloads(self):
+            # A data socket waits quietly for DownloadStart on the control socket.
+            return None
+        return self.camera.config.login_timeout
+
+    async def _dispatch(self, packet: Packet) -> None:
+        message_id = packet.header.message_id
+        self.camera.count_request()
+        if self.camera.silenced:
+            _LOGGER.debug("%r: dropping %d while silent", self, message_id)
+            return
+        try:
+            body = decode_json(packet.payload)
+        except (ValueError, TypeError):
+            _LOGGER.info("%r: request %d is not a JSON object", self, message_id)
+            if self.login is not None:
+                await self.reply(message_id + 1, {"Name": "", "Ret": Ret.ILLEGAL_REQUEST})
+            return
+        if message_id == MessageId.LOGIN:
+            await self._login(packet, body)
+            return
+        if self.login is None:
+            if message_id == MessageId.PLAYBACK_CLAIM and self.camera.profile.two_socket_download:
+                await download.claim(self, packet, body, data_socket=True)
+            else:
+                _LOGGER.debug("%r: ignoring %d before login", self, message_id)
+            return
+        handler = self._handlers.get(message_id)
+        if handler is None:
+            _LOGGER.info("%r: unsupported message %d", self, message_id)
+            await self.reply(message_id + 1, {"Name": "", "Ret": Ret.UNSUPPORTED})
+            return
+        await handler(packet, body)
+
+    # -- writing -------------------------------------------------------------------------
+
+    def _next_sequence(self) -> int:
+        sequence = self._sequence
+        self._sequence = (self._sequence + 1) & 0xFFFFFFFF
+        return sequence
+
+    def _header(
+        self, message_id: int, byte12: int = 0, byte13: int = 0, session_id: int | None = None
+    ) -> Header:
+        return Header(
+            message_id=message_id,
+            length=0,
+            session_id=self.session_id if session_id is None else session_id,
+            sequence=self._next_sequence(),
+            version=self.camera.profile.reply_version,
+            byte12=byte12,
+            byte13=byte13,
+        )
+
+    async def write_raw(self, data: bytes) -> bool:
+        """Write bytes between packets; False if the socket is gone."""
+        async with self._write_lock:
+            if self.closed:
+                return False
+            try:
+                self._writer.write(data)
+                self.camera.count_bytes(len(data))
+                await self._writer.drain()
+            except (ConnectionError, OSError):
+                self.abort()
+                return False
+            return True
+
+    def _json_packets(self, message_id: int, body: dict[str, Any], session_id: int) -> bytes:
+        data = encode_json(body, self.camera.profile.json_terminator)
+        size = self.camera.profile.fragment_size
+        pieces = [data] if size is None else [data[i : i + size] for i in range(0, len(data), size)]
+        if len(pieces) == 1 or len(pieces) > 0xFF:
+            # One packet (the fragment count is one byte, so huge replies also go out whole).
+            return encode_packet(self._header(message_id, session_id=session_id), data)
+        return b"".join(
+            encode_packet(self._header(message_id, len(pieces), index, session_id), piece)
+            for index, piece in enumerate(pieces)
+        )
+
+    async def reply(
+        self, message_id: int, body: dict[str, Any], *, session_id: int | None = None
+    ) -> bool:
+        """Send a JSON reply (fragmented if the profile does); dropped while silent."""
+        if self.camera.silenced:
+            return False
+        session_id = self.session_id if session_id is None else session_id
+        body.setdefault("SessionID", session_text(session_id))
+        return await self.write_raw(self._json_packets(message_id, body, session_id))
+
+    async def push_alarm(self, body: dict[str, Any], session_id: int) -> bool:
+        if self.camera.silenced or self.closed:
+            return False
+        return await self.reply(MessageId.ALARM_INFO, dict(body), session_id=session_id)
+
+    async def send_binary(self, message_id: int, payload: bytes) -> bool:
+        if self.camera.silenced:
+            return False
+        return await self.write_raw(encode_packet(self._header(message_id), payload))
+
+    async def send_media(self, payload: bytes, *, session_id: int, channel: int, end: bool) -> bool:
+        """One download data packet (1426): byte 12 = channel, byte 13 = end flag."""
+        header = Header(
+            message_id=MessageId.DOWNLOAD_DATA,
+            length=0,
+            session_id=session_id,
+            sequence=self._next_sequence(),
+            version=self.camera.profile.reply_version,
+            byte12=channel,
+            byte13=1 if end else 0,
+        )
+        return await self.write_raw(encode_packet(header, payload))
+
+    def close_soon(self) -> None:
+        """Start a graceful close without waiting for it."""
+        self._closing = True
+        self._writer.close()
+
+    async def close(self) -> None:
+        """Close gracefully (pending replies are flushed)."""
+        self._closing = True
+        self._writer.close()
+        with contextlib.suppress(ConnectionError, OSError):
+            await self._writer.wait_closed()
+
+    def abort(self) -> None:
+        """Reset the connection at once (RST), as a camera losing power would."""
+        self._closing = True
+        sock = self._writer.get_extra_info("socket")
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self._writer.transport.abort()
+
+    # -- requests ------------------------------------------------------------------------
+
+    async def _login(self, packet: Packet, body: dict[str, Any]) -> None:
+        camera = self.camera
+        if camera.profile.encrypted_login:
+            # The firmware wants RSA/AES; see profiles.py for the exact signal.
+            await self.reply(
+                MessageId.LOGIN_REPLY,
+                {
+                    "DataUseAES": True,
+                    "EncryptType": "RSA",
+                    "Ret": Ret.UNSUPPORTED,
+                    "SessionID": session_text(0),
+                },
+            )
+            await self.close()
+            return
+        user = body.get("UserName")
+        password = body.get("PassWord")
+        plain = str(body.get("EncryptType", "MD5")).upper() == "NONE"
+        result = Ret.WRONG_PASSWORD
+        if isinstance(user, str) and isinstance(password, str):
+            result = camera.check_login(user, password, plain)
+        if result is not Ret.OK:
+            _LOGGER.info("%r: login as %r refused with %d", self, user, result)
+            camera.notify()
+            await self.reply(MessageId.LOGIN_REPLY, {"Ret": result, "SessionID": session_text(0)})
+            await self.close()
+            return
+        if self.login is None:
+            assert isinstance(user, str)
+            self.login = camera.open_session(user, self)
+        await self.reply(
+            MessageId.LOGIN_REPLY,
+            {
+                "AliveInterval": camera.config.alive_interval,
+                "ChannelNum": camera.channels,
+                "DataUseAES": False,
+                "DeviceType ": camera.profile.device_type,
+                "ExtraChannel": 0,
+                "Ret": Ret.OK,
+                "SessionID": session_text(self.session_id),
+            },
+        )
+
+    async def _logout(self, packet: Packet, body: dict[str, Any]) -> None:
+        await self.reply(MessageId.LOGOUT_REPLY, {"Name": "", "Ret": Ret.OK})
+        if self.login is not None:
+            self.camera.close_session(self.login)
+        await self.close()
+
+    async def _keepalive(self, packet: Packet, body: dict[str, Any]) -> None:
+        self.camera.count_keepalive()
+        await self.reply(MessageId.KEEPALIVE_REPLY, {"Name": "KeepAlive", "Ret": Ret.OK})
+
+    async def _system_info(self, packet: Packet, body: dict[str, Any]) -> None:
+        name = body.get("Name")
+        camera = self.camera
+        info: Any
+        if name == "SystemInfo":
+            info = {
+                "AlarmInChannel": 1,
+                "AlarmOutChannel": 1,
+                "AudioInChannel": 1,
+                "BuildTime": _BUILD_TIME,
+                "CombineSwitch": 0,
+                "DeviceRunTime": f"0x{camera.uptime_minutes():08X}",
+                "DigChannel": 0,
+                "EncryptVersion": "Unknown",
+                "ExtraChannel": 0,
+                "HardWare": camera.profile.model,
+                "HardWareVersion": "Unknown",
+                "SerialNo": camera.config.serial,
+                "SoftWareVersion": _SOFTWARE_VERSION,
+                "TalkInChannel": 1,
+                "TalkOutChannel": 1,
+                "UpdataTime": "",
+                "UpdataType": "0x00000000",
+                "VideoInChannel": camera.channels,
+                "VideoOutChannel": 1,
+            }
+        elif name == "StorageInfo":
+            entries = camera.history.entries
+            oldest = format_time(entries[0].begin) if entries else "2000-00-00 00:00:00"
+            newest = format_time(entries[-1].end) if entries else "2000-00-00 00:00:00"
+            info = [
+                {
+                    "PartNumber": 1,
+                    "PlysicalNo": 0,
+                    "Partition": [
+                        {
+                            "DirverType": 0,
+                            "IsCurrent": True,
+                            "LogicSerialNo": 0,
+                            "NewEndTime": newest,
+                            "NewStartTime": oldest,
+                            "OldEndTime": newest,
+                            "OldStartTime": oldest,
+                            "RemainSpace": "0x00001D4C",
+                            "Status": 0,
+                            "TotalSpace": "0x0000EE6B",
+                        }
+                    ],
+                }
+            ]
+        elif name == "WorkState":
+            info = camera.work_state()
+        else:
+            await self.reply(
+                MessageId.SYSTEM_INFO_REPLY, {"Name": name or "", "Ret": Ret.NO_SUCH_CONFIG}
+            )
+            return
+        await self.reply(MessageId.SYSTEM_INFO_REPLY, {"Name": name, name: info, "Ret": Ret.OK})
+
+    @staticmethod
+    def _config_name(name: object) -> tuple[str, int | None] | None:
+        """("Detect.MotionDetect", channel or None) for the names this camera knows."""
+        if not isinstance(name, str):
+            return None
+        base, _, index = name.partition(".[")
+        if base != "Detect.MotionDetect":
+            return None
+        if not index:
+            return base, None
+        try:
+            return base, int(index.rstrip("]"))
+        except ValueError:
+            return None
+
+    async def _config_get(self, packet: Packet, body: dict[str, Any]) -> None:
+        name = body.get("Name")
+        known = self._config_name(name)
+        configs = self.camera.motion_config()
+        if known is None or (known[1] is not None and not 0 <= known[1] < len(configs)):
+            await self.reply(
+                MessageId.CONFIG_GET_REPLY, {"Name": str(name or ""), "Ret": Ret.NO_SUCH_CONFIG}
+            )
+            return
+        channel = known[1]
+        value: Any = configs if channel is None else configs[channel]
+        await self.reply(
+            MessageId.CONFIG_GET_REPLY, {"Name": str(name), str(name): value, "Ret": Ret.OK}
+        )
+
+    async def _config_set(self, packet: Packet, body: dict[str, Any]) -> None:
+        name = body.get("Name")
+        known = self._config_name(name)
+        value = body.get(name) if isinstance(name, str) else None
+        result = Ret.NO_SUCH_CONFIG
+        if known is not None:
+            channel = known[1]
+            if channel is None and isinstance(value, list):
+                pairs = list(enumerate(value))
+            elif channel is not None and isinstance(value, dict):
+                pairs = [(channel, value)]
+            else:
+                pairs = []
+            pairs = [
+                (number, item)
+                for number, item in pairs
+                if isinstance(item, dict) and 0 <= number < self.camera.channels
+            ]
+            result = Ret.ILLEGAL_REQUEST
+            if pairs:
+                for number, item in pairs:
+                    self.camera.apply_motion_config(number, item)
+                result = Ret.OK
+        await self.reply(MessageId.CONFIG_SET_REPLY, {"Name": str(name or ""), "Ret": result})
+
+    async def _time_query(self, packet: Packet, body: dict[str, Any]) -> None:
+        await self.reply(
+            MessageId.TIME_QUERY_REPLY,
+            {"Name": "OPTimeQuery", "OPTimeQuery": format_time(self.camera.now()), "Ret": Ret.OK},
+        )
+
+    async def _alarm_set(self, packet: Packet, body: dict[str, Any]) -> None:
+        assert self.login is not None
+        await self.reply(MessageId.ALARM_SET_REPLY, {"Name": "", "Ret": Ret.OK})
+        self.login.subscribed = True
+        self.camera.notify()
+
+    async def _alarm_clear(self, packet: Packet, body: dict[str, Any]) -> None:
+        assert self.login is not None
+        self.login.subscribed = False
+        self.camera.notify()
+        await self.reply(MessageId.ALARM_CLEAR_REPLY, {"Name": "", "Ret": Ret.OK})
+
+    async def _file_query(self, packet: Packet, body: dict[str, Any]) -> None:
+        params = body.get("OPFileQuery")
+        query = self._parse_file_query(params)
+        if query is None:
+            await self.reply(
+                MessageId.FILE_QUERY_REPLY, {"Name": "OPFileQuery", "Ret": Ret.ILLEGAL_REQUEST}
+            )
+            return
+        found = self.camera.file_query(query)
+        if not found:
+            await self.reply(
+                MessageId.FILE_QUERY_REPLY,
+                {"Name": "OPFileQuery", "Ret": self.camera.profile.nothing_found_ret},
+            )
+            return
+        await self.reply(
+            MessageId.FILE_QUERY_REPLY,
+            {
+                "Name": "OPFileQuery",
+                "OPFileQuery": [entry.to_json() for entry in found],
+                "Ret": Ret.OK,
+            },
+        )
+
+    @staticmethod
+    def _parse_file_query(params: object) -> FileQuery | None:
+        if not isinstance(params, dict):
+            return None
+        begin = parse_time(params.get("BeginTime"))
+        end = parse_time(params.get("EndTime"))
+        channel = params.get("Channel", 0)
+        event = params.get("Event", "*")
+        try:
+            record_type = RecordType(params.get("Type", "h264"))
+        except ValueError:
+            return None
+        if (
+            begin is None
+            or end is None
+            or isinstance(channel, bool)
+            or not isinstance(channel, int)
+            or not isinstance(event, str)
+        ):
+            return None
+        return FileQuery(channel, record_type, event, begin, end)
+
+    async def _claim(self, packet: Packet, body: dict[str, Any]) -> None:
+        await download.claim(self, packet, body, data_socket=False)
+
+    async def _playback(self, packet: Packet, body: dict[str, Any]) -> None:
+        await download.playback(self, packet, body)
+
+    async def _snapshot(self, packet: Packet, body: dict[str, Any]) -> None:
+        if not self.camera.profile.snapshot:
+            await self.reply(MessageId.SNAPSHOT_REPLY, {"Name": "OPSNAP", "Ret": Ret.UNSUPPORTED})
+            return
+        params = body.get("OPSNAP")
+        channel = params.get("Channel", 0) if isinstance(params, dict) else 0
+        if isinstance(channel, bool) or not isinstance(channel, int):
+            channel = -1
+        if not 0 <= channel < self.camera.channels:
+            await self.reply(
+                MessageId.SNAPSHOT_REPLY, {"Name": "OPSNAP", "Ret": Ret.ILLEGAL_REQUEST}
+            )
+            return
+        picture = await self.camera.snapshot(channel)
+        await self.send_binary(MessageId.SNAPSHOT_REPLY, picture)

@@ -1,0 +1,90 @@
+"""An independent client, python-dvr (module ``dvrip``), against the simulator.
+
+python-dvr is blocking, so it runs in worker threads. Its quirks the simulator has to meet as a
+real camera does: it reads a reply header with one recv(20) and then strips exactly two bytes
+("\\n\\0") before parsing JSON; it takes the session id from every reply header; and its alarm
+thread only accepts 1504 packets whose header carries its session id.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+from typing import Any
+
+from dvrip import DVRIPCam  # type: ignore[import-untyped]
+
+from simulator import CameraSimulator
+
+from .conftest import PASSWORD
+
+
+async def test_python_dvr_login_info_and_alarm(camera: CameraSimulator) -> None:
+    loop = asyncio.get_running_loop()
+    received: asyncio.Future[dict[str, Any]] = loop.create_future()
+
+    def on_alarm(alarm: dict[str, Any], sequence: int) -> None:
+        def deliver() -> None:
+            if not received.done():
+                received.set_result(alarm)
+
+        loop.call_soon_threadsafe(deliver)
+
+    cam = DVRIPCam("127.0.0.1", port=camera.port, user="admin", password=PASSWORD)
+
+    def login_and_subscribe() -> tuple[bool, Any]:
+        cam.connect(timeout=2)
+        logged_in = cam.login()
+        info = cam.get_system_info()
+        cam.setAlarm(on_alarm)
+        # alarmStart() starts its reader thread before sending AlarmSet, and that thread takes
+        # the connection lock to block in recv(): holding the (reentrant) lock across the call
+        # makes AlarmSet go out first, as it would when the race goes the other way.
+        with cam.busy:
+            cam.alarmStart()
+        return logged_in, info
+
+    def close() -> None:
+        # Wake the alarm thread out of recv() so it sees the closed socket and ends.
+        cam.socket.shutdown(socket.SHUT_RDWR)
+        cam.close()
+        cam.alarm.join(10)
+        if cam.alive is not None:
+            cam.alive.join(10)
+
+    try:
+        logged_in, info = await asyncio.to_thread(login_and_subscribe)
+        assert logged_in
+        assert info["SerialNo"] == camera.config.serial
+        await camera.wait_for_subscribers(1, timeout=10)
+        record = await camera.raise_alarm(channel=0, event="VideoMotion", status="Start")
+        assert record.pushed_to == 1
+        async with asyncio.timeout(10):
+            alarm = await received
+        assert alarm == {
+            "Channel": 0,
+            "Event": "VideoMotion",
+            "StartTime": record.start_time,
+            "Status": "Start",
+        }
+    finally:
+        if cam.socket is not None:
+            await asyncio.to_thread(close)
+    assert cam.alarm is not None
+    assert not cam.alarm.is_alive()
+    assert not any(t.name.startswith("DVRAlarm") for t in threading.enumerate())
+
+
+async def test_python_dvr_wrong_password(camera: CameraSimulator) -> None:
+    cam = DVRIPCam("127.0.0.1", port=camera.port, user="admin", password="wrong")
+
+    def attempt() -> bool:
+        try:
+            cam.connect(timeout=2)
+            return bool(cam.login())
+        finally:
+            cam.close()
+
+    assert await asyncio.to_thread(attempt) is False
+    assert camera.stats.login_failures == 1
