@@ -135,9 +135,8 @@ async def test_fragmented_reply_is_reassembled() -> None:
         writer.write(packet(1021, parts[0], total=3, index=0))
         writer.write(packet(1021, parts[2], total=3, index=2))
 
-    async with FakeDevice(handler) as device:
-        async with _client(device) as client:
-            info = await client.get_system_info()
+    async with FakeDevice(handler) as device, _client(device) as client:
+        info = await client.get_system_info()
     assert info["SerialNo"] == "X" * 300
 
 

@@ -260,9 +260,7 @@ async def test_unknown_file_is_refused(start_camera: StartCamera, open_client: S
     camera = await start_camera()
     client = await open_client(camera)
     now = camera.now()
-    ghost = RecordFile(
-        "/idea0/../../etc/passwd", now, now, 1, FileType.VIDEO, RecordEvent.MOTION
-    )
+    ghost = RecordFile("/idea0/../../etc/passwd", now, now, 1, FileType.VIDEO, RecordEvent.MOTION)
     with pytest.raises(DvripCommandError):
         await client.download(ghost, _MemorySink(), timeout=10)
 

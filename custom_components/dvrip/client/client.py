@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Coroutine
 import contextlib
-import functools
 from datetime import datetime
+import functools
 import logging
 from pathlib import Path
 from typing import Any, Final, Self
@@ -160,13 +160,7 @@ class DvripClient:
             connection.on_alarm = self._handle_alarm_message
             connection.on_close = functools.partial(self._handle_close, connection)
             try:
-                await self._login(connection)
-                if self._alarms_wanted:
-                    await self._request_on(
-                        connection, MessageId.GUARD_REQ, {"Name": ""}, command="AlarmSet"
-                    )
-                if connection.closed:
-                    raise connection.close_reason or DvripConnectionError("connection closed")
+                await self._start_session(connection)
             except BaseException:
                 await connection.aclose()
                 raise
@@ -175,6 +169,16 @@ class DvripClient:
                 self._keepalive(connection), name="dvrip keepalive"
             )
             return connection
+
+    async def _start_session(self, connection: DvripConnection) -> None:
+        await self._login(connection)
+        if self._alarms_wanted:
+            await self._request_on(
+                connection, MessageId.GUARD_REQ, {"Name": ""}, command="AlarmSet"
+            )
+        if connection.closed:
+            # The device ended the login at once (forced logout, or it closed the socket).
+            raise connection.close_reason or DvripConnectionError("connection closed")
 
     async def _login(self, connection: DvripConnection) -> None:
         packet = await connection.request(

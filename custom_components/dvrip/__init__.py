@@ -1,0 +1,108 @@
+"""The DVRIP (XMEye) cameras integration: push alarms from Xiongmai cameras and recorders."""
+
+from __future__ import annotations
+
+from homeassistant.const import CONF_HOST, CONF_PORT, EVENT_HOMEASSISTANT_STOP, Platform
+from homeassistant.core import Event, HomeAssistant
+from homeassistant.exceptions import ConfigEntryNotReady
+from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers.typing import ConfigType
+
+from .client import DvripError
+from .const import CONF_PICTURE_MODE, DEFAULT_PICTURE_MODE, DOMAIN, PictureMode
+from .coordinator import (
+    DvripConfigEntry,
+    DvripCoordinator,
+    DvripRuntime,
+    create_client,
+    delete_issues,
+    setup_error,
+)
+from .last_picture import LastAlarmPictures
+from .services import async_setup_services
+
+PLATFORMS: list[Platform] = [
+    Platform.BINARY_SENSOR,
+    Platform.CAMERA,
+    Platform.EVENT,
+    Platform.IMAGE,
+]
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+
+__all__ = ["DOMAIN", "DvripConfigEntry"]
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Register the actions: they exist whether or not a camera is loaded."""
+    async_setup_services(hass)
+    return True
+
+
+async def async_setup_entry(hass: HomeAssistant, entry: DvripConfigEntry) -> bool:
+    """Log in, read the device, subscribe to alarms, then set up the entities."""
+    client = create_client(entry.data)
+    host = f"{entry.data[CONF_HOST]}:{entry.data[CONF_PORT]}"
+    started = False
+    try:
+        await client.connect()
+        device = await client.get_device_info()
+        if device.serial and entry.unique_id and device.serial != entry.unique_id:
+            # Another camera answers at this address (DHCP gave it a new one, for example).
+            raise ConfigEntryNotReady(
+                translation_domain=DOMAIN,
+                translation_key="wrong_device",
+                translation_placeholders={"host": host},
+            )
+        coordinator = DvripCoordinator(hass, entry, client, device)
+        await coordinator.async_start()
+        started = True
+    except DvripError as err:
+        raise setup_error(err, host) from err
+    finally:
+        if not started:
+            await client.close()
+
+    pictures: LastAlarmPictures | None = None
+    mode = PictureMode(entry.options.get(CONF_PICTURE_MODE, DEFAULT_PICTURE_MODE))
+    if mode is not PictureMode.OFF:
+        pictures = LastAlarmPictures(hass, entry, coordinator, mode)
+        await pictures.async_start()
+    entry.runtime_data = DvripRuntime(
+        coordinator=coordinator, options=dict(entry.options), pictures=pictures
+    )
+
+    async def _async_stop(_event: Event) -> None:
+        # Log out when Home Assistant stops: devices allow only a few sessions.
+        await _async_shutdown(entry)
+
+    entry.async_on_unload(hass.bus.async_listen(EVENT_HOMEASSISTANT_STOP, _async_stop))
+    entry.async_on_unload(entry.add_update_listener(_async_options_updated))
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    return True
+
+
+async def async_unload_entry(hass: HomeAssistant, entry: DvripConfigEntry) -> bool:
+    """Remove the entities, then stop reconnecting and log out."""
+    unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+    if unloaded:
+        await _async_shutdown(entry)
+    return unloaded
+
+
+async def _async_shutdown(entry: DvripConfigEntry) -> None:
+    """End the picture searches (they use the session), then log out."""
+    runtime = entry.runtime_data
+    if runtime.pictures is not None:
+        await runtime.pictures.async_shutdown()
+    await runtime.coordinator.async_shutdown()
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: DvripConfigEntry) -> None:
+    """Drop the entry's repair issues with it."""
+    delete_issues(hass, entry)
+
+
+async def _async_options_updated(hass: HomeAssistant, entry: DvripConfigEntry) -> None:
+    # Reauth and reconfigure reload by themselves; only an options change needs one here.
+    if dict(entry.options) != entry.runtime_data.options:
+        hass.config_entries.async_schedule_reload(entry.entry_id)

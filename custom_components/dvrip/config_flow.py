@@ -1,0 +1,244 @@
+"""Config flow: add a camera, reauthenticate, change its address, and set options."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from homeassistant.config_entries import ConfigFlow, ConfigFlowResult, OptionsFlow
+from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_PORT, CONF_USERNAME
+from homeassistant.core import callback
+from homeassistant.helpers.selector import (
+    BooleanSelector,
+    NumberSelector,
+    NumberSelectorConfig,
+    NumberSelectorMode,
+    SelectSelector,
+    SelectSelectorConfig,
+    SelectSelectorMode,
+    TextSelector,
+    TextSelectorConfig,
+    TextSelectorType,
+)
+import voluptuous as vol
+
+from .client import DeviceInfo, DvripError
+from .const import (
+    BINARY_SENSOR_KINDS,
+    CONF_ALARM_KINDS,
+    CONF_HISTORY_HOURS,
+    CONF_OFF_DELAY,
+    CONF_PICTURE_MODE,
+    CONF_RTSP_STREAM,
+    DEFAULT_ALARM_KINDS,
+    DEFAULT_HISTORY_HOURS,
+    DEFAULT_OFF_DELAY,
+    DEFAULT_PICTURE_MODE,
+    DEFAULT_PORT,
+    DEFAULT_RTSP_STREAM,
+    DEFAULT_USERNAME,
+    DOMAIN,
+    LOGGER,
+    PictureMode,
+)
+from .coordinator import DvripConfigEntry, create_client, error_key
+
+_PORT_SELECTOR = vol.All(
+    NumberSelector(NumberSelectorConfig(min=1, max=65535, mode=NumberSelectorMode.BOX)),
+    vol.Coerce(int),
+)
+_PASSWORD_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
+
+
+def _user_schema(defaults: Mapping[str, Any]) -> vol.Schema:
+    return vol.Schema(
+        {
+            vol.Required(CONF_HOST, default=defaults.get(CONF_HOST, vol.UNDEFINED)): str,
+            vol.Required(CONF_PORT, default=defaults.get(CONF_PORT, DEFAULT_PORT)): _PORT_SELECTOR,
+            vol.Required(CONF_USERNAME, default=defaults.get(CONF_USERNAME, DEFAULT_USERNAME)): str,
+            vol.Optional(CONF_PASSWORD, default=""): _PASSWORD_SELECTOR,
+        }
+    )
+
+
+async def _async_read_device(data: Mapping[str, Any]) -> DeviceInfo:
+    """Log in and read the device's identity; client errors propagate."""
+    client = create_client(data)
+    try:
+        await client.connect()
+        return await client.get_device_info()
+    finally:
+        await client.close()
+
+
+async def _async_try_read_device(
+    data: Mapping[str, Any], errors: dict[str, str]
+) -> DeviceInfo | None:
+    """The device's identity, or None with the reason in `errors["base"]`."""
+    try:
+        return await _async_read_device(data)
+    except DvripError as err:
+        LOGGER.debug("Cannot log in to %s: %s", data[CONF_HOST], err)
+        errors["base"] = error_key(err)
+    except Exception:
+        LOGGER.exception("Unexpected error logging in to %s", data[CONF_HOST])
+        errors["base"] = "unknown"
+    return None
+
+
+def _unique_id(device: DeviceInfo, data: Mapping[str, Any]) -> str:
+    # Every device seen reports a serial; an address is the last resort without one.
+    return device.serial or f"{data[CONF_HOST]}:{data[CONF_PORT]}"
+
+
+class DvripConfigFlow(ConfigFlow, domain=DOMAIN):
+    """Set up a DVRIP camera or recorder."""
+
+    VERSION = 1
+
+    async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Ask for the address and the login."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            device = await _async_try_read_device(user_input, errors)
+            if device is not None:
+                await self.async_set_unique_id(_unique_id(device, user_input))
+                # The same camera at a new address: move the entry rather than add another.
+                self._abort_if_unique_id_configured(
+                    updates={CONF_HOST: user_input[CONF_HOST], CONF_PORT: user_input[CONF_PORT]}
+                )
+                return self.async_create_entry(title=device.model, data=user_input)
+        return self.async_show_form(
+            step_id="user",
+            data_schema=self.add_suggested_values_to_schema(_user_schema({}), user_input),
+            errors=errors,
+        )
+
+    async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
+        """The camera refused the stored password."""
+        return await self.async_step_reauth_confirm()
+
+    async def async_step_reauth_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask for the login again."""
+        entry = self._get_reauth_entry()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            data = {**entry.data, **user_input}
+            device = await _async_try_read_device(data, errors)
+            if device is not None:
+                await self.async_set_unique_id(_unique_id(device, data))
+                self._abort_if_unique_id_mismatch(reason="wrong_device")
+                return self.async_update_reload_and_abort(entry, data_updates=user_input)
+        return self.async_show_form(
+            step_id="reauth_confirm",
+            data_schema=vol.Schema(
+                {
+                    vol.Required(CONF_USERNAME, default=entry.data[CONF_USERNAME]): str,
+                    vol.Optional(CONF_PASSWORD, default=""): _PASSWORD_SELECTOR,
+                }
+            ),
+            description_placeholders={"name": entry.title, "host": entry.data[CONF_HOST]},
+            errors=errors,
+        )
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Move the camera to a new address or port."""
+        entry = self._get_reconfigure_entry()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            data = {**entry.data, **user_input}
+            device = await _async_try_read_device(data, errors)
+            if device is not None:
+                await self.async_set_unique_id(_unique_id(device, data))
+                self._abort_if_unique_id_mismatch(reason="wrong_device")
+                return self.async_update_reload_and_abort(entry, data_updates=user_input)
+        return self.async_show_form(
+            step_id="reconfigure",
+            data_schema=vol.Schema(
+                {
+                    vol.Required(CONF_HOST, default=entry.data[CONF_HOST]): str,
+                    vol.Required(CONF_PORT, default=entry.data[CONF_PORT]): _PORT_SELECTOR,
+                }
+            ),
+            description_placeholders={"name": entry.title},
+            errors=errors,
+        )
+
+    @staticmethod
+    @callback
+    def async_get_options_flow(config_entry: DvripConfigEntry) -> DvripOptionsFlow:
+        """The options of an entry."""
+        return DvripOptionsFlow()
+
+
+class DvripOptionsFlow(OptionsFlow):
+    """Off-delay, alarm kinds with sensors, picture mode, history look-back, RTSP stream."""
+
+    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Show and store the options (the entry reloads to apply them)."""
+        if user_input is not None:
+            return self.async_create_entry(data=user_input)
+        options = self.config_entry.options
+        schema = vol.Schema(
+            {
+                vol.Required(
+                    CONF_OFF_DELAY, default=options.get(CONF_OFF_DELAY, DEFAULT_OFF_DELAY)
+                ): vol.All(
+                    NumberSelector(
+                        NumberSelectorConfig(
+                            min=1,
+                            max=3600,
+                            step=1,
+                            unit_of_measurement="s",
+                            mode=NumberSelectorMode.BOX,
+                        )
+                    ),
+                    vol.Coerce(int),
+                ),
+                vol.Required(
+                    CONF_ALARM_KINDS,
+                    default=options.get(CONF_ALARM_KINDS, DEFAULT_ALARM_KINDS),
+                ): SelectSelector(
+                    SelectSelectorConfig(
+                        options=[str(kind) for kind in BINARY_SENSOR_KINDS],
+                        multiple=True,
+                        mode=SelectSelectorMode.LIST,
+                        translation_key=CONF_ALARM_KINDS,
+                    )
+                ),
+                vol.Required(
+                    CONF_PICTURE_MODE,
+                    default=options.get(CONF_PICTURE_MODE, DEFAULT_PICTURE_MODE),
+                ): SelectSelector(
+                    SelectSelectorConfig(
+                        options=[str(mode) for mode in PictureMode],
+                        mode=SelectSelectorMode.DROPDOWN,
+                        translation_key=CONF_PICTURE_MODE,
+                    )
+                ),
+                vol.Required(
+                    CONF_HISTORY_HOURS,
+                    default=options.get(CONF_HISTORY_HOURS, DEFAULT_HISTORY_HOURS),
+                ): vol.All(
+                    NumberSelector(
+                        NumberSelectorConfig(
+                            min=1,
+                            max=720,
+                            step=1,
+                            unit_of_measurement="h",
+                            mode=NumberSelectorMode.BOX,
+                        )
+                    ),
+                    vol.Coerce(int),
+                ),
+                vol.Required(
+                    CONF_RTSP_STREAM,
+                    default=options.get(CONF_RTSP_STREAM, DEFAULT_RTSP_STREAM),
+                ): BooleanSelector(),
+            }
+        )
+        return self.async_show_form(step_id="init", data_schema=schema)

@@ -1,0 +1,123 @@
+"""Constants of the DVRIP integration: option names, defaults and the alarm kind table."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+import logging
+from typing import Final
+
+DOMAIN: Final = "dvrip"
+LOGGER: Final = logging.getLogger(__package__)
+
+MANUFACTURER: Final = "Xiongmai"
+DEFAULT_PORT: Final = 34567
+DEFAULT_USERNAME: Final = "admin"
+
+# Options.
+CONF_OFF_DELAY: Final = "off_delay"
+CONF_ALARM_KINDS: Final = "alarm_kinds"
+CONF_PICTURE_MODE: Final = "picture_mode"
+CONF_HISTORY_HOURS: Final = "history_hours"
+CONF_RTSP_STREAM: Final = "rtsp_stream"
+
+DEFAULT_OFF_DELAY: Final = 30
+DEFAULT_HISTORY_HOURS: Final = 24
+DEFAULT_RTSP_STREAM: Final = False
+# XMEye devices serve RTSP on this port, with the login in the path rather than the URL's
+# user part: rtsp://host:554/user=admin&password=...&channel=1&stream=0.sdp
+RTSP_PORT: Final = 554
+
+
+class PictureMode(StrEnum):
+    """Where an alarm's picture comes from (read by the alarm picture feature)."""
+
+    AUTO = "auto"
+    SNAPSHOT = "snapshot"
+    RECORDING = "recording"
+    OFF = "off"
+
+
+DEFAULT_PICTURE_MODE: Final = PictureMode.AUTO
+
+
+class AlarmKind(StrEnum):
+    """What an alarm is about; the event types of the alarm event entity."""
+
+    MOTION = "motion"
+    PERSON = "person"
+    VEHICLE = "vehicle"
+    FACE = "face"
+    TAMPER = "tamper"
+    VIDEO_LOSS = "video_loss"
+    ALARM_INPUT = "alarm_input"
+    STORAGE = "storage"
+    OTHER = "other"
+
+
+# The one table from the camera's event name to an alarm kind. Firmware spells the same
+# alarm in several ways (and misspells some: "StorrageLowSpace" is what devices send).
+ALARM_KIND_BY_EVENT: Final[dict[str, AlarmKind]] = {
+    "VideoMotion": AlarmKind.MOTION,
+    "HumanDetect": AlarmKind.PERSON,
+    "HumanDetection": AlarmKind.PERSON,
+    "appEventHumanDetectAlarm": AlarmKind.PERSON,
+    "PersonDetect": AlarmKind.PERSON,
+    "PersonDetection": AlarmKind.PERSON,
+    "PedestrianDetect": AlarmKind.PERSON,
+    "CarShapeDetect": AlarmKind.VEHICLE,
+    "VehicleDetect": AlarmKind.VEHICLE,
+    "VehicleDetection": AlarmKind.VEHICLE,
+    "FaceDetect": AlarmKind.FACE,
+    "FaceDetection": AlarmKind.FACE,
+    "VideoBlind": AlarmKind.TAMPER,
+    "VideoLoss": AlarmKind.VIDEO_LOSS,
+    "LocalIO": AlarmKind.ALARM_INPUT,
+    "LocalAlarm": AlarmKind.ALARM_INPUT,
+    "NetAlarm": AlarmKind.ALARM_INPUT,
+    "IPCAlarm": AlarmKind.ALARM_INPUT,
+    "StorageNotExist": AlarmKind.STORAGE,
+    "StorrageLowSpace": AlarmKind.STORAGE,
+    "StorageLowSpace": AlarmKind.STORAGE,
+    "StorageFailure": AlarmKind.STORAGE,
+}
+# Names that vary after a fixed start ("StorageFailure", "StorageFailureRead", ...).
+ALARM_KIND_BY_PREFIX: Final[tuple[tuple[str, AlarmKind], ...]] = (
+    ("storagefailure", AlarmKind.STORAGE),
+)
+_KIND_BY_FOLDED_EVENT: Final = {name.casefold(): kind for name, kind in ALARM_KIND_BY_EVENT.items()}
+
+
+def alarm_kind(event: str) -> AlarmKind:
+    """The kind of a camera event name; unknown names are `other`, never dropped."""
+    folded = event.strip().casefold()
+    if (kind := _KIND_BY_FOLDED_EVENT.get(folded)) is not None:
+        return kind
+    for prefix, kind in ALARM_KIND_BY_PREFIX:
+        if folded.startswith(prefix):
+            return kind
+    return AlarmKind.OTHER
+
+
+# Kinds that get an on/off binary sensor per channel (storage and other are events only).
+BINARY_SENSOR_KINDS: Final = (
+    AlarmKind.MOTION,
+    AlarmKind.PERSON,
+    AlarmKind.VEHICLE,
+    AlarmKind.FACE,
+    AlarmKind.TAMPER,
+    AlarmKind.VIDEO_LOSS,
+    AlarmKind.ALARM_INPUT,
+)
+DEFAULT_ALARM_KINDS: Final = [str(kind) for kind in BINARY_SENSOR_KINDS]
+
+# Kinds whose alarms the camera records (a motion clip, often a jpg entry): the ones that get
+# an alarm picture. A covered lens, a lost video signal or a full disk has nothing to show.
+PICTURE_KINDS: Final = frozenset(
+    {
+        AlarmKind.MOTION,
+        AlarmKind.PERSON,
+        AlarmKind.VEHICLE,
+        AlarmKind.FACE,
+        AlarmKind.ALARM_INPUT,
+    }
+)

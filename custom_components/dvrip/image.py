@@ -1,0 +1,81 @@
+"""The "Last alarm picture" image entity: one per channel, updated after each alarm."""
+
+from __future__ import annotations
+
+from homeassistant.components.image import ImageEntity
+from homeassistant.const import Platform
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .coordinator import DvripConfigEntry, DvripCoordinator
+from .entity import DvripEntity, remove_stale_entities
+from .last_picture import KeptPicture, LastAlarmPictures
+
+# Pictures arrive from the alarm pushes; nothing is fetched on a schedule.
+PARALLEL_UPDATES = 0
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: DvripConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """One image entity per channel, unless alarm pictures are off."""
+    runtime = entry.runtime_data
+    if runtime.pictures is None:
+        remove_stale_entities(hass, entry, Platform.IMAGE, set())
+        return
+    pictures = runtime.pictures
+    async_add_entities(
+        DvripAlarmPictureImage(hass, runtime.coordinator, pictures, channel)
+        for channel in range(runtime.coordinator.channels)
+    )
+
+
+class DvripAlarmPictureImage(DvripEntity, ImageEntity):
+    """The picture of the channel's last alarm; its state is the alarm's time.
+
+    Its attributes tell the alarm (`event_type`, `event`, `camera_time`) and how the picture
+    was found (`method`, `source_file`: the camera's file it came from), and `picture_url`,
+    where the kept JPEG is served.
+    """
+
+    _attr_content_type = "image/jpeg"
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        coordinator: DvripCoordinator,
+        pictures: LastAlarmPictures,
+        channel: int,
+    ) -> None:
+        DvripEntity.__init__(self, coordinator, "last_alarm_picture", channel)
+        ImageEntity.__init__(self, hass)
+        self._pictures = pictures
+        self._picture: KeptPicture | None = None
+        self._show(pictures.picture(channel))
+
+    @property
+    def available(self) -> bool:
+        # The kept picture is still the last alarm's picture while the camera is away.
+        return True
+
+    async def async_added_to_hass(self) -> None:
+        await super().async_added_to_hass()
+        assert self.channel is not None
+        self.async_on_remove(self._pictures.async_add_listener(self.channel, self._handle_picture))
+
+    @callback
+    def _handle_picture(self, picture: KeptPicture) -> None:
+        self._show(picture)
+        self.async_write_ha_state()
+
+    def _show(self, picture: KeptPicture | None) -> None:
+        self._picture = picture
+        if picture is not None:
+            self._attr_image_last_updated = picture.time
+            self._attr_extra_state_attributes = picture.attributes()
+
+    async def async_image(self) -> bytes | None:
+        """The JPEG, from memory (it was read from disk at startup)."""
+        return self._picture.jpeg if self._picture is not None else None

@@ -1,0 +1,439 @@
+"""The last alarm picture of each channel: looked for after every pushed alarm, kept on disk.
+
+When a camera pushes an alarm it has only begun to record it: the motion clip and the jpg
+entry appear in its history seconds later. So the picture is looked for after a settle time,
+then again after growing delays, for about five minutes in all (`SETTLE_SECONDS`,
+`RETRY_DELAYS`). Where it comes from follows the entry's picture mode:
+
+- `recording`: the alarm's jpg entry or its motion clip (the `pictures` resolver);
+- `snapshot`: a live OPSNAP still taken when the alarm arrives; where the device refuses
+  OPSNAP, the recording instead;
+- `auto`: the recording; a live still taken when the alarm arrived when the recording never
+  shows up (a camera without an SD card);
+- `off`: nothing (no `LastAlarmPictures` is created).
+
+One channel looks for one picture at a time: an alarm that arrives meanwhile waits, and when
+several do, only the newest is looked for (the older ones are no longer the last alarm). All
+requests go through the coordinator's single client, whose downloads take turns.
+
+The picture and a small JSON document about it are written to the camera's folder in the
+media folder (see `storage`) and read back at startup, so the image entity shows the last
+alarm's picture again after a restart. The newest `KEPT_PICTURES` of each channel stay there,
+so the URL an alarm's notification carries still works when the next alarm comes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from functools import partial
+import json
+import os
+from pathlib import Path
+from typing import Any, Final
+
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+
+from .client import DvripAuthError, DvripError, DvripUnsupportedError
+from .const import DOMAIN, LOGGER, PICTURE_KINDS, AlarmKind, PictureMode
+from .coordinator import AlarmEvent, DvripConfigEntry, DvripCoordinator
+from .pictures import AlarmMarker, resolve_alarm_picture
+from .storage import PICTURE_FILE_NAME, PICTURES_FOLDER, is_picture_name, media_root
+
+# Seconds after an alarm before its picture is first looked for: the camera is still writing.
+SETTLE_SECONDS: float = 10.0
+# Then again after these many seconds each: about five minutes in all.
+RETRY_DELAYS: tuple[float, ...] = (10.0, 20.0, 40.0, 80.0, 160.0)
+PICTURE_DOWNLOAD_TIMEOUT: float = 60.0
+# Pictures kept on disk per channel (the newest).
+KEPT_PICTURES: int = 10
+
+# The method of a live still (the resolver's methods name the recording's sources).
+SNAPSHOT_METHOD: Final = "snapshot"
+ATTR_PICTURE_URL: Final = "picture_url"
+_DOCUMENT_VERSION: Final = 1
+
+type PictureListener = Callable[[KeptPicture], None]
+
+
+@dataclass(frozen=True, slots=True)
+class KeptPicture:
+    """The picture of one alarm on one channel (counted from 0), and where it came from.
+
+    `time` is the alarm's time, aware; `camera_time` the same on the camera's own clock.
+    `file_name` and `url` say where it is kept (None when it could not be written). `alarm`
+    is the pushed alarm it belongs to, while Home Assistant runs (not kept on disk).
+    """
+
+    channel: int
+    jpeg: bytes = field(repr=False)
+    time: datetime
+    camera_time: datetime
+    kind: AlarmKind
+    event: str
+    method: str
+    source_file: str | None = None
+    file_name: str | None = None
+    url: str | None = None
+    alarm: AlarmEvent | None = field(default=None, compare=False)
+
+    def attributes(self) -> dict[str, Any]:
+        """State attributes of the image entity."""
+        return {
+            "event_type": str(self.kind),
+            "event": self.event,
+            "channel": self.channel + 1,
+            "camera_time": self.camera_time.isoformat(),
+            "method": self.method,
+            "source_file": self.source_file,
+            ATTR_PICTURE_URL: self.url,
+        }
+
+    def document(self) -> dict[str, Any]:
+        """The JSON kept next to the picture."""
+        return {
+            "version": _DOCUMENT_VERSION,
+            "file": self.file_name,
+            "time": self.time.isoformat(),
+            "camera_time": self.camera_time.isoformat(),
+            "kind": str(self.kind),
+            "event": self.event,
+            "method": self.method,
+            "source_file": self.source_file,
+        }
+
+    @classmethod
+    def from_document(cls, channel: int, document: dict[str, Any], jpeg: bytes) -> KeptPicture:
+        """Read back `document()`; ValueError, KeyError or TypeError when it is not one."""
+        time = datetime.fromisoformat(document["time"])
+        if time.tzinfo is None:
+            raise ValueError("a kept picture's time has no zone")
+        source_file = document.get("source_file")
+        return cls(
+            channel=channel,
+            jpeg=jpeg,
+            time=time,
+            camera_time=datetime.fromisoformat(document["camera_time"]).replace(tzinfo=None),
+            kind=AlarmKind(document["kind"]),
+            event=str(document["event"]),
+            method=str(document["method"]),
+            source_file=source_file if isinstance(source_file, str) else None,
+            file_name=str(document["file"]),
+        )
+
+
+def picture_file_name(camera_time: datetime, channel: int) -> str:
+    """`YYYYmmdd_HHMMSS_ch<N>.jpg`, from the alarm's camera time: the name exports use too."""
+    return f"{camera_time:%Y%m%d_%H%M%S}_ch{channel}.jpg"
+
+
+def _document_name(channel: int) -> str:
+    return f"last_ch{channel}.json"
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    """A reader sees the old file or the new one, never half of one."""
+    temporary = path.with_name(f".{path.name}.tmp")
+    try:
+        temporary.write_bytes(data)
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+def write_kept_picture(folder: Path, picture: KeptPicture, keep: int) -> None:
+    """Write a picture and its document, then drop the channel's oldest (blocking I/O)."""
+    assert picture.file_name is not None
+    assert is_picture_name(picture.file_name)
+    folder.mkdir(parents=True, exist_ok=True)
+    _write_atomically(folder / picture.file_name, picture.jpeg)
+    document = json.dumps(picture.document(), indent=2) + "\n"
+    _write_atomically(folder / _document_name(picture.channel), document.encode())
+    kept = sorted(
+        (
+            path.name
+            for path in folder.iterdir()
+            if (match := PICTURE_FILE_NAME.fullmatch(path.name)) is not None
+            and int(match.group(2)) == picture.channel
+        ),
+        reverse=True,
+    )
+    for name in kept[max(1, keep) :]:
+        if name != picture.file_name:
+            (folder / name).unlink(missing_ok=True)
+
+
+def read_kept_pictures(folder: Path, channels: int) -> dict[int, KeptPicture]:
+    """What `write_kept_picture` left, by channel (blocking I/O); damaged files are skipped."""
+    found: dict[int, KeptPicture] = {}
+    for channel in range(channels):
+        try:
+            document = json.loads((folder / _document_name(channel)).read_text("utf-8"))
+            name = document["file"]
+            # The name becomes a path: only one we could have written.
+            if not isinstance(name, str) or not is_picture_name(name):
+                LOGGER.debug("Ignored a kept picture named %r in %s", name, folder)
+                continue
+            found[channel] = KeptPicture.from_document(
+                channel, document, (folder / name).read_bytes()
+            )
+        except FileNotFoundError:
+            continue
+        except (OSError, ValueError, KeyError, TypeError) as err:
+            LOGGER.debug("Ignored the kept picture of channel %d in %s: %s", channel, folder, err)
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class _Request:
+    """An alarm whose picture is wanted; `received` is the event loop's time of its push."""
+
+    event: AlarmEvent
+    marker: AlarmMarker
+    received: float
+
+    @property
+    def channel(self) -> int:
+        return self.event.alarm.channel
+
+
+class LastAlarmPictures:
+    """The last alarm picture of each channel of one camera (see the module docstring)."""
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: DvripConfigEntry,
+        coordinator: DvripCoordinator,
+        mode: PictureMode,
+    ) -> None:
+        self.hass = hass
+        self.entry = entry
+        self.coordinator = coordinator
+        self.mode = mode
+        self.root = media_root(hass)
+        self.folder = self.root.camera_dir(entry.entry_id) / PICTURES_FOLDER if self.root else None
+        self._pictures: dict[int, KeptPicture] = {}
+        self._listeners: dict[int, list[PictureListener]] = {}
+        self._pending: dict[int, _Request] = {}
+        self._workers: dict[int, asyncio.Task[None]] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        # Auto mode: the live still taken when the channel's latest alarm arrived.
+        self._held: dict[int, tuple[AlarmEvent, bytes]] = {}
+        self._failures: dict[int, str] = {}
+        self._unsubscribers: list[CALLBACK_TYPE] = []
+        self._closing = False
+
+    def picture(self, channel: int) -> KeptPicture | None:
+        """The channel's last alarm picture, if there is one yet."""
+        return self._pictures.get(channel)
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    async def async_start(self) -> None:
+        """Read the kept pictures back and start listening for alarms."""
+        if self.folder is not None and self.root is not None:
+            kept = await self.hass.async_add_executor_job(
+                read_kept_pictures, self.folder, self.coordinator.channels
+            )
+            for channel, picture in kept.items():
+                assert picture.file_name is not None
+                self._pictures[channel] = replace(picture, url=self._url(picture.file_name))
+        for channel in range(self.coordinator.channels):
+            self._unsubscribers.append(
+                self.coordinator.async_add_event_listener(channel, self._handle_alarm)
+            )
+
+    async def async_shutdown(self) -> None:
+        """Stop listening and end every search for a picture."""
+        self._closing = True
+        for unsubscribe in self._unsubscribers:
+            unsubscribe()
+        self._unsubscribers.clear()
+        tasks = [task for task in self._tasks if not task.done()]
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.wait(tasks)
+
+    @callback
+    def async_add_listener(self, channel: int, listener: PictureListener) -> CALLBACK_TYPE:
+        """Call `listener` with each new picture of `channel`."""
+        listeners = self._listeners.setdefault(channel, [])
+        listeners.append(listener)
+        return partial(listeners.remove, listener)
+
+    # -- alarms ----------------------------------------------------------------------------
+
+    @callback
+    def _handle_alarm(self, event: AlarmEvent) -> None:
+        if self._closing or event.kind not in PICTURE_KINDS:
+            return
+        # A push without StartTime: the moment it arrived, on the camera's clock.
+        marker = AlarmMarker.from_alarm(
+            event.alarm, time=self.coordinator.camera_time_of(event.received).replace(microsecond=0)
+        )
+        request = _Request(event, marker, self.hass.loop.time())
+        if self.mode in (PictureMode.SNAPSHOT, PictureMode.AUTO) and (
+            not self.coordinator.snapshot_refused
+        ):
+            self._spawn(self._async_snapshot(request), f"snapshot channel {request.channel + 1}")
+            if self.mode is PictureMode.SNAPSHOT:
+                return
+        self._queue(request)
+
+    @callback
+    def _queue(self, request: _Request) -> None:
+        """Look for the request's picture next; it replaces any alarm still waiting."""
+        self._pending[request.channel] = request
+        worker = self._workers.get(request.channel)
+        if worker is None or worker.done():
+            self._workers[request.channel] = self._spawn(
+                self._async_work(request.channel), f"picture channel {request.channel + 1}"
+            )
+
+    def _spawn(self, coro: Coroutine[Any, Any, None], name: str) -> asyncio.Task[None]:
+        task = self.entry.async_create_background_task(
+            self.hass, coro, f"{DOMAIN} {name} {self.entry.title}"
+        )
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    async def _async_snapshot(self, request: _Request) -> None:
+        jpeg = await self.coordinator.async_snapshot(request.channel)
+        if jpeg is None:
+            if self.mode is PictureMode.SNAPSHOT and not self._closing:
+                self._queue(request)
+            return
+        if self.mode is PictureMode.SNAPSHOT:
+            await self._async_keep(request, jpeg, SNAPSHOT_METHOD, None)
+        else:
+            self._held[request.channel] = (request.event, jpeg)
+
+    async def _async_work(self, channel: int) -> None:
+        while (request := self._pending.pop(channel, None)) is not None:
+            await self._async_resolve(request)
+
+    async def _async_resolve(self, request: _Request) -> None:
+        """Look for the picture of one alarm until found, given up, or a newer alarm came."""
+        channel = request.channel
+        settle = max(0.0, SETTLE_SECONDS - (self.hass.loop.time() - request.received))
+        failure = "not looked for"
+        for delay in (settle, *RETRY_DELAYS):
+            await asyncio.sleep(delay)
+            if channel in self._pending:
+                # A newer alarm arrived: its picture is the last alarm's picture.
+                return
+            if not self.coordinator.available:
+                failure = "the camera is unavailable"
+                continue
+            try:
+                picture = await resolve_alarm_picture(
+                    self.coordinator.client,
+                    request.marker,
+                    download_timeout=PICTURE_DOWNLOAD_TIMEOUT,
+                )
+            except (DvripAuthError, DvripUnsupportedError) as err:
+                failure = str(err)
+                break  # the same answer every time: stop asking
+            except DvripError as err:
+                failure = str(err)
+                continue
+            if picture.jpeg is not None:
+                await self._async_keep(
+                    request, picture.jpeg, str(picture.method), picture.source_name
+                )
+                return
+            failure = picture.reason or str(picture.method)
+        held = self._held.get(channel)
+        if held is not None and held[0] is request.event:
+            del self._held[channel]
+            await self._async_keep(request, held[1], SNAPSHOT_METHOD, None)
+            return
+        self._failures[channel] = failure
+        LOGGER.debug(
+            "No picture of the %s alarm at %s on %s channel %d: %s",
+            request.event.alarm.event,
+            request.marker.time,
+            self.entry.title,
+            channel + 1,
+            failure,
+        )
+
+    async def _async_keep(
+        self, request: _Request, jpeg: bytes, method: str, source_file: str | None
+    ) -> None:
+        """Keep a picture on disk and tell the entities; an older alarm's never replaces one."""
+        channel = request.channel
+        event = request.event
+        camera_time = request.marker.time
+        picture = KeptPicture(
+            channel=channel,
+            jpeg=jpeg,
+            time=self.coordinator.camera_time_to_utc(camera_time) or event.received,
+            camera_time=camera_time,
+            kind=event.kind,
+            event=event.alarm.event,
+            method=method,
+            source_file=source_file,
+            alarm=event,
+        )
+        current = self._pictures.get(channel)
+        if current is not None and picture.time < current.time:
+            return
+        if self.folder is not None:
+            file_name = picture_file_name(camera_time, channel)
+            kept = replace(picture, file_name=file_name, url=self._url(file_name))
+            try:
+                await self.hass.async_add_executor_job(
+                    write_kept_picture, self.folder, kept, KEPT_PICTURES
+                )
+            except OSError as err:
+                LOGGER.warning(
+                    "Cannot keep the alarm picture of %s in %s: %s",
+                    self.entry.title,
+                    self.folder,
+                    err,
+                )
+            else:
+                picture = kept
+        self._failures.pop(channel, None)
+        self._pictures[channel] = picture
+        for listener in list(self._listeners.get(channel, ())):
+            listener(picture)
+
+    def _url(self, file_name: str) -> str:
+        assert self.root is not None
+        return self.root.url(self.entry.entry_id, PICTURES_FOLDER, file_name)
+
+    # -- diagnostics -----------------------------------------------------------------------
+
+    def as_dict(self) -> dict[str, Any]:
+        """The mode, and each channel's last picture and last failure, for diagnostics."""
+        channels: dict[str, Any] = {}
+        for channel in range(self.coordinator.channels):
+            picture = self._pictures.get(channel)
+            channels[f"channel {channel + 1}"] = {
+                "picture": (
+                    {
+                        **picture.attributes(),
+                        "time": picture.time.isoformat(),
+                        "file": picture.file_name,
+                        "bytes": len(picture.jpeg),
+                    }
+                    if picture
+                    else None
+                ),
+                "last_failure": self._failures.get(channel),
+                "searching": (worker := self._workers.get(channel)) is not None
+                and not worker.done(),
+            }
+        return {
+            "mode": str(self.mode),
+            "kept_on_disk": self.folder is not None,
+            "channels": channels,
+        }

@@ -1,0 +1,200 @@
+"""The Media panel's "DVRIP" folder: each camera's alarm pictures and exports.
+
+    DVRIP > <camera> > Alarm pictures | Export 2026-11-25 13:10:00 > <pictures>
+
+Identifiers are `<entry id>/<folder>/<file>` below `<media>/dvrip/` (see `storage`); each part
+must match the names this integration writes, so no identifier reaches outside that folder.
+Pictures are served by Home Assistant's own media view (`/media/<key>/dvrip/...`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+from homeassistant.components.media_player.const import MediaClass
+from homeassistant.components.media_player.errors import BrowseError
+from homeassistant.components.media_source import (
+    BrowseMediaSource,
+    MediaSource,
+    MediaSourceItem,
+    PlayMedia,
+    Unresolvable,
+)
+from homeassistant.core import HomeAssistant
+
+from .const import DOMAIN
+from .storage import (
+    CAMERA_FOLDER_NAME,
+    EXPORT_FOLDER_NAME,
+    PICTURE_FILE_NAME,
+    PICTURES_FOLDER,
+    MediaRoot,
+    is_folder_name,
+    is_picture_name,
+    media_root,
+)
+
+MIME_TYPE = "image/jpeg"
+_TIME_FORMAT = "%Y%m%d_%H%M%S"
+
+
+async def async_get_media_source(hass: HomeAssistant) -> DvripMediaSource:
+    """The integration's media source."""
+    return DvripMediaSource(hass)
+
+
+def parse_identifier(identifier: str) -> tuple[str, ...]:
+    """The parts of an identifier, each checked; ValueError for anything else."""
+    if not identifier:
+        return ()
+    parts = tuple(identifier.split("/"))
+    checks: tuple[Callable[[str], object], ...] = (
+        CAMERA_FOLDER_NAME.fullmatch,
+        is_folder_name,
+        is_picture_name,
+    )
+    if len(parts) > len(checks) or not all(
+        check(part) for check, part in zip(checks, parts, strict=False)
+    ):
+        raise ValueError(f"not a DVRIP media item: {identifier!r}")
+    return parts
+
+
+def _folder_title(name: str) -> str:
+    if name == PICTURES_FOLDER:
+        return "Alarm pictures"
+    match = EXPORT_FOLDER_NAME.fullmatch(name)
+    assert match is not None
+    created = datetime.strptime(match.group(1), _TIME_FORMAT)  # noqa: DTZ007 - as named
+    return f"Export {created:%Y-%m-%d %H:%M:%S}"
+
+
+def _picture_title(name: str) -> str:
+    match = PICTURE_FILE_NAME.fullmatch(name)
+    assert match is not None
+    taken = datetime.strptime(match.group(1), _TIME_FORMAT)  # noqa: DTZ007 - camera clock
+    return f"{taken:%Y-%m-%d %H:%M:%S} channel {int(match.group(2)) + 1}"
+
+
+def _names(folder: Path, *, folders: bool) -> list[str]:
+    """Names in a folder (blocking I/O): sub-folders or files; none when it does not exist."""
+    try:
+        return [path.name for path in folder.iterdir() if path.is_dir() == folders]
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+
+
+class DvripMediaSource(MediaSource):
+    """Alarm pictures and exports in `<media>/dvrip/`."""
+
+    name = "DVRIP"
+
+    def __init__(self, hass: HomeAssistant) -> None:
+        super().__init__(DOMAIN)
+        self.hass = hass
+
+    async def async_resolve_media(self, item: MediaSourceItem) -> PlayMedia:
+        """A picture's URL on Home Assistant's media view."""
+        try:
+            parts = parse_identifier(item.identifier)
+        except ValueError as err:
+            raise Unresolvable(str(err)) from err
+        root = media_root(self.hass)
+        if len(parts) != 3 or root is None:
+            raise Unresolvable(f"not a DVRIP picture: {item.identifier!r}")
+        camera, folder, file_name = parts
+        path = root.camera_dir(camera) / folder / file_name
+        if not await self.hass.async_add_executor_job(path.is_file):
+            raise Unresolvable(f"no such picture: {item.identifier!r}")
+        return PlayMedia(root.url(camera, folder, file_name), MIME_TYPE)
+
+    async def async_browse_media(self, item: MediaSourceItem) -> BrowseMediaSource:
+        """DVRIP, a camera, or one of its folders."""
+        try:
+            parts = parse_identifier(item.identifier)
+        except ValueError as err:
+            raise BrowseError(str(err)) from err
+        root = media_root(self.hass)
+        if not parts:
+            return await self._async_browse_cameras(root)
+        if root is None or len(parts) == 3:
+            raise BrowseError(f"not a DVRIP folder: {item.identifier!r}")
+        if len(parts) == 1:
+            return await self._async_browse_camera(root, parts[0])
+        return await self._async_browse_folder(root, parts[0], parts[1])
+
+    def _camera_titles(self) -> dict[str, str]:
+        entries = self.hass.config_entries.async_entries(DOMAIN)
+        return {entry.entry_id: entry.title for entry in entries}
+
+    async def _async_browse_cameras(self, root: MediaRoot | None) -> BrowseMediaSource:
+        names: list[str] = []
+        if root is not None:
+            names = await self.hass.async_add_executor_job(lambda: _names(root.dvrip, folders=True))
+        titles = self._camera_titles()
+        cameras = [name for name in names if CAMERA_FOLDER_NAME.fullmatch(name)]
+        children = [_folder(name, titles.get(name, name), MediaClass.DIRECTORY) for name in cameras]
+        children.sort(key=lambda child: child.title.casefold())
+        return _folder("", self.name or DOMAIN, MediaClass.DIRECTORY, children)
+
+    async def _async_browse_camera(self, root: MediaRoot, camera: str) -> BrowseMediaSource:
+        names = await self.hass.async_add_executor_job(
+            lambda: _names(root.camera_dir(camera), folders=True)
+        )
+        # The alarm pictures first, then the exports, newest first.
+        exports = sorted(
+            (name for name in names if EXPORT_FOLDER_NAME.fullmatch(name)), reverse=True
+        )
+        folders = [PICTURES_FOLDER, *exports] if PICTURES_FOLDER in names else exports
+        children = [
+            _folder(f"{camera}/{name}", _folder_title(name), MediaClass.DIRECTORY, image=True)
+            for name in folders
+        ]
+        title = self._camera_titles().get(camera, camera)
+        return _folder(camera, title, MediaClass.DIRECTORY, children)
+
+    async def _async_browse_folder(
+        self, root: MediaRoot, camera: str, folder: str
+    ) -> BrowseMediaSource:
+        names = await self.hass.async_add_executor_job(
+            lambda: _names(root.camera_dir(camera) / folder, folders=False)
+        )
+        pictures = sorted((name for name in names if is_picture_name(name)), reverse=True)
+        children = [
+            BrowseMediaSource(
+                domain=DOMAIN,
+                identifier=f"{camera}/{folder}/{name}",
+                media_class=MediaClass.IMAGE,
+                media_content_type=MIME_TYPE,
+                title=_picture_title(name),
+                can_play=True,
+                can_expand=False,
+            )
+            for name in pictures
+        ]
+        return _folder(
+            f"{camera}/{folder}", _folder_title(folder), MediaClass.DIRECTORY, children, image=True
+        )
+
+
+def _folder(
+    identifier: str,
+    title: str,
+    media_class: MediaClass,
+    children: list[BrowseMediaSource] | None = None,
+    *,
+    image: bool = False,
+) -> BrowseMediaSource:
+    return BrowseMediaSource(
+        domain=DOMAIN,
+        identifier=identifier or None,
+        media_class=media_class,
+        media_content_type="",
+        title=title,
+        can_play=False,
+        can_expand=True,
+        children=children,
+        children_media_class=MediaClass.IMAGE if image else MediaClass.DIRECTORY,
+    )

@@ -1,0 +1,73 @@
+"""Alarm pictures: the best picture of each alarm, from the camera's jpg entry or motion clip.
+
+Knows nothing of Home Assistant. Async functions talk to the camera through `DvripClient`;
+decoding and file writing are synchronous functions that the async ones run in worker
+threads (callers on an event loop run `write_export` in an executor).
+
+    picture = await resolve_alarm_picture(client, alarm)          # one alarm
+    report = await last_alarm_pictures(client, limit=5)           # the newest alarms
+    folder = write_export(report, Path("exports"))                # JPEGs + report.json
+"""
+
+from .export import export_file_names, picture_file_name, write_export
+from .frames import ExtractedFrame, NoFrameError, extract_sharpest_frame, sharpness
+from .history import (
+    ALARM_MERGE_WINDOW,
+    CLIP_MAX_DISTANCE,
+    AlarmHistory,
+    find_motion_clip,
+    find_picture_entry,
+    list_alarm_history,
+    merge_alarm_markers,
+)
+from .models import (
+    AlarmMarker,
+    AlarmPicture,
+    Attempt,
+    ExportParameters,
+    ExportReport,
+    HistoryCounts,
+    MarkerSource,
+    Outcome,
+    PictureMethod,
+    PreferredSource,
+    Step,
+)
+from .resolver import (
+    DEFAULT_DOWNLOAD_TIMEOUT,
+    ProgressCallback,
+    last_alarm_pictures,
+    resolve_alarm_picture,
+)
+
+__all__ = [
+    "ALARM_MERGE_WINDOW",
+    "CLIP_MAX_DISTANCE",
+    "DEFAULT_DOWNLOAD_TIMEOUT",
+    "AlarmHistory",
+    "AlarmMarker",
+    "AlarmPicture",
+    "Attempt",
+    "ExportParameters",
+    "ExportReport",
+    "ExtractedFrame",
+    "HistoryCounts",
+    "MarkerSource",
+    "NoFrameError",
+    "Outcome",
+    "PictureMethod",
+    "PreferredSource",
+    "ProgressCallback",
+    "Step",
+    "export_file_names",
+    "extract_sharpest_frame",
+    "find_motion_clip",
+    "find_picture_entry",
+    "last_alarm_pictures",
+    "list_alarm_history",
+    "merge_alarm_markers",
+    "picture_file_name",
+    "resolve_alarm_picture",
+    "sharpness",
+    "write_export",
+]

@@ -1,0 +1,99 @@
+"""Writing an export: a folder of alarm JPEGs and a report.json, all or nothing.
+
+    <target>/last_alarms_YYYYmmdd_HHMMSS/
+        20261125_130510_ch0.jpg
+        ...
+        report.json
+
+File names come from the alarm's time and channel, never from the camera's file names (a
+camera could name a file `../../etc/passwd`). The folder is built under a temporary name
+next to its final place and renamed when complete, so a reader never sees half an export.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+import json
+import os
+from pathlib import Path
+import shutil
+import tempfile
+from typing import Any, Final
+
+from .models import AlarmPicture, ExportReport
+
+REPORT_NAME: Final = "report.json"
+FOLDER_PREFIX: Final = "last_alarms_"
+
+
+def picture_file_name(picture: AlarmPicture) -> str:
+    """`YYYYmmdd_HHMMSS_ch<N>.jpg` from the alarm's camera time and channel."""
+    marker = picture.marker
+    return f"{marker.time:%Y%m%d_%H%M%S}_ch{int(marker.channel)}.jpg"
+
+
+def export_file_names(pictures: Sequence[AlarmPicture]) -> list[str | None]:
+    """The file name of each picture in an export (None without a picture).
+
+    Two alarms of one second and channel get `_2`, `_3`...; a name depends only on the
+    pictures before it, so it can be shown while an export is still running.
+    """
+    names: list[str | None] = []
+    taken: set[str] = set()
+    for picture in pictures:
+        if not picture.ok:
+            names.append(None)
+            continue
+        base = picture_file_name(picture)
+        name, number = base, 1
+        while name in taken:
+            number += 1
+            name = f"{base.removesuffix('.jpg')}_{number}.jpg"
+        taken.add(name)
+        names.append(name)
+    return names
+
+
+def export_folder_name(report: ExportReport) -> str:
+    return f"{FOLDER_PREFIX}{report.created:%Y%m%d_%H%M%S}"
+
+
+def report_document(report: ExportReport) -> dict[str, Any]:
+    """report.json: the report with each alarm's file name."""
+    document = report.as_dict()
+    for entry, name in zip(document["alarms"], export_file_names(report.pictures), strict=True):
+        entry["file"] = name
+    return document
+
+
+def write_export(report: ExportReport, target_dir: Path) -> Path:
+    """Write the export folder under `target_dir` and return its path (blocking I/O).
+
+    An existing export of the same second is never overwritten: the new one gets `_2`...
+    """
+    target_dir.mkdir(parents=True, exist_ok=True)
+    building = Path(tempfile.mkdtemp(prefix=f".{export_folder_name(report)}.", dir=target_dir))
+    try:
+        for picture, name in zip(report.pictures, export_file_names(report.pictures), strict=True):
+            if name is not None and picture.jpeg is not None:
+                (building / name).write_bytes(picture.jpeg)
+        (building / REPORT_NAME).write_text(
+            json.dumps(report_document(report), indent=2, ensure_ascii=False) + "\n",
+            encoding="utf-8",
+        )
+        # mkdtemp makes the folder private; an export is meant to be looked at.
+        building.chmod(0o755)
+        final = _free_name(target_dir / export_folder_name(report))
+        os.rename(building, final)
+    except BaseException:
+        shutil.rmtree(building, ignore_errors=True)
+        raise
+    return final
+
+
+def _free_name(path: Path) -> Path:
+    candidate, number = path, 1
+    while candidate.exists():
+        number += 1
+        candidate = path.with_name(f"{path.name}_{number}")
+    return candidate

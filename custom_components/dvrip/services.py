@@ -1,0 +1,204 @@
+"""The `dvrip.export_last_alarms` action: the last alarms' pictures of a camera, to a folder.
+
+It writes `<media>/dvrip/<entry id>/last_alarms_YYYYmmdd_HHMMSS/` (see `storage`) with the
+JPEGs and report.json, built under a temporary name and renamed when complete, and answers
+with the report.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+import json
+from pathlib import Path
+from typing import Any, Final
+
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.core import (
+    HomeAssistant,
+    ServiceCall,
+    ServiceResponse,
+    SupportsResponse,
+    callback,
+)
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers import config_validation as cv, device_registry as dr
+import voluptuous as vol
+
+from .client import DvripError
+from .const import DOMAIN, PICTURE_KINDS, alarm_kind
+from .coordinator import DvripConfigEntry, DvripCoordinator
+from .pictures import (
+    DEFAULT_DOWNLOAD_TIMEOUT,
+    PreferredSource,
+    last_alarm_pictures,
+    write_export,
+)
+from .storage import media_root
+
+SERVICE_EXPORT_LAST_ALARMS: Final = "export_last_alarms"
+
+ATTR_DEVICE_ID: Final = "device_id"
+ATTR_LIMIT: Final = "limit"
+ATTR_BEGIN: Final = "begin"
+ATTR_END: Final = "end"
+ATTR_PREFER: Final = "prefer"
+ATTR_STRICT: Final = "strict"
+ATTR_DOWNLOAD_TIMEOUT: Final = "download_timeout"
+ATTR_CHANNEL: Final = "channel"
+# Added to the report in the response: where the export was written.
+ATTR_FOLDER: Final = "folder"
+
+DEFAULT_LIMIT: Final = 5
+MAX_LIMIT: Final = 100
+MAX_DOWNLOAD_TIMEOUT: Final = 3600
+REPORT_NAME: Final = "report.json"
+
+EXPORT_SCHEMA: Final = vol.Schema(
+    {
+        vol.Required(ATTR_DEVICE_ID): cv.string,
+        vol.Optional(ATTR_LIMIT, default=DEFAULT_LIMIT): vol.All(
+            vol.Coerce(int), vol.Range(min=1, max=MAX_LIMIT)
+        ),
+        vol.Optional(ATTR_BEGIN): cv.datetime,
+        vol.Optional(ATTR_END): cv.datetime,
+        vol.Optional(ATTR_PREFER, default=str(PreferredSource.JPG)): vol.In(
+            [str(source) for source in PreferredSource]
+        ),
+        vol.Optional(ATTR_STRICT, default=False): cv.boolean,
+        vol.Optional(ATTR_DOWNLOAD_TIMEOUT, default=DEFAULT_DOWNLOAD_TIMEOUT): vol.All(
+            vol.Coerce(float), vol.Range(min=1, max=MAX_DOWNLOAD_TIMEOUT)
+        ),
+        vol.Optional(ATTR_CHANNEL, default=1): vol.All(vol.Coerce(int), vol.Range(min=1)),
+    }
+)
+
+
+@callback
+def async_setup_services(hass: HomeAssistant) -> None:
+    """Register the integration's actions (once, from `async_setup`)."""
+
+    async def _async_export_last_alarms(call: ServiceCall) -> ServiceResponse:
+        return await async_export_last_alarms(hass, call)
+
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_EXPORT_LAST_ALARMS,
+        _async_export_last_alarms,
+        schema=EXPORT_SCHEMA,
+        supports_response=SupportsResponse.OPTIONAL,
+    )
+
+
+def _loaded_entry(hass: HomeAssistant, device_id: str) -> DvripConfigEntry:
+    """The loaded config entry of one of our devices; a translated error otherwise."""
+    device = dr.async_get(hass).async_get(device_id)
+    if device is not None:
+        for entry_id in device.config_entries:
+            entry = hass.config_entries.async_get_entry(entry_id)
+            if entry is None or entry.domain != DOMAIN:
+                continue
+            if entry.state is not ConfigEntryState.LOADED:
+                raise ServiceValidationError(
+                    translation_domain=DOMAIN,
+                    translation_key="camera_not_loaded",
+                    translation_placeholders={"name": entry.title},
+                )
+            loaded: DvripConfigEntry = entry
+            return loaded
+    raise ServiceValidationError(
+        translation_domain=DOMAIN,
+        translation_key="device_not_found",
+        translation_placeholders={"device_id": device_id},
+    )
+
+
+def _camera_time(coordinator: DvripCoordinator, value: datetime) -> datetime:
+    """A time on the camera's clock: a time without a zone already is one."""
+    if value.tzinfo is None:
+        return value
+    return coordinator.camera_time_of(value).replace(microsecond=0)
+
+
+def _read_report(folder: Path) -> dict[str, Any]:
+    document: dict[str, Any] = json.loads((folder / REPORT_NAME).read_text("utf-8"))
+    return document
+
+
+async def async_export_last_alarms(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
+    """Export a camera's last alarms; the response is report.json plus the folder."""
+    entry = _loaded_entry(hass, call.data[ATTR_DEVICE_ID])
+    coordinator = entry.runtime_data.coordinator
+    placeholders = {"name": entry.title}
+    channel = call.data[ATTR_CHANNEL]
+    if channel > coordinator.channels:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="invalid_channel",
+            translation_placeholders={**placeholders, "channels": str(coordinator.channels)},
+        )
+    now = coordinator.camera_now()
+    end = _camera_time(coordinator, call.data[ATTR_END]) if ATTR_END in call.data else now
+    if ATTR_BEGIN in call.data:
+        begin = _camera_time(coordinator, call.data[ATTR_BEGIN])
+    else:
+        # The day before the end's, from midnight: yesterday 00:00 when the end is now.
+        begin = datetime.combine(end.date() - timedelta(days=1), time.min)
+    if begin >= end:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="invalid_window",
+            translation_placeholders={"begin": begin.isoformat(), "end": end.isoformat()},
+        )
+
+    root = media_root(hass)
+    if root is None:
+        raise HomeAssistantError(translation_domain=DOMAIN, translation_key="no_media_folder")
+    target = root.camera_dir(entry.entry_id)
+    if not await hass.async_add_executor_job(hass.config.is_allowed_path, str(target)):
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="path_not_allowed",
+            translation_placeholders={"path": str(target)},
+        )
+    if not coordinator.available:
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="camera_unavailable",
+            translation_placeholders=placeholders,
+        )
+
+    pushed = [
+        alarm
+        for alarm in coordinator.recent_alarms
+        if alarm.channel == channel - 1 and alarm_kind(alarm.event) in PICTURE_KINDS
+    ]
+    try:
+        report = await last_alarm_pictures(
+            coordinator.client,
+            limit=call.data[ATTR_LIMIT],
+            begin=begin,
+            end=end,
+            channel=channel - 1,
+            prefer=PreferredSource(call.data[ATTR_PREFER]),
+            strict=call.data[ATTR_STRICT],
+            download_timeout=call.data[ATTR_DOWNLOAD_TIMEOUT],
+            pushed_alarms=pushed,
+        )
+    except DvripError as err:
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="export_failed",
+            translation_placeholders={**placeholders, "error": str(err)},
+        ) from err
+    try:
+        folder = await hass.async_add_executor_job(write_export, report, target)
+        document = await hass.async_add_executor_job(_read_report, folder)
+    except OSError as err:
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="write_failed",
+            translation_placeholders={"path": str(target), "error": str(err)},
+        ) from err
+    if not call.return_response:
+        return None
+    return {**document, ATTR_FOLDER: str(folder)}

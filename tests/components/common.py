@@ -1,0 +1,122 @@
+"""Helpers for the integration tests: wait for states and events without sleeping."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+import socket
+from typing import Any
+
+from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_PORT, CONF_USERNAME
+from homeassistant.core import Event, EventStateChangedData, HomeAssistant, State, callback
+from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.event import async_track_state_change_event
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.dvrip.const import DOMAIN
+from simulator import CameraSimulator, SimulatorConfig
+
+WAIT_TIMEOUT = 10.0
+CAMERA_PASSWORD = "pw"
+
+type StateCheck = str | Callable[[State | None], bool]
+
+
+def entity_id(hass: HomeAssistant, domain: str, unique_id: str) -> str:
+    """The entity id of one of our entities, from its unique id."""
+    found = er.async_get(hass).async_get_entity_id(domain, DOMAIN, unique_id)
+    assert found is not None, f"no {domain} entity with unique id {unique_id}"
+    return found
+
+
+def _matches(state: State | None, check: StateCheck) -> bool:
+    if callable(check):
+        return check(state)
+    return state is not None and state.state == check
+
+
+async def async_wait_for_state(
+    hass: HomeAssistant, entity: str, check: StateCheck, timeout: float = WAIT_TIMEOUT
+) -> State | None:
+    """Return the entity's state once it matches `check` (a state string or a predicate)."""
+    state = hass.states.get(entity)
+    if _matches(state, check):
+        return state
+    future: asyncio.Future[State | None] = hass.loop.create_future()
+
+    @callback
+    def _changed(event: Event[EventStateChangedData]) -> None:
+        new_state = event.data["new_state"]
+        if not future.done() and _matches(new_state, check):
+            future.set_result(new_state)
+
+    unsubscribe = async_track_state_change_event(hass, [entity], _changed)
+    try:
+        async with asyncio.timeout(timeout):
+            return await future
+    finally:
+        unsubscribe()
+
+
+class StateRecorder:
+    """Collects the new states of some entities, and waits for the n-th one."""
+
+    def __init__(self, hass: HomeAssistant, entities: list[str]) -> None:
+        self.states: list[State] = []
+        self._changed = asyncio.Event()
+        self._unsubscribe = async_track_state_change_event(hass, entities, self._record)
+
+    @callback
+    def _record(self, event: Event[EventStateChangedData]) -> None:
+        if (new_state := event.data["new_state"]) is not None:
+            self.states.append(new_state)
+            self._changed.set()
+
+    async def wait_for_count(self, count: int, timeout: float = WAIT_TIMEOUT) -> list[State]:
+        async with asyncio.timeout(timeout):
+            while len(self.states) < count:
+                self._changed.clear()
+                await self._changed.wait()
+        return self.states
+
+    def close(self) -> None:
+        self._unsubscribe()
+
+
+def closed_port() -> int:
+    """A loopback port nothing listens on (bound, then released)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def camera_config(**overrides: Any) -> SimulatorConfig:
+    """A simulator configuration on an ephemeral loopback port."""
+    settings: dict[str, Any] = {
+        "host": "127.0.0.1",
+        "port": 0,
+        "user": "admin",
+        "password": CAMERA_PASSWORD,
+        "alive_interval": 2,
+    }
+    settings.update(overrides)
+    return SimulatorConfig(**settings)
+
+
+def entry_data(simulator: CameraSimulator, password: str = CAMERA_PASSWORD) -> dict[str, Any]:
+    """Config entry data that logs in to the simulator."""
+    return {
+        CONF_HOST: simulator.host,
+        CONF_PORT: simulator.port,
+        CONF_USERNAME: "admin",
+        CONF_PASSWORD: password,
+    }
+
+
+def one_socket_downloads(entry: MockConfigEntry) -> None:
+    """Tell a loaded entry's client that the recorder serves downloads on one socket only.
+
+    The client finds that out by itself, but only after a five-second wait for data on a
+    second socket; the recorder tests skip that wait.
+    """
+    entry.runtime_data.coordinator.client._two_sockets = False

@@ -1,0 +1,37 @@
+"""Home Assistant's media folder in a temporary folder, allowed as a real installation has it.
+
+The test harness points media at a folder inside its own package and allows no path at all;
+alarm pictures and exports would otherwise land there (or be refused).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from custom_components.dvrip import last_picture
+
+
+@pytest.fixture
+def media_dir(tmp_path: Path) -> Path:
+    """The media folder of the test's Home Assistant."""
+    return tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(request: pytest.FixtureRequest, media_dir: Path) -> None:
+    if "hass" not in request.fixturenames:
+        return
+    hass = request.getfixturevalue("hass")
+    media_dir.mkdir()
+    hass.config.media_dirs = {"local": str(media_dir)}
+    hass.config.allowlist_external_dirs = {str(media_dir)}
+
+
+@pytest.fixture
+def fast_pictures(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Look for an alarm's picture at once, and retry every 50 ms (20 times)."""
+    monkeypatch.setattr(last_picture, "SETTLE_SECONDS", 0.0)
+    monkeypatch.setattr(last_picture, "RETRY_DELAYS", (0.05,) * 20)
+    monkeypatch.setattr(last_picture, "PICTURE_DOWNLOAD_TIMEOUT", 20.0)

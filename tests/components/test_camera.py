@@ -1,0 +1,138 @@
+"""The Snapshot camera entity: live stills, the alarm picture fallback, and RTSP."""
+
+from __future__ import annotations
+
+from unittest.mock import patch
+
+from homeassistant.components.camera import (
+    CameraEntityFeature,
+    async_get_image,
+    async_get_stream_source,
+)
+from homeassistant.const import ATTR_SUPPORTED_FEATURES, CONF_PASSWORD
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.dvrip.camera import rtsp_url
+from custom_components.dvrip.client import DvripClient, DvripTimeoutError
+from custom_components.dvrip.const import CONF_PICTURE_MODE, CONF_RTSP_STREAM
+from simulator import CameraSimulator
+
+from .common import async_wait_for_state, entity_id, one_socket_downloads
+
+
+def _camera(hass: HomeAssistant, entry: MockConfigEntry, channel: int = 0) -> str:
+    return entity_id(hass, "camera", f"{entry.unique_id}_{channel}_snapshot")
+
+
+async def test_live_snapshot(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, camera: CameraSimulator
+) -> None:
+    camera_id = _camera(hass, loaded_entry)
+    state = hass.states.get(camera_id)
+    assert state.name.endswith("Snapshot")
+    assert state.attributes["brand"] == "Xiongmai"
+    assert state.attributes["model_name"] == camera.profile.model
+    assert not state.attributes[ATTR_SUPPORTED_FEATURES] & CameraEntityFeature.STREAM
+    assert await async_get_stream_source(hass, camera_id) is None
+
+    image = await async_get_image(hass, camera_id)
+    assert image.content_type == "image/jpeg"
+    assert image.content == await camera.snapshot(0)
+    assert camera.stats.snapshots == 2  # ours, and the one this test asked for
+
+
+async def test_snapshot_fails_for_now(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, camera: CameraSimulator
+) -> None:
+    """A still that times out is no picture; the next one is asked for again."""
+    camera_id = _camera(hass, loaded_entry)
+    with (
+        patch.object(DvripClient, "snapshot", side_effect=DvripTimeoutError("slow")),
+        pytest.raises(HomeAssistantError),
+    ):
+        await async_get_image(hass, camera_id)
+    assert not loaded_entry.runtime_data.coordinator.snapshot_refused
+    assert (await async_get_image(hass, camera_id)).content.startswith(b"\xff\xd8")
+
+
+@pytest.mark.usefixtures("fast_pictures")
+@pytest.mark.parametrize("camera_settings", [{"profile": "nvr"}])
+async def test_recorder_shows_the_last_alarm_picture(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, camera: CameraSimulator
+) -> None:
+    """OPSNAP refused: the channel's last alarm picture instead, and OPSNAP is not asked again."""
+    one_socket_downloads(loaded_entry)
+    camera_id = _camera(hass, loaded_entry, 1)
+    assert hass.states.get(camera_id).name.endswith("Channel 2 snapshot")
+    # No alarm picture yet: nothing to show.
+    with pytest.raises(HomeAssistantError):
+        await async_get_image(hass, camera_id)
+    assert loaded_entry.runtime_data.coordinator.snapshot_refused
+
+    record = await camera.raise_alarm(channel=1, event="VideoMotion", status="Start")
+    image_id = entity_id(hass, "image", f"{loaded_entry.unique_id}_1_last_alarm_picture")
+    await async_wait_for_state(
+        hass,
+        image_id,
+        lambda state: state.attributes.get("camera_time") == record.time.isoformat(),
+    )
+    pictures = loaded_entry.runtime_data.pictures
+    assert pictures is not None
+    kept = pictures.picture(1)
+    assert kept is not None
+    with patch.object(DvripClient, "snapshot") as snapshot:
+        image = await async_get_image(hass, camera_id)
+    snapshot.assert_not_called()
+    assert image.content == kept.jpeg
+
+
+@pytest.mark.parametrize("camera_settings", [{"profile": "nvr"}])
+async def test_recorder_without_pictures(
+    hass: HomeAssistant, config_entry: MockConfigEntry, camera: CameraSimulator
+) -> None:
+    """Pictures off and OPSNAP refused: the camera entity has nothing to show."""
+    hass.config_entries.async_update_entry(config_entry, options={CONF_PICTURE_MODE: "off"})
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    with pytest.raises(HomeAssistantError):
+        await async_get_image(hass, _camera(hass, config_entry))
+    assert await hass.config_entries.async_unload(config_entry.entry_id)
+
+
+async def test_rtsp_stream(
+    hass: HomeAssistant, config_entry: MockConfigEntry, camera: CameraSimulator
+) -> None:
+    """With the option on, the camera offers its RTSP address as a stream."""
+    hass.config_entries.async_update_entry(config_entry, options={CONF_RTSP_STREAM: True})
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    camera_id = _camera(hass, config_entry)
+    state = hass.states.get(camera_id)
+    assert state.attributes[ATTR_SUPPORTED_FEATURES] & CameraEntityFeature.STREAM
+    assert await async_get_stream_source(hass, camera_id) == (
+        f"rtsp://127.0.0.1:554/user=admin&password={config_entry.data[CONF_PASSWORD]}"
+        "&channel=1&stream=0.sdp"
+    )
+    assert await hass.config_entries.async_unload(config_entry.entry_id)
+
+
+def test_rtsp_url_quotes_the_login() -> None:
+    data = {"host": "fe80::1", "username": "ad min", "password": "p&ss=/"}
+    assert rtsp_url(data, 1) == (
+        "rtsp://[fe80::1]:554/user=ad%20min&password=p%26ss%3D%2F&channel=2&stream=0.sdp"
+    )
+
+
+async def test_no_snapshot_while_unavailable(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, camera: CameraSimulator
+) -> None:
+    connectivity = entity_id(hass, "binary_sensor", f"{loaded_entry.unique_id}_connectivity")
+    snapshots = camera.stats.snapshots
+    await camera.inject_fault("disconnect", 30)
+    await async_wait_for_state(hass, connectivity, "off")
+    with pytest.raises(HomeAssistantError):
+        await async_get_image(hass, _camera(hass, loaded_entry))
+    assert camera.stats.snapshots == snapshots

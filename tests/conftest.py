@@ -1,0 +1,81 @@
+"""Fixtures shared by the test suite: Home Assistant with our integration, and a simulated camera.
+
+The test harness ships a `custom_components` package of its own; importing ours here, when
+pytest loads this file, makes `custom_components.dvrip` resolve to this repository.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.core import HomeAssistant
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.dvrip import coordinator as dvrip_coordinator
+import custom_components.dvrip.const  # noqa: F401  (see the module docstring)
+from custom_components.dvrip.const import DOMAIN
+from simulator import CameraSimulator
+
+from .components.common import camera_config, entry_data
+
+
+@pytest.fixture(autouse=True)
+def auto_enable_custom_integrations(request: pytest.FixtureRequest) -> None:
+    """Let Home Assistant load custom integrations in every test that runs it."""
+    if "hass" in request.fixturenames:
+        request.getfixturevalue("enable_custom_integrations")
+
+
+@pytest.fixture
+def fast_timing(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Short timeouts, keepalives and reconnect delays, so a dead link shows in well under 1 s."""
+    monkeypatch.setattr(dvrip_coordinator, "REQUEST_TIMEOUT", 1.0)
+    monkeypatch.setattr(dvrip_coordinator, "KEEPALIVE_INTERVAL", 0.2)
+    monkeypatch.setattr(dvrip_coordinator, "BACKOFF_INITIAL", 0.05)
+    monkeypatch.setattr(dvrip_coordinator, "BACKOFF_MAX", 0.2)
+    return
+
+
+@pytest.fixture
+def camera_settings() -> dict[str, Any]:
+    """Simulator settings; a test module overrides this fixture for another profile."""
+    return {}
+
+
+@pytest.fixture
+async def camera(
+    socket_enabled: None, camera_settings: dict[str, Any]
+) -> AsyncIterator[CameraSimulator]:
+    """A running simulated camera."""
+    async with CameraSimulator(camera_config(**camera_settings)) as simulator:
+        yield simulator
+
+
+@pytest.fixture
+def config_entry(hass: HomeAssistant, camera: CameraSimulator) -> MockConfigEntry:
+    """A config entry for the simulated camera, added but not set up."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title=camera.profile.model,
+        unique_id=camera.config.serial,
+        data=entry_data(camera),
+    )
+    entry.add_to_hass(hass)
+    return entry
+
+
+@pytest.fixture
+async def loaded_entry(
+    hass: HomeAssistant, config_entry: MockConfigEntry, fast_timing: None
+) -> AsyncIterator[MockConfigEntry]:
+    """The config entry, set up against the simulated camera; unloaded afterwards."""
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert config_entry.state is ConfigEntryState.LOADED
+    yield config_entry
+    if config_entry.state is ConfigEntryState.LOADED:
+        assert await hass.config_entries.async_unload(config_entry.entry_id)
+        await hass.async_block_till_done()
