@@ -32,9 +32,8 @@ import time
 import tracemalloc
 from typing import Any
 
-import psutil
-
 from pictures_support import CLIP_START, cached_clip, write_section
+import psutil
 
 from custom_components.dvrip.client import DvripClient
 from custom_components.dvrip.pictures import (

@@ -117,7 +117,7 @@ def test_unreachable_camera(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     assert main(export_args(port, tmp_path, "--timeout", "2")) == 1
     error = capsys.readouterr().err
     assert error.count("\n") == 1
-    assert error.startswith(f"error: 127.0.0.1:{port}: cannot connect")
+    assert error.startswith(f"error: cannot connect to 127.0.0.1:{port}: ")
 
 
 def test_unwritable_output(

@@ -318,13 +318,13 @@ async def test_downloads_are_removed_even_when_cancelled(
     monkeypatch.setattr(resolver_module.tempfile, "mkdtemp", recording_mkdtemp)
     await clip._lock.acquire()  # the clip download stalls (see the timeout test)
     try:
-        task = asyncio.create_task(resolve_alarm_picture(client, marker_for(picture)))
+        resolving = asyncio.create_task(resolve_alarm_picture(client, marker_for(picture)))
         await camera.wait_for(lambda: camera.stats.downloads == 2)
-        assert created  # the clip's spool file
-        assert any(created[0].iterdir())
-        task.cancel()
+        assert created
+        assert any(created[0].iterdir())  # the clip's spool file
+        resolving.cancel()
         with pytest.raises(asyncio.CancelledError):
-            await task
+            await resolving
     finally:
         clip._lock.release()
     assert not created[0].exists()

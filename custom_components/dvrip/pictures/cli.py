@@ -148,7 +148,9 @@ async def run_export(args: argparse.Namespace, *, out: TextIO, err: TextIO) -> i
         print(f"error: {address} refused the login: {error}", file=err)
         return 1
     except DvripError as error:
-        print(f"error: {address}: {error}", file=err)
+        message = str(error)
+        # Connection errors name the address already; the others do not.
+        print(f"error: {message if address in message else f'{address}: {message}'}", file=err)
         return 1
     if not report.pictures:
         begin = format_camera_time(report.parameters.begin)

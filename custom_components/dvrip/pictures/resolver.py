@@ -77,7 +77,7 @@ DEFAULT_DOWNLOAD_TIMEOUT: Final = 60.0
 DEFAULT_WINDOW: Final = timedelta(hours=24)
 # A jpg entry is tens of KB; anything this large is not a snapshot.
 MAX_PICTURE_BYTES: Final = 16 * 1024 * 1024
-# Misses that move on to the next source; anything else (auth, unsupported) ends the export.
+# Failures that make a step a miss; anything else (auth, unsupported) ends the work.
 _DOWNLOAD_MISSES: Final = (DvripConnectionError, DvripCommandError, DvripProtocolError)
 
 type ProgressCallback = Callable[[int, int, AlarmPicture], None]
@@ -282,7 +282,7 @@ async def _try_picture_entry(
                     channel=marker.channel,
                     file_type=FileType.PICTURE,
                 )
-            except DvripCommandError as err:
+            except _DOWNLOAD_MISSES as err:
                 return _miss(Step.DIRECT, f"jpg query failed: {err}")
         record = find_picture_entry(pictures, marker.time, channel=marker.channel)
         if record is None:
@@ -402,7 +402,7 @@ async def _try_motion_clip(
                 channel=marker.channel,
                 file_type=FileType.VIDEO,
             )
-        except DvripCommandError as err:
+        except _DOWNLOAD_MISSES as err:
             return _miss(Step.MOTION_CLIP, f"clip query failed: {err}")
         clips = [video for video in videos if is_motion_clip(video)]
     clip = find_motion_clip(clips, marker.time, channel=marker.channel)
