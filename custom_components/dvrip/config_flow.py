@@ -124,13 +124,10 @@ class DvripConfigFlow(ConfigFlow, domain=DOMAIN):
         """Ask for the login again."""
         entry = self._get_reauth_entry()
         errors: dict[str, str] = {}
-        if user_input is not None:
-            data = {**entry.data, **user_input}
-            device = await _async_try_read_device(data, errors)
-            if device is not None:
-                await self.async_set_unique_id(_unique_id(device, data))
-                self._abort_if_unique_id_mismatch(reason="wrong_device")
-                return self.async_update_reload_and_abort(entry, data_updates=user_input)
+        if user_input is not None and (
+            result := await self._async_update_entry(entry, user_input, errors)
+        ):
+            return result
         return self.async_show_form(
             step_id="reauth_confirm",
             data_schema=vol.Schema(
@@ -143,19 +140,28 @@ class DvripConfigFlow(ConfigFlow, domain=DOMAIN):
             errors=errors,
         )
 
+    async def _async_update_entry(
+        self, entry: DvripConfigEntry, user_input: dict[str, Any], errors: dict[str, str]
+    ) -> ConfigFlowResult | None:
+        """Check the new login or address reaches the same camera, then save and reload."""
+        data = {**entry.data, **user_input}
+        device = await _async_try_read_device(data, errors)
+        if device is None:
+            return None
+        await self.async_set_unique_id(_unique_id(device, data))
+        self._abort_if_unique_id_mismatch(reason="wrong_device")
+        return self.async_update_reload_and_abort(entry, data_updates=user_input)
+
     async def async_step_reconfigure(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Move the camera to a new address or port."""
         entry = self._get_reconfigure_entry()
         errors: dict[str, str] = {}
-        if user_input is not None:
-            data = {**entry.data, **user_input}
-            device = await _async_try_read_device(data, errors)
-            if device is not None:
-                await self.async_set_unique_id(_unique_id(device, data))
-                self._abort_if_unique_id_mismatch(reason="wrong_device")
-                return self.async_update_reload_and_abort(entry, data_updates=user_input)
+        if user_input is not None and (
+            result := await self._async_update_entry(entry, user_input, errors)
+        ):
+            return result
         return self.async_show_form(
             step_id="reconfigure",
             data_schema=vol.Schema(
