@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 import io
 import struct
 
@@ -35,6 +35,17 @@ def sharpness(gray: NDArray[np.uint8]) -> float:
     g = gray.astype(np.float64)
     laplacian = g[:-2, 1:-1] + g[2:, 1:-1] + g[1:-1, :-2] + g[1:-1, 2:] - 4 * g[1:-1, 1:-1]
     return float(laplacian.var())
+
+
+def gray_jpeg(data: bytes) -> NDArray[np.int16]:
+    return np.asarray(Image.open(io.BytesIO(data)).convert("L"), dtype=np.int16)
+
+
+def block_spread(gray: NDArray[np.int16], size: int = 40) -> float:
+    """Spread of the means of size x size blocks: large for a view, small for fine noise."""
+    h, w = (gray.shape[0] // size) * size, (gray.shape[1] // size) * size
+    blocks = gray[:h, :w].reshape(h // size, size, w // size, size).mean(axis=(1, 3))
+    return float(blocks.std())
 
 
 def read_frames(data: bytes) -> list[tuple[int, bytes, bytes]]:
@@ -211,3 +222,46 @@ def test_picture_entries() -> None:
         stream = picture_entry(PictureKind.STREAM, start=START, codec=codec)
         assert stream[:4] == b"\x00\x00\x01\xfc"
         assert len(read_frames(stream)) == 5
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_jpeg_picture_is_a_view_not_noise(seed: int) -> None:
+    # Sky, house, fence and lawn differ over whole areas; a random texture averages out.
+    assert block_spread(gray_jpeg(jpeg_picture(seed=seed))) > 15
+
+
+def test_caption_names_the_channel_and_the_time() -> None:
+    plain = gray_jpeg(jpeg_picture(seed=2))
+    for other in (jpeg_picture(seed=2, channel=1), jpeg_picture(seed=2, timestamp=START)):
+        diff = np.abs(gray_jpeg(other) - plain)
+        assert diff[:24, :160].mean() > 0.5  # the caption, top left
+        assert not diff[32:].any()  # the view under it is the same
+
+
+@pytest.mark.parametrize("codec", CODECS)
+def test_clip_caption_follows_start_and_channel(codec: str) -> None:
+    """Another start or channel rewrites the caption of every frame, and little else.
+
+    Most characters change ("CH10" shifts the rest), so the caption's change stands well
+    above what encoding the same view twice varies.
+    """
+    planes = decode(motion_clip(codec=codec, start=START))
+    later = START + timedelta(days=400, hours=7, minutes=11, seconds=11)
+    for other in (
+        motion_clip(codec=codec, start=later),
+        motion_clip(codec=codec, start=START, channel=9),
+    ):
+        for plane, changed in zip(planes, decode(other), strict=True):
+            diff = np.abs(changed.astype(np.int16) - plane)
+            assert diff[:20, :130].mean() > 3 * diff[32:].mean()
+
+
+def test_tiny_frames_leave_the_caption_out() -> None:
+    clip = motion_clip(width=32, height=32, fps=2, frames=4, start=START, seed=3)
+    assert len(decode(clip)) == 4
+    # A caption with the time does not fit, so neither channel's is drawn.
+    first, second = (
+        jpeg_picture(width=32, height=32, seed=3, channel=channel, timestamp=START)
+        for channel in (0, 1)
+    )
+    assert first == second
