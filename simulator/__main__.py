@@ -16,7 +16,12 @@ import logging
 import signal
 import sys
 
-from simulator.camera import DEFAULT_SERIAL, CameraSimulator, SimulatorConfig
+from simulator.camera import (
+    DEFAULT_ALARM_CENTRE_PORT,
+    DEFAULT_SERIAL,
+    CameraSimulator,
+    SimulatorConfig,
+)
 from simulator.profiles import PROFILES
 
 
@@ -51,12 +56,31 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--serial", default=DEFAULT_SERIAL)
     parser.add_argument(
+        "--reply-delay", type=float, default=0.0, metavar="SECONDS", help="before every answer"
+    )
+    parser.add_argument(
+        "--alarm-centre",
+        default=None,
+        metavar="HOST:PORT",
+        help="also send each alarm as a 1508 message to this alarm centre",
+    )
+    parser.add_argument(
         "--log-level", default="WARNING", choices=["DEBUG", "INFO", "WARNING", "ERROR"]
     )
     return parser
 
 
+def _alarm_centre(value: str | None) -> tuple[str | None, int]:
+    if not value:
+        return None, DEFAULT_ALARM_CENTRE_PORT
+    host, _, port = value.rpartition(":")
+    if not host or not port.isdigit():
+        raise ValueError(f"--alarm-centre wants HOST:PORT, not {value!r}")
+    return host, int(port)
+
+
 def config_from_args(args: argparse.Namespace) -> SimulatorConfig:
+    centre_host, centre_port = _alarm_centre(args.alarm_centre)
     return SimulatorConfig(
         host=args.host,
         port=args.port,
@@ -73,6 +97,9 @@ def config_from_args(args: argparse.Namespace) -> SimulatorConfig:
         alarm_every=args.alarm_every,
         alarm_duration=args.alarm_duration,
         history_days=args.history_days,
+        reply_delay=args.reply_delay,
+        alarm_centre_host=centre_host,
+        alarm_centre_port=centre_port,
     )
 
 

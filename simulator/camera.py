@@ -16,12 +16,24 @@ Behaviour worth knowing (the protocol details are in session.py and download.py)
   profile) to history; a Start of an alarm-input event adds "[A]" entries. Alarms raised during
   a fault still go into history. With motion detection off a motion event is not seen at all
   (no push, no history); with only its upload (MessageEnable) off it is recorded, not pushed.
-- Faults: "disconnect" resets every connection (RST) and refuses new ones for N seconds (the
-  listening socket is closed, then reopened on the same port); "silence" keeps every
-  connection open but answers, pushes and sends nothing for N seconds, and requests read in
-  that time are dropped, as on a half-open link; "garbage" writes random bytes to every
-  connection between packets and carries on; "reboot" is "disconnect" plus a restart: session
-  ids start again from the first value, uptime restarts and alarm states clear.
+- Faults that last N seconds: "disconnect" resets every connection (RST) and refuses new ones
+  (the listening socket is closed, then reopened on the same port); "silence" keeps every
+  connection open but answers, pushes and sends nothing, and requests read in that time are
+  dropped, as on a half-open link; "reboot" is "disconnect" plus a restart: session ids start
+  again from the first value, uptime restarts and alarm states clear.
+- Faults that happen once, at once (``seconds`` is ignored): "garbage" writes random bytes to
+  every connection between packets and carries on; "huge_length" writes a header announcing a
+  4 GiB payload (then a little junk) to every connection and carries on; "invalid_json" makes
+  the next JSON packet of every connection unparseable (``corrupt_json`` picks a message id);
+  "wrong_session" sends the next push of every connection with another session's id;
+  "logout" sends a forced logout (1004) to every login session and closes its socket;
+  "cut_download" resets the data socket of the next download halfway through the file.
+- Slow replies: ``reply_delay`` (config) delays every answer; ``delay_replies`` delays the
+  answers to one message id, or the next few. A connection answers in order, so a reply
+  held back holds back the ones after it, as on real devices.
+- Alarm centre: with ``alarm_centre_host`` set, each alarm is also sent as a 1508 message to
+  that host and ``alarm_centre_port``, on a connection the camera opens for it (the way
+  firmware reports to an "alarm centre" server). ``set_alarm_centre`` changes the target.
 - Login: wrong password gives Ret 106 and the socket is closed; ``max_login_failures`` failures
   within ``lockout_window`` seconds lock the account: Ret 205 (then close) for
   ``lockout_seconds``, even with the right password.
@@ -52,7 +64,15 @@ from simulator.history import (
 from simulator.media import PictureKind, jpeg_picture
 from simulator.profiles import Profile, get_profile
 from simulator.session import Connection, LoginSession
-from simulator.wire import Ret, format_time, sofia_hash
+from simulator.wire import (
+    Header,
+    MessageId,
+    Ret,
+    encode_json,
+    encode_packet,
+    format_time,
+    sofia_hash,
+)
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -83,6 +103,29 @@ class FaultKind(StrEnum):
     SILENCE = "silence"
     GARBAGE = "garbage"
     REBOOT = "reboot"
+    HUGE_LENGTH = "huge_length"
+    INVALID_JSON = "invalid_json"
+    WRONG_SESSION = "wrong_session"
+    LOGOUT = "logout"
+    CUT_DOWNLOAD = "cut_download"
+
+
+# Faults that happen once when injected, rather than lasting a while.
+INSTANT_FAULTS = frozenset(
+    {
+        FaultKind.GARBAGE,
+        FaultKind.HUGE_LENGTH,
+        FaultKind.INVALID_JSON,
+        FaultKind.WRONG_SESSION,
+        FaultKind.LOGOUT,
+        FaultKind.CUT_DOWNLOAD,
+    }
+)
+# What "huge_length" announces: a payload of 4 GiB - 1 bytes.
+HUGE_LENGTH = 0xFFFFFFFF
+DEFAULT_ALARM_CENTRE_PORT = 15002
+# Seconds the camera tries to reach the alarm centre before it gives the message up.
+ALARM_CENTRE_TIMEOUT = 2.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +159,9 @@ class SimulatorConfig:
     motion_detection: bool = True
     alarm_upload: bool = True
     seed: int = 0
+    reply_delay: float = 0.0  # seconds before every answer
+    alarm_centre_host: str | None = None  # send each alarm as 1508 to this host too
+    alarm_centre_port: int = DEFAULT_ALARM_CENTRE_PORT
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +183,7 @@ class SimulatorStats:
     bytes_sent: int = 0
     connections: int = 0  # accepted since start
     open_connections: int = 0
+    alarm_centre_sent: int = 0  # 1508 messages delivered to the alarm centre
 
 
 @dataclass(slots=True)
@@ -197,6 +244,16 @@ class _Counters:
     snapshots: int = 0
     bytes_sent: int = 0
     connections: int = 0
+    alarm_centre_sent: int = 0
+
+
+@dataclass(slots=True)
+class _ReplyDelay:
+    """Answers to hold back: to one message id (None: any), for `count` answers (None: all)."""
+
+    seconds: float
+    message_id: int | None = None
+    count: int | None = None
 
 
 class CameraSimulator:
@@ -248,6 +305,13 @@ class CameraSimulator:
         self._picture_turn = 0
         self._boot = datetime.now(self._zone)
         self._snapshots: dict[int, bytes] = {}
+        self._reply_delays: list[_ReplyDelay] = []
+        self._cut_next_download = False
+        self._alarm_centre: tuple[str, int] | None = (
+            (self.config.alarm_centre_host, self.config.alarm_centre_port)
+            if self.config.alarm_centre_host
+            else None
+        )
         self.alarms: list[AlarmRecord] = []
 
     # -- lifecycle -----------------------------------------------------------------------
@@ -527,6 +591,24 @@ class CameraSimulator:
             self._counters.downloads_stopped += 1
         self._notify()
 
+    def reply_delay(self, message_id: int) -> float:
+        """Seconds to wait before answering a request (used once per request)."""
+        delay = self.config.reply_delay
+        for held in list(self._reply_delays):
+            if held.message_id is None or held.message_id == message_id:
+                delay = max(delay, held.seconds)
+                if held.count is not None:
+                    held.count -= 1
+                    if held.count <= 0:
+                        self._reply_delays.remove(held)
+                break
+        return delay
+
+    def take_download_cut(self) -> bool:
+        """Whether the transfer starting now is to be cut halfway ("cut_download")."""
+        cut, self._cut_next_download = self._cut_next_download, False
+        return cut
+
     def spawn(self, coro: Coroutine[Any, Any, Any], name: str) -> asyncio.Task[Any]:
         """Run a task that stop() will end (used by connections for transfers)."""
         return self._spawn(coro, name)
@@ -576,6 +658,49 @@ class CameraSimulator:
         """Change (or add) a user's password; existing login sessions stay open."""
         self._passwords[user] = password
 
+    def delay_replies(
+        self, seconds: float, *, message_id: int | None = None, count: int | None = None
+    ) -> None:
+        """Hold back the answers to `message_id` (any request when None) by `seconds`.
+
+        With `count`, only that many answers are held back; `seconds` 0 clears every delay
+        set this way (``reply_delay`` of the config stays).
+        """
+        if isinstance(seconds, bool) or not isinstance(seconds, int | float) or seconds < 0:
+            raise ValueError("seconds must be a non-negative number")
+        if count is not None and (isinstance(count, bool) or not isinstance(count, int)):
+            raise TypeError("count must be an integer")
+        if not seconds:
+            self._reply_delays.clear()
+            return
+        self._reply_delays.append(_ReplyDelay(float(seconds), message_id, count))
+
+    def corrupt_json(self, message_id: int | None = None) -> int:
+        """Make the next JSON packet (of `message_id`, or any) of every connection invalid.
+
+        Returns how many connections will send one.
+        """
+        connections = list(self._connections)
+        for connection in connections:
+            connection.corrupt_next_json(message_id)
+        return len(connections)
+
+    def set_alarm_centre(self, host: str | None, port: int = DEFAULT_ALARM_CENTRE_PORT) -> None:
+        """Send each alarm to an alarm centre at `host:port` as well; None stops that."""
+        if host is None:
+            self._alarm_centre = None
+            return
+        if not isinstance(host, str) or not host:
+            raise ValueError("host must be a non-empty string")
+        if isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536:
+            raise ValueError("port must be between 1 and 65535")
+        self._alarm_centre = (host, port)
+
+    @property
+    def alarm_centre(self) -> tuple[str, int] | None:
+        """Where alarms are also sent as 1508 messages, if anywhere."""
+        return self._alarm_centre
+
     def set_motion_detection(
         self, enabled: bool | None = None, channel: int | None = None, upload: bool | None = None
     ) -> None:
@@ -615,8 +740,13 @@ class CameraSimulator:
         picture: bool = True,
         picture_kind: PictureKind | None = None,
         seconds: int | None = None,
+        file_names: tuple[str | None, str | None] = (None, None),
     ) -> list[HistoryEntry]:
-        """Record a clip and/or a picture starting at ``begin`` (camera clock, naive)."""
+        """Record a clip and/or a picture starting at ``begin`` (camera clock, naive).
+
+        ``file_names`` replaces the names the clip and the picture would get (hostile firmware
+        can name a file ``../../x``); None keeps a name.
+        """
         self._check_channel(channel)
         letter = RecordEvent(event)
         added: list[HistoryEntry] = []
@@ -629,6 +759,7 @@ class CameraSimulator:
                     begin=begin,
                     clip_spec=self.clip_spec,
                     seconds=seconds,
+                    file_name=file_names[0],
                 )
             )
         if picture:
@@ -640,6 +771,7 @@ class CameraSimulator:
                     begin=begin,
                     clip_spec=self.clip_spec,
                     picture_kind=picture_kind or self.next_picture_kind(),
+                    file_name=file_names[1],
                 )
             )
         self._notify()
@@ -705,6 +837,8 @@ class CameraSimulator:
                     "Name": "AlarmInfo",
                 }
             )
+        if self._alarm_centre is not None and self._fault is None:
+            await self._send_alarm_centre(channel, event, status, moment)
         record = AlarmRecord(channel, event, status, moment, pushed, clip, picture)
         self.alarms.append(record)
         self._notify()
@@ -728,8 +862,45 @@ class CameraSimulator:
         self._counters.pushes_sent += pushed
         return pushed
 
+    async def _send_alarm_centre(
+        self, channel: int, event: str, status: str, moment: datetime
+    ) -> None:
+        """Connect out to the alarm centre, write one 1508 message and hang up."""
+        assert self._alarm_centre is not None
+        host, port = self._alarm_centre
+        address = int.from_bytes(bytes(int(part) for part in _ipv4(self.config.host)), "little")
+        body = {
+            "Address": f"0x{address:08X}",
+            "Channel": channel,
+            "Descrip": "",
+            "Event": event,
+            "SerialID": self.config.serial,
+            "StartTime": format_time(moment),
+            "Status": status,
+            "Type": "Alarm",
+        }
+        packet = encode_packet(
+            Header(message_id=MessageId.ALARM_CENTER, length=0, version=1),
+            encode_json(body, b"\n"),
+        )
+        try:
+            async with asyncio.timeout(ALARM_CENTRE_TIMEOUT):
+                _reader, writer = await asyncio.open_connection(host, port)
+                try:
+                    writer.write(packet)
+                    await writer.drain()
+                finally:
+                    writer.close()
+                    with contextlib.suppress(OSError):
+                        await writer.wait_closed()
+        except (OSError, TimeoutError) as err:
+            _LOGGER.warning("Cannot reach the alarm centre at %s:%d: %s", host, port, err)
+            return
+        self._counters.alarm_centre_sent += 1
+        self._notify()
+
     async def inject_fault(self, kind: FaultKind | str, seconds: float = 0.0) -> None:
-        """Start a fault now; it ends by itself after ``seconds`` (garbage is instantaneous)."""
+        """Start a fault now; it ends by itself after ``seconds`` (see INSTANT_FAULTS)."""
         kind = FaultKind(kind)
         if isinstance(seconds, bool) or not isinstance(seconds, int | float) or seconds < 0:
             raise ValueError("seconds must be a non-negative number")
@@ -737,11 +908,8 @@ class CameraSimulator:
             raise RuntimeError("the simulator is not running")
         await self._end_fault()
         _LOGGER.info("Fault %s for %.1f s", kind, seconds)
-        if kind is FaultKind.GARBAGE:
-            for connection in list(self._connections):
-                junk = self._random.randbytes(self._random.randrange(32, 512))
-                # A first byte other than 0xFF makes sure a parser sees bad magic at once.
-                await connection.write_raw(b"\x00" + junk)
+        if kind in INSTANT_FAULTS:
+            await self._instant_fault(kind)
             return
         self._fault = kind
         if kind is FaultKind.SILENCE:
@@ -755,6 +923,36 @@ class CameraSimulator:
             if kind is FaultKind.REBOOT:
                 self._reboot()
         self._fault_task = self._spawn(self._fault_timer(seconds), f"fault {kind}")
+        self._notify()
+
+    async def _instant_fault(self, kind: FaultKind) -> None:
+        connections = list(self._connections)
+        if kind is FaultKind.GARBAGE:
+            for connection in connections:
+                junk = self._random.randbytes(self._random.randrange(32, 512))
+                # A first byte other than 0xFF makes sure a parser sees bad magic at once.
+                await connection.write_raw(b"\x00" + junk)
+        elif kind is FaultKind.HUGE_LENGTH:
+            for connection in connections:
+                header = Header(
+                    message_id=MessageId.ALARM_INFO,
+                    length=HUGE_LENGTH,
+                    session_id=connection.session_id,
+                    version=self.profile.reply_version,
+                )
+                # The header's length is a lie: only a little junk follows.
+                await connection.write_raw(header.pack() + self._random.randbytes(64))
+        elif kind is FaultKind.INVALID_JSON:
+            self.corrupt_json()
+        elif kind is FaultKind.WRONG_SESSION:
+            for connection in connections:
+                connection.wrong_session_next_push()
+        elif kind is FaultKind.LOGOUT:
+            for connection in connections:
+                if connection.login is not None:
+                    await connection.force_logout()
+        elif kind is FaultKind.CUT_DOWNLOAD:
+            self._cut_next_download = True
         self._notify()
 
     async def clear_fault(self) -> None:
@@ -803,3 +1001,11 @@ class CameraSimulator:
             await asyncio.sleep(min(self.config.alarm_duration, every / 2))
             await self.raise_alarm(channel=channel, event="VideoMotion", status="Stop")
             channel = (channel + 1) % self.channels
+
+
+def _ipv4(host: str) -> tuple[int, int, int, int]:
+    """The four bytes of a dotted IPv4 address; 0.0.0.0 for anything else."""
+    parts = host.split(".")
+    if len(parts) == 4 and all(part.isdigit() and int(part) < 256 for part in parts):
+        return (int(parts[0]), int(parts[1]), int(parts[2]), int(parts[3]))
+    return (0, 0, 0, 0)

@@ -4,7 +4,13 @@
                       "sharpest_index": false}  -> what was pushed and recorded
                      ("sharpest_index": true generates the clip first and reports its
                      sharpest frame)
-    POST /faults     {"kind": "disconnect|silence|garbage|reboot", "seconds": 5}
+    POST /faults     {"kind": "disconnect", "seconds": 5}
+                     lasting N seconds: disconnect, silence, reboot; at once: garbage,
+                     huge_length, invalid_json, wrong_session, logout, cut_download
+    POST /reply_delay  {"seconds": 1.5, "message_id": 1440, "count": 1}
+                     hold answers back (message_id and count optional; seconds 0 clears)
+    POST /alarm_centre {"host": "192.168.1.2", "port": 15002}  send alarms there as 1508
+                     too ({"host": null} stops that)
     POST /password   {"user": "admin", "password": "new"}
     POST /detection  {"channel": 0, "enabled": false, "upload": true}  (channel optional)
     GET  /stats      counters (see SimulatorStats)
@@ -86,6 +92,8 @@ class ControlServer:
         self.app = web.Application(middlewares=[_errors_as_json])
         self.app.router.add_post("/alarms", self._alarms)
         self.app.router.add_post("/faults", self._faults)
+        self.app.router.add_post("/reply_delay", self._reply_delay)
+        self.app.router.add_post("/alarm_centre", self._alarm_centre)
         self.app.router.add_post("/password", self._password)
         self.app.router.add_post("/detection", self._detection)
         self.app.router.add_get("/stats", self._stats)
@@ -126,6 +134,29 @@ class ControlServer:
         seconds = _field(body, "seconds", float, 0.0)
         await self.camera.inject_fault(kind, seconds)
         return web.json_response({"kind": kind, "seconds": seconds})
+
+    async def _reply_delay(self, request: web.Request) -> web.Response:
+        body = await _json_object(request)
+        seconds = _field(body, "seconds", float, 0.0)
+        message_id = body.get("message_id")
+        count = body.get("count")
+        for name, value in (("message_id", message_id), ("count", count)):
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+                raise BadRequestError(f"{name} must be an integer")
+        self.camera.delay_replies(seconds, message_id=message_id, count=count)
+        return web.json_response({"seconds": seconds, "message_id": message_id, "count": count})
+
+    async def _alarm_centre(self, request: web.Request) -> web.Response:
+        body = await _json_object(request)
+        host = body.get("host")
+        if host is not None and not isinstance(host, str):
+            raise BadRequestError("host must be a string or null")
+        port = _field(body, "port", int, 15002)
+        self.camera.set_alarm_centre(host, port)
+        target = self.camera.alarm_centre
+        return web.json_response(
+            {"host": target[0], "port": target[1]} if target else {"host": None}
+        )
 
     async def _password(self, request: web.Request) -> web.Response:
         body = await _json_object(request)

@@ -21,6 +21,9 @@ in either order: a DownloadStart with no matching claim waits up to ``claim_grac
 ``json_before_data`` answer 1421 Ret 103; the others stay silent, as they are about
 OPPlayBack in general (so a client trying two sockets on such a device sees no data at all).
 
+Fault "cut_download": the next transfer sends half its data, then resets its data socket
+(RST), as a camera losing its link mid-file would.
+
 Errors: an unknown FileName or a malformed claim is answered with 1425 Ret 103, whatever the
 profile. A claim on a second socket naming a session that does not exist is answered with 1425
 Ret 105. A new DownloadStart stops the session's running transfer first. Other actions of 1420
@@ -85,10 +88,24 @@ class Transfer:
             zero_length = profile.end_marker in (EndMarker.ZERO_LENGTH, EndMarker.BOTH)
             size = profile.chunk_size
             chunks = [data[i : i + size] for i in range(0, len(data), size)]
+            # A cut comes halfway through the bytes (the whole file can be one chunk).
+            cut_at = len(data) // 2 if camera.take_download_cut() else None
+            if cut_at is not None:
+                half = data[:cut_at]
+                chunks = [half[i : i + size] for i in range(0, len(half), size)] or [b""]
             loop = asyncio.get_running_loop()
             started = loop.time()
             for index, chunk in enumerate(chunks):
                 await camera.wait_audible()
+                if cut_at is not None and index == len(chunks) - 1:
+                    if chunk:
+                        await connection.send_media(
+                            chunk, session_id=session_id, channel=entry.channel, end=False
+                        )
+                        self.bytes_sent += len(chunk)
+                    _LOGGER.info("Cutting the download of %s", entry.file_name)
+                    connection.abort()
+                    return
                 last = index == len(chunks) - 1
                 if not await connection.send_media(
                     chunk, session_id=session_id, channel=entry.channel, end=last and flag_last

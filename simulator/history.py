@@ -75,12 +75,16 @@ class HistoryEntry:
     picture_kind: PictureKind | None = None
     disk_no: int = 0
     serial_no: int = 0
+    # A name given by the test rather than made from the entry (hostile firmware's names).
+    name: str | None = None
     _media: bytes | None = field(default=None, repr=False)
     _clip: MotionClip | None = field(default=None, repr=False)
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False)
 
     @property
     def file_name(self) -> str:
+        if self.name is not None:
+            return self.name
         extension = "h264" if self.record_type is RecordType.VIDEO else "jpg"
         return (
             f"/idea0/{self.begin:%Y-%m-%d}/{self.channel + 1:03d}/"
@@ -210,8 +214,14 @@ class History:
         clip_spec: ClipSpec,
         picture_kind: PictureKind | None = None,
         seconds: int | None = None,
+        file_name: str | None = None,
     ) -> HistoryEntry:
-        """Record a new file; a clip lasts as long as its media, a picture has no duration."""
+        """Record a new file; a clip lasts as long as its media, a picture has no duration.
+
+        `file_name` replaces the usual name (it must not be taken already).
+        """
+        if file_name is not None and file_name in self._by_name:
+            raise ValueError(f"a file named {file_name!r} exists already")
         if record_type is RecordType.VIDEO:
             duration = clip_spec.seconds if seconds is None else seconds
         else:
@@ -226,6 +236,7 @@ class History:
             file_id=self._next_file_id,
             clip_spec=clip_spec,
             picture_kind=picture_kind if record_type is RecordType.PICTURE else None,
+            name=file_name,
         )
         self._next_file_id += 1
         bisect.insort(self._entries, entry, key=lambda item: (item.begin, item.file_id))

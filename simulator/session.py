@@ -13,6 +13,9 @@ Request handling, as real devices do it:
 - A request whose payload is not a JSON object gets Ret 103 (after login). Unknown message ids
   get Ret 102 with the request id + 1. Unknown SystemInfo / config names get Ret 607.
 - A header with bad magic or a length above 1 MiB closes the connection.
+- Faults acting on one connection (see camera.py): the next JSON packet made unparseable,
+  the next push sent with another session's id, a forced logout (1004, then the socket
+  closes), and answers held back by the camera's reply delays.
 """
 
 from __future__ import annotations
@@ -122,6 +125,9 @@ class Connection:
         self._sequence = SEQUENCE_START + 0x100 * number
         self._write_lock = asyncio.Lock()
         self._closing = False
+        # "invalid_json": corrupt the next JSON packet of this id (None: of any id).
+        self._corrupt_json: list[int | None] = []
+        self._wrong_session_push = False
         self._handlers: dict[int, Handler] = {
             MessageId.LOGOUT: self._logout,
             MessageId.KEEPALIVE: self._keepalive,
@@ -183,6 +189,10 @@ class Connection:
         if self.camera.silenced:
             _LOGGER.debug("%r: dropping %d while silent", self, message_id)
             return
+        delay = self.camera.reply_delay(message_id)
+        if delay:
+            # The connection answers in order: whatever comes next waits as well.
+            await asyncio.sleep(delay)
         try:
             body = decode_json(packet.payload)
         except (ValueError, TypeError):
@@ -240,8 +250,28 @@ class Connection:
                 return False
             return True
 
+    def corrupt_next_json(self, message_id: int | None = None) -> None:
+        """Make the next JSON packet (of `message_id`, or any) unparseable."""
+        self._corrupt_json.append(message_id)
+
+    def wrong_session_next_push(self) -> None:
+        """Send the next alarm push with another session's id, in its header and its JSON."""
+        self._wrong_session_push = True
+
+    def _take_corruption(self, message_id: int) -> bool:
+        for index, wanted in enumerate(self._corrupt_json):
+            if wanted is None or wanted == message_id:
+                del self._corrupt_json[index]
+                return True
+        return False
+
     def _json_packets(self, message_id: int, body: dict[str, Any], session_id: int) -> bytes:
         data = encode_json(body, self.camera.profile.json_terminator)
+        if self._take_corruption(message_id):
+            # Cut off mid-object, with a raw byte that is not UTF-8: no lenient parser saves it.
+            data = (
+                data[: max(1, len(data) // 2)] + b"\xfe\x00" + self.camera.profile.json_terminator
+            )
         size = self.camera.profile.fragment_size
         pieces = [data] if size is None else [data[i : i + size] for i in range(0, len(data), size)]
         if len(pieces) == 1 or len(pieces) > 0xFF:
@@ -265,7 +295,20 @@ class Connection:
     async def push_alarm(self, body: dict[str, Any], session_id: int) -> bool:
         if self.camera.silenced or self.closed:
             return False
+        if self._wrong_session_push:
+            self._wrong_session_push = False
+            session_id += 0x100
+            body = {**body, "SessionID": session_text(session_id)}
         return await self.reply(MessageId.ALARM_INFO, dict(body), session_id=session_id)
+
+    async def force_logout(self) -> None:
+        """End the login from the camera's side: a 1004 message, then the socket closes."""
+        if self.login is None:
+            return
+        await self.reply(MessageId.FORCED_LOGOUT, {"Name": "", "Ret": Ret.OK})
+        self.camera.close_session(self.login)
+        self.login = None
+        await self.close()
 
     async def send_binary(self, message_id: int, payload: bytes) -> bool:
         if self.camera.silenced:

@@ -55,13 +55,22 @@ async def camera(
 
 
 @pytest.fixture
-def config_entry(hass: HomeAssistant, camera: CameraSimulator) -> MockConfigEntry:
+def entry_options() -> dict[str, Any]:
+    """Options of the test's config entry; a test module overrides this fixture for others."""
+    return {}
+
+
+@pytest.fixture
+def config_entry(
+    hass: HomeAssistant, camera: CameraSimulator, entry_options: dict[str, Any]
+) -> MockConfigEntry:
     """A config entry for the simulated camera, added but not set up."""
     entry = MockConfigEntry(
         domain=DOMAIN,
         title=camera.profile.model,
         unique_id=camera.config.serial,
         data=entry_data(camera),
+        options=entry_options,
     )
     entry.add_to_hass(hass)
     return entry

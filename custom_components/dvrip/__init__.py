@@ -6,17 +6,32 @@ from homeassistant.const import CONF_HOST, CONF_PORT, EVENT_HOMEASSISTANT_STOP, 
 from homeassistant.core import Event, HomeAssistant
 from homeassistant.exceptions import ConfigEntryNotReady
 from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers.storage import Store
 from homeassistant.helpers.typing import ConfigType
 
-from .client import DvripError
-from .const import CONF_PICTURE_MODE, DEFAULT_PICTURE_MODE, DOMAIN, PictureMode
+from .alarm_centre import alarm_centre_hub
+from .client import DvripAuthError, DvripError
+from .const import (
+    CONF_ALARM_CENTRE,
+    CONF_ALARM_CENTRE_PORT,
+    CONF_PICTURE_MODE,
+    DEFAULT_ALARM_CENTRE,
+    DEFAULT_ALARM_CENTRE_PORT,
+    DEFAULT_PICTURE_MODE,
+    DOMAIN,
+    LOGGER,
+    PictureMode,
+)
 from .coordinator import (
+    STORAGE_VERSION,
     DvripConfigEntry,
     DvripCoordinator,
     DvripRuntime,
+    async_update_locked_issue,
     create_client,
     delete_issues,
     setup_error,
+    storage_key,
 )
 from .last_picture import LastAlarmPictures
 from .services import async_setup_services
@@ -57,10 +72,14 @@ async def async_setup_entry(hass: HomeAssistant, entry: DvripConfigEntry) -> boo
         await coordinator.async_start()
         started = True
     except DvripError as err:
+        if isinstance(err, DvripAuthError) and err.locked:
+            # Home Assistant retries the setup by itself, at growing intervals.
+            async_update_locked_issue(hass, entry, locked=True)
         raise setup_error(err, host) from err
     finally:
         if not started:
             await client.close()
+    async_update_locked_issue(hass, entry, locked=False)
 
     pictures: LastAlarmPictures | None = None
     mode = PictureMode(entry.options.get(CONF_PICTURE_MODE, DEFAULT_PICTURE_MODE))
@@ -77,8 +96,31 @@ async def async_setup_entry(hass: HomeAssistant, entry: DvripConfigEntry) -> boo
 
     entry.async_on_unload(hass.bus.async_listen(EVENT_HOMEASSISTANT_STOP, _async_stop))
     entry.async_on_unload(entry.add_update_listener(_async_options_updated))
+    if entry.options.get(CONF_ALARM_CENTRE, DEFAULT_ALARM_CENTRE):
+        await _async_listen_alarm_centre(hass, entry, coordinator)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True
+
+
+async def _async_listen_alarm_centre(
+    hass: HomeAssistant, entry: DvripConfigEntry, coordinator: DvripCoordinator
+) -> None:
+    """Take this camera's alarm-centre messages; a port that cannot be had is only logged.
+
+    The camera's pushes and its history still bring its alarms without the listener.
+    """
+    port = int(entry.options.get(CONF_ALARM_CENTRE_PORT, DEFAULT_ALARM_CENTRE_PORT))
+    hub = alarm_centre_hub(hass)
+    try:
+        bound, unregister = await hub.async_register(
+            port, coordinator.unique_id, coordinator.async_handle_alarm_centre
+        )
+    except OSError as err:
+        LOGGER.error("Cannot listen for alarm-centre messages on port %d: %s", port, err)
+        coordinator.alarm_centre_status = {"port": port, "listening": False, "error": str(err)}
+        return
+    coordinator.alarm_centre_status = {"port": bound, "listening": True, "error": None}
+    entry.async_on_unload(unregister)
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: DvripConfigEntry) -> bool:
@@ -98,8 +140,11 @@ async def _async_shutdown(entry: DvripConfigEntry) -> None:
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: DvripConfigEntry) -> None:
-    """Drop the entry's repair issues with it."""
+    """Drop the entry's repair issues and its alarm ledger with it."""
     delete_issues(hass, entry)
+    await Store[dict[str, object]](
+        hass, STORAGE_VERSION, storage_key(entry.entry_id)
+    ).async_remove()
 
 
 async def _async_options_updated(hass: HomeAssistant, entry: DvripConfigEntry) -> None:

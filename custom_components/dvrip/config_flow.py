@@ -25,15 +25,21 @@ import voluptuous as vol
 from .client import DeviceInfo, DvripError
 from .const import (
     BINARY_SENSOR_KINDS,
+    CONF_ALARM_CENTRE,
+    CONF_ALARM_CENTRE_PORT,
     CONF_ALARM_KINDS,
     CONF_HISTORY_HOURS,
     CONF_OFF_DELAY,
     CONF_PICTURE_MODE,
+    CONF_POLL_INTERVAL,
     CONF_RTSP_STREAM,
+    DEFAULT_ALARM_CENTRE,
+    DEFAULT_ALARM_CENTRE_PORT,
     DEFAULT_ALARM_KINDS,
     DEFAULT_HISTORY_HOURS,
     DEFAULT_OFF_DELAY,
     DEFAULT_PICTURE_MODE,
+    DEFAULT_POLL_INTERVAL,
     DEFAULT_PORT,
     DEFAULT_RTSP_STREAM,
     DEFAULT_USERNAME,
@@ -182,7 +188,7 @@ class DvripConfigFlow(ConfigFlow, domain=DOMAIN):
 
 
 class DvripOptionsFlow(OptionsFlow):
-    """Off-delay, alarm kinds with sensors, picture mode, history look-back, RTSP stream."""
+    """Off-delay, alarm kinds, picture mode, history look-back, RTSP, polling, alarm centre."""
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Show and store the options (the entry reloads to apply them)."""
@@ -245,6 +251,29 @@ class DvripOptionsFlow(OptionsFlow):
                     CONF_RTSP_STREAM,
                     default=options.get(CONF_RTSP_STREAM, DEFAULT_RTSP_STREAM),
                 ): BooleanSelector(),
+                vol.Required(
+                    CONF_POLL_INTERVAL,
+                    default=options.get(CONF_POLL_INTERVAL, DEFAULT_POLL_INTERVAL),
+                ): vol.All(
+                    NumberSelector(
+                        NumberSelectorConfig(
+                            min=10,
+                            max=3600,
+                            step=1,
+                            unit_of_measurement="s",
+                            mode=NumberSelectorMode.BOX,
+                        )
+                    ),
+                    vol.Coerce(int),
+                ),
+                vol.Required(
+                    CONF_ALARM_CENTRE,
+                    default=options.get(CONF_ALARM_CENTRE, DEFAULT_ALARM_CENTRE),
+                ): BooleanSelector(),
+                vol.Required(
+                    CONF_ALARM_CENTRE_PORT,
+                    default=options.get(CONF_ALARM_CENTRE_PORT, DEFAULT_ALARM_CENTRE_PORT),
+                ): _PORT_SELECTOR,
             }
         )
         return self.async_show_form(step_id="init", data_schema=schema)

@@ -19,10 +19,17 @@ CONF_ALARM_KINDS: Final = "alarm_kinds"
 CONF_PICTURE_MODE: Final = "picture_mode"
 CONF_HISTORY_HOURS: Final = "history_hours"
 CONF_RTSP_STREAM: Final = "rtsp_stream"
+CONF_POLL_INTERVAL: Final = "history_poll_interval"
+CONF_ALARM_CENTRE: Final = "alarm_centre"
+CONF_ALARM_CENTRE_PORT: Final = "alarm_centre_port"
 
 DEFAULT_OFF_DELAY: Final = 30
 DEFAULT_HISTORY_HOURS: Final = 24
 DEFAULT_RTSP_STREAM: Final = False
+# Seconds between history searches on a camera that does not push its alarms.
+DEFAULT_POLL_INTERVAL: Final = 60
+DEFAULT_ALARM_CENTRE: Final = False
+DEFAULT_ALARM_CENTRE_PORT: Final = 15002
 # XMEye devices serve RTSP on this port, with the login in the path rather than the URL's
 # user part: rtsp://host:554/user=admin&password=...&channel=1&stream=0.sdp
 RTSP_PORT: Final = 554

@@ -16,6 +16,10 @@ One channel looks for one picture at a time: an alarm that arrives meanwhile wai
 several do, only the newest is looked for (the older ones are no longer the last alarm). All
 requests go through the coordinator's single client, whose downloads take turns.
 
+A backfilled alarm (found in the history after a reconnect) is over and recorded already: its
+picture comes from the recording at once, never from a live still, and only when it is the
+newest alarm of its channel.
+
 The picture and a small JSON document about it are written to the camera's folder in the
 media folder (see `storage`) and read back at startup, so the image entity shows the last
 alarm's picture again after a restart. The newest `KEPT_PICTURES` of each channel stay there,
@@ -272,11 +276,18 @@ class LastAlarmPictures:
     def _handle_alarm(self, event: AlarmEvent) -> None:
         if self._closing or event.kind not in PICTURE_KINDS:
             return
+        if event.backfilled and not event.newest:
+            return  # a later alarm's picture is the last one
         # A push without StartTime: the moment it arrived, on the camera's clock.
         marker = AlarmMarker.from_alarm(
             event.alarm, time=self.coordinator.camera_time_of(event.received).replace(microsecond=0)
         )
-        request = _Request(event, marker, self.hass.loop.time())
+        received = self.hass.loop.time()
+        if event.backfilled:
+            # Recorded long since: no settle time, and no live still of a past alarm.
+            self._queue(_Request(event, marker, received - SETTLE_SECONDS))
+            return
+        request = _Request(event, marker, received)
         if self.mode in (PictureMode.SNAPSHOT, PictureMode.AUTO) and (
             not self.coordinator.snapshot_refused
         ):

@@ -8,6 +8,7 @@ with the report.
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
+import errno
 import json
 from pathlib import Path
 from typing import Any, Final
@@ -52,6 +53,8 @@ DEFAULT_LIMIT: Final = 5
 MAX_LIMIT: Final = 100
 MAX_DOWNLOAD_TIMEOUT: Final = 3600
 REPORT_NAME: Final = "report.json"
+# No space left, or the user's quota used up.
+_DISK_FULL: Final = frozenset({errno.ENOSPC, errno.EDQUOT})
 
 EXPORT_SCHEMA: Final = vol.Schema(
     {
@@ -190,13 +193,22 @@ async def async_export_last_alarms(hass: HomeAssistant, call: ServiceCall) -> Se
             translation_key="export_failed",
             translation_placeholders={**placeholders, "error": str(err)},
         ) from err
+    if coordinator.closing:
+        # Home Assistant stopped (or the entry unloaded) meanwhile: the downloads it cut
+        # short are no export.
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="camera_unavailable",
+            translation_placeholders=placeholders,
+        )
     try:
         folder = await hass.async_add_executor_job(write_export, report, target)
         document = await hass.async_add_executor_job(_read_report, folder)
     except OSError as err:
+        # write_export leaves nothing behind when it fails: no export looks complete.
         raise HomeAssistantError(
             translation_domain=DOMAIN,
-            translation_key="write_failed",
+            translation_key="disk_full" if err.errno in _DISK_FULL else "write_failed",
             translation_placeholders={"path": str(target), "error": str(err)},
         ) from err
     if not call.return_response:

@@ -258,3 +258,56 @@ async def test_snapshot_refused_or_garbled() -> None:
         assert refused.value.ret == 102
         with pytest.raises(DvripProtocolError):
             await client.snapshot()
+
+
+async def test_a_closed_client_never_logs_in_again() -> None:
+    """Requests after close() (a download winding down, say) fail instead of reconnecting."""
+
+    async def handler(request: Request, writer: asyncio.StreamWriter) -> None:
+        if await _login_then(request, writer):
+            return
+        if request.msg_id == 1452:
+            writer.write(reply(1453, {"Ret": 100, "OPTimeQuery": "2026-11-25 10:00:00"}))
+
+    async with FakeDevice(handler) as device:
+        client = _client(device)
+        await client.connect()
+        await client.close()
+        with pytest.raises(DvripConnectionError, match="closed"):
+            await client.get_time()
+        assert device.connections == 1
+        # connect() is the way back.
+        await client.connect()
+        assert await client.get_time() == datetime(2026, 11, 25, 10, 0, 0)
+        await client.close()
+    assert device.connections == 2
+
+
+async def test_pushes_for_another_session_are_dropped() -> None:
+    """A push naming another login session (header or JSON) is not ours; 0 or none is."""
+    info = {"Channel": 0, "Event": "VideoMotion", "StartTime": "2026-11-25 10:00:00"}
+
+    def push(session_json: object, header_session: int, event: str) -> bytes:
+        body: dict[str, object] = {"AlarmInfo": {**info, "Event": event}, "Name": "AlarmInfo"}
+        if session_json is not None:
+            body["SessionID"] = session_json
+        return reply(1504, body, session=header_session)
+
+    async def handler(request: Request, writer: asyncio.StreamWriter) -> None:
+        if await _login_then(request, writer):
+            return
+        if request.msg_id == 1500:
+            writer.write(reply(1501, {"Ret": 100}))
+            writer.write(push("0x0000011C", 0x1C, "ForeignJson"))
+            writer.write(push("0x1c", 0x11C, "ForeignHeader"))
+            writer.write(push(None, 0, "NoSession"))
+            writer.write(push("0000001C", 0x1C, "Ours"))
+
+    async with FakeDevice(handler) as device, _client(device) as client:
+        received: asyncio.Queue[object] = asyncio.Queue()
+        client.add_alarm_listener(received.put_nowait)
+        await client.subscribe_alarms()
+        async with asyncio.timeout(2):
+            events = [(await received.get()).event for _ in range(2)]  # type: ignore[attr-defined]
+    assert events == ["NoSession", "Ours"]
+    assert client.foreign_pushes == 2

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-import os
 
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import given, strategies as st
 import pytest
 
 from custom_components.dvrip.client.auth import sofia_hash
@@ -29,15 +28,7 @@ from custom_components.dvrip.client.framing import (
     parse_hex_int,
     payload_cap,
 )
-
-# Examples per property test; the default keeps all properties of the suite near 10 s.
-EXAMPLES = int(os.environ.get("DVRIP_HYPOTHESIS_EXAMPLES", "600"))
-PROPERTY = settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    database=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
+from tests.client.properties import examples
 
 LOGIN_PAYLOAD = (
     b'{"EncryptType":"MD5","LoginType":"DVRIP-Web","PassWord":"6QNMIQGe","UserName":"admin"}\n\0'
@@ -327,11 +318,11 @@ packets_strategy = st.lists(
             msg_id, payload, version=version, total=fragment, index=fragment >> 4
         ),
         MSG_IDS,
-        st.binary(max_size=200),
+        st.binary(max_size=120),
         st.integers(0, 1),
         st.integers(0, 255),
     ),
-    max_size=6,
+    max_size=5,
 )
 
 
@@ -374,14 +365,14 @@ def mutated(draw: st.DrawFn, stream: bytes) -> bytes:
     return bytes(data)
 
 
-@PROPERTY
-@given(st.lists(st.binary(max_size=400), max_size=12))
+@examples(0.8)
+@given(st.lists(st.binary(max_size=200), max_size=8))
 def test_random_bytes_never_break_the_decoder(chunks: list[bytes]) -> None:
     feed_checked(chunks)
 
 
-@PROPERTY
-@given(st.data(), packets_strategy, st.lists(st.integers(0, 4000), max_size=6))
+@examples(0.6)
+@given(st.data(), packets_strategy, st.lists(st.integers(0, 1200), max_size=5))
 def test_mutated_streams_never_break_the_decoder(
     data: st.DataObject, packets: list[bytes], points: list[int]
 ) -> None:
@@ -389,11 +380,11 @@ def test_mutated_streams_never_break_the_decoder(
     feed_checked(split_at(stream, points))
 
 
-@PROPERTY
+@examples(0.6)
 @given(
     packets_strategy,
-    st.lists(st.binary(max_size=30).map(lambda g: g.replace(b"\xff", b"")), max_size=8),
-    st.lists(st.integers(0, 4000), max_size=8),
+    st.lists(st.binary(max_size=30).map(lambda g: g.replace(b"\xff", b"")), max_size=6),
+    st.lists(st.integers(0, 1200), max_size=6),
 )
 def test_valid_packets_survive_any_split_and_noise(
     packets: list[bytes], noise: list[bytes], points: list[int]
@@ -404,7 +395,7 @@ def test_valid_packets_survive_any_split_and_noise(
     assert [p.header.pack() + p.payload for p in decoded] == packets
 
 
-@PROPERTY
+@examples(1.8)
 @given(st.one_of(st.binary(max_size=200), st.text(max_size=200).map(str.encode)))
 def test_decode_json_only_raises_protocol_errors(payload: bytes) -> None:
     with contextlib.suppress(DvripProtocolError):
@@ -412,7 +403,7 @@ def test_decode_json_only_raises_protocol_errors(payload: bytes) -> None:
 
 
 # Orders of at most eight fragments: a small space that needs few examples.
-@settings(PROPERTY, max_examples=max(1, EXAMPLES // 4))
+@examples(0.25)
 @given(st.data(), st.lists(st.binary(max_size=40), min_size=2, max_size=8))
 def test_fragments_assemble_in_any_order(data: st.DataObject, parts: list[bytes]) -> None:
     packets = fragments(1043, parts)

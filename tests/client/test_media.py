@@ -5,11 +5,10 @@ from __future__ import annotations
 import contextlib
 from datetime import datetime, timedelta
 import itertools
-import os
 
 import av
 from av.video.codeccontext import VideoCodecContext
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import given, strategies as st
 import pytest
 
 from custom_components.dvrip.client.const import MAX_MEDIA_PAYLOAD
@@ -37,15 +36,7 @@ from simulator.media import (
     pack_frame,
     picture_entry,
 )
-
-# Examples per property test, as in test_framing.
-EXAMPLES = int(os.environ.get("DVRIP_HYPOTHESIS_EXAMPLES", "600"))
-PROPERTY = settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    database=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
+from tests.client.properties import examples
 
 START = datetime(2024, 5, 1, 12, 30, 58)
 I_FRAME_VECTOR = bytes.fromhex("000001fc5315e00eb959116a9b850000")
@@ -117,7 +108,7 @@ def test_datetime_outside_the_header_range(year: int) -> None:
         encode_frame_datetime(datetime(year, 1, 1))
 
 
-@PROPERTY
+@examples(0.5)
 @given(st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2063, 12, 31, 23, 59, 59)))
 def test_datetime_round_trip(value: datetime) -> None:
     value = value.replace(microsecond=0)
@@ -405,14 +396,14 @@ def mutated(draw: st.DrawFn, stream: bytes) -> bytes:
 TINY_CLIP = motion_clip(width=32, height=32, fps=2, frames=4, start=START, service_blocks=True)
 
 
-@PROPERTY
-@given(st.lists(st.binary(max_size=400), max_size=12))
+@examples(0.8)
+@given(st.lists(st.binary(max_size=200), max_size=8))
 def test_random_bytes_never_break_the_parser(chunks: list[bytes]) -> None:
     feed_checked(chunks)
 
 
-@PROPERTY
-@given(st.data(), st.lists(st.integers(0, len(TINY_CLIP.data)), max_size=6))
+@examples(0.6)
+@given(st.data(), st.lists(st.integers(0, len(TINY_CLIP.data)), max_size=5))
 def test_mutated_clips_never_break_the_parser(data: st.DataObject, points: list[int]) -> None:
     stream = data.draw(mutated(TINY_CLIP.data))
     frames = feed_checked(split_at(stream, points), cap=len(TINY_CLIP.data))
@@ -443,7 +434,7 @@ frame_strategy = st.one_of(
             (width * 8, height * 8, fps, when),
         ),
         st.sampled_from([0xFC, 0xFE]),
-        st.binary(max_size=200),
+        st.binary(max_size=120),
         st.sampled_from(["h264", "h265"]),
         st.integers(0, 1023),
         st.integers(0, 1023),
@@ -454,14 +445,14 @@ frame_strategy = st.one_of(
     st.builds(
         lambda kind, payload: (kind, payload, pack_frame(kind, payload), None),
         st.sampled_from([0xFD, 0xFA, 0xF9]),
-        st.binary(max_size=200),
+        st.binary(max_size=120),
     ),
 )
 
 
-@PROPERTY
+@examples(0.6)
 @given(
-    st.lists(frame_strategy, max_size=6),
+    st.lists(frame_strategy, max_size=5),
     st.lists(st.binary(max_size=20).map(lambda j: j.replace(b"\x00", b"")), max_size=6),
     st.lists(st.integers(0, 1500), max_size=8),
 )
@@ -489,7 +480,7 @@ def test_written_frames_parse_back_through_any_split(
     assert parsed_fields == fields
 
 
-@PROPERTY
+@examples(1.5)
 @given(st.binary(max_size=600))
 def test_classify_and_extract_never_raise(head: bytes) -> None:
     assert isinstance(classify_payload(head), PayloadKind)

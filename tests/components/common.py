@@ -83,6 +83,41 @@ class StateRecorder:
         self._unsubscribe()
 
 
+class AlarmEventLog:
+    """The alarms an event entity fires: each new event time once (a restore is no event)."""
+
+    def __init__(self, hass: HomeAssistant, entity: str) -> None:
+        self.states: list[State] = []
+        self._times: set[str] = set()
+        self._changed = asyncio.Event()
+        self._unsubscribe = async_track_state_change_event(hass, [entity], self._record)
+
+    @callback
+    def _record(self, event: Event[EventStateChangedData]) -> None:
+        new_state = event.data["new_state"]
+        if new_state is None or new_state.state in ("unavailable", "unknown"):
+            return
+        if new_state.state in self._times:
+            return
+        self._times.add(new_state.state)
+        self.states.append(new_state)
+        self._changed.set()
+
+    @property
+    def attributes(self) -> list[dict[str, Any]]:
+        return [dict(state.attributes) for state in self.states]
+
+    async def wait_for_count(self, count: int, timeout: float = WAIT_TIMEOUT) -> list[State]:
+        async with asyncio.timeout(timeout):
+            while len(self.states) < count:
+                self._changed.clear()
+                await self._changed.wait()
+        return self.states
+
+    def close(self) -> None:
+        self._unsubscribe()
+
+
 def closed_port() -> int:
     """A loopback port nothing listens on (bound, then released)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:

@@ -6,11 +6,12 @@ alarm pictures and exports would otherwise land there (or be refused).
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
-from custom_components.dvrip import last_picture
+from custom_components.dvrip import coordinator as dvrip_coordinator, last_picture
 
 
 @pytest.fixture
@@ -35,3 +36,14 @@ def fast_pictures(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(last_picture, "SETTLE_SECONDS", 0.0)
     monkeypatch.setattr(last_picture, "RETRY_DELAYS", (0.05,) * 20)
     monkeypatch.setattr(last_picture, "PICTURE_DOWNLOAD_TIMEOUT", 20.0)
+
+
+@pytest.fixture
+def fast_history(monkeypatch: pytest.MonkeyPatch) -> None:
+    """History checks look right up to the subscription, or to now, without margins.
+
+    The margins leave the last seconds to the next check, minutes later; a test's alarms
+    are all within those seconds.
+    """
+    monkeypatch.setattr(dvrip_coordinator, "SUBSCRIBE_MARGIN", timedelta(0))
+    monkeypatch.setattr(dvrip_coordinator, "HISTORY_SETTLE", timedelta(0))

@@ -15,10 +15,13 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.dvrip.const import (
+    CONF_ALARM_CENTRE,
+    CONF_ALARM_CENTRE_PORT,
     CONF_ALARM_KINDS,
     CONF_HISTORY_HOURS,
     CONF_OFF_DELAY,
     CONF_PICTURE_MODE,
+    CONF_POLL_INTERVAL,
     CONF_RTSP_STREAM,
     DOMAIN,
 )
@@ -250,6 +253,9 @@ async def test_options_flow(hass: HomeAssistant, loaded_entry: MockConfigEntry) 
             CONF_PICTURE_MODE: "snapshot",
             CONF_HISTORY_HOURS: 48,
             CONF_RTSP_STREAM: True,
+            CONF_POLL_INTERVAL: 30,
+            CONF_ALARM_CENTRE: False,
+            CONF_ALARM_CENTRE_PORT: 15002,
         },
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
@@ -259,6 +265,9 @@ async def test_options_flow(hass: HomeAssistant, loaded_entry: MockConfigEntry) 
         CONF_PICTURE_MODE: "snapshot",
         CONF_HISTORY_HOURS: 48,
         CONF_RTSP_STREAM: True,
+        CONF_POLL_INTERVAL: 30,
+        CONF_ALARM_CENTRE: False,
+        CONF_ALARM_CENTRE_PORT: 15002,
     }
     await hass.async_block_till_done()
     assert loaded_entry.state is ConfigEntryState.LOADED

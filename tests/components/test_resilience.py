@@ -108,6 +108,7 @@ async def test_locked_account_keeps_retrying(
     for _ in range(camera.config.max_login_failures):
         camera.check_login("admin", "nope", plain=True)
     monkeypatch.setattr(dvrip_coordinator, "BACKOFF_MAX", 0.05)
+    monkeypatch.setattr(dvrip_coordinator, "LOCKED_RETRY_DELAY", 0.05)
 
     await camera.inject_fault("disconnect", 0.05)
     await async_wait_for_state(hass, connectivity, STATE_OFF)

@@ -20,6 +20,17 @@ REPO = Path(__file__).resolve().parents[2]
 LINE = re.compile(r"dvrip=127\.0\.0\.1:(\d+) control=http://127\.0\.0\.1:(\d+) profile=(\w+)")
 
 
+def test_reply_delay_and_alarm_centre_arguments() -> None:
+    args = build_parser().parse_args(
+        ["--reply-delay", "1.5", "--alarm-centre", "192.168.1.2:15002"]
+    )
+    config = config_from_args(args)
+    assert config.reply_delay == 1.5
+    assert (config.alarm_centre_host, config.alarm_centre_port) == ("192.168.1.2", 15002)
+    with pytest.raises(ValueError, match="HOST:PORT"):
+        config_from_args(build_parser().parse_args(["--alarm-centre", "nowhere"]))
+
+
 def test_arguments_become_config() -> None:
     args = build_parser().parse_args(
         ["--port", "0", "--channels", "3", "--alarm-every", "5", "--clock-offset", "-90"]

@@ -73,6 +73,24 @@ async def test_post_detection(api: tuple[CameraSimulator, Any]) -> None:
     assert not camera.motion_detection(0).enabled
 
 
+async def test_post_reply_delay_and_alarm_centre(api: tuple[CameraSimulator, Any]) -> None:
+    camera, http = api
+    body = {"seconds": 0.5, "message_id": 1440, "count": 2}
+    async with http.post("/reply_delay", json=body) as response:
+        assert response.status == 200
+        assert await response.json() == body
+    assert camera.reply_delay(1440) == 0.5
+    async with http.post("/alarm_centre", json={"host": "127.0.0.1", "port": 9}) as response:
+        assert await response.json() == {"host": "127.0.0.1", "port": 9}
+    assert camera.alarm_centre == ("127.0.0.1", 9)
+    async with http.post("/alarm_centre", json={"host": None}) as response:
+        assert await response.json() == {"host": None}
+    assert camera.alarm_centre is None
+    async with http.post("/faults", json={"kind": "cut_download"}) as response:
+        assert response.status == 200
+    assert camera.take_download_cut()
+
+
 async def test_get_stats_and_history(api: tuple[CameraSimulator, Any], connect: Connect) -> None:
     camera, http = api
     await connect(camera, login=True)
@@ -106,6 +124,11 @@ async def test_get_stats_and_history(api: tuple[CameraSimulator, Any], connect: 
         ("/detection", {"channel": 0}),
         ("/detection", {"channel": 0, "enabled": "no"}),
         ("/detection", {"channel": 9, "enabled": False}),
+        ("/reply_delay", {"seconds": -1}),
+        ("/reply_delay", {"seconds": 1, "message_id": "x"}),
+        ("/reply_delay", {"seconds": 1, "count": True}),
+        ("/alarm_centre", {"host": 5}),
+        ("/alarm_centre", {"host": "127.0.0.1", "port": 70000}),
     ],
 )
 async def test_bad_requests_get_400(

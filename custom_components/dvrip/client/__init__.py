@@ -3,6 +3,12 @@
 Knows nothing of Home Assistant; usable from any asyncio program.
 """
 
+from .alarm_centre import (
+    DEFAULT_ALARM_CENTRE_PORT,
+    AlarmCentreMessage,
+    AlarmCentreServer,
+    parse_alarm_centre_message,
+)
 from .auth import sofia_hash
 from .client import DvripClient
 from .const import DEFAULT_PORT, MessageId, RetCode
@@ -28,8 +34,11 @@ from .models import (
 )
 
 __all__ = [
+    "DEFAULT_ALARM_CENTRE_PORT",
     "DEFAULT_PORT",
     "Alarm",
+    "AlarmCentreMessage",
+    "AlarmCentreServer",
     "AlarmStatus",
     "DeviceInfo",
     "DownloadResult",
@@ -49,6 +58,7 @@ __all__ = [
     "RecordFile",
     "RetCode",
     "format_camera_time",
+    "parse_alarm_centre_message",
     "parse_camera_time",
     "sofia_hash",
 ]

@@ -38,7 +38,7 @@ from .errors import (
     DvripTimeoutError,
     DvripUnsupportedError,
 )
-from .framing import Packet, decode_json, format_session_id, parse_hex_int
+from .framing import Packet, decode_json, format_session_id, parse_hex_int, parse_session_id
 from .models import Alarm, DeviceInfo, FileType, RecordFile, format_camera_time, parse_camera_time
 
 _LOGGER = logging.getLogger(__name__)
@@ -91,7 +91,11 @@ class DvripClient:
         self._download_slots = asyncio.Semaphore(max_downloads)
         self._two_sockets: bool | None = None
         self._closing = False
+        # Second sockets of downloads in progress: closed with the client.
+        self._data_connections: set[DvripConnection] = set()
         self.device_info: DeviceInfo | None = None
+        # Pushes dropped because they named another login session (see _handle_alarm_message).
+        self.foreign_pushes = 0
 
     async def __aenter__(self) -> Self:
         await self.connect()
@@ -125,10 +129,16 @@ class DvripClient:
         await self._ensure_connected()
 
     async def close(self) -> None:
-        """Log out when possible and stop every task this client started."""
+        """Log out when possible and stop every task this client started.
+
+        A closed client logs in again only through `connect()`: requests made after
+        `close()` (by a download still winding down, say) fail instead of reconnecting.
+        """
         self._closing = True
         self._alarms_wanted = False
         await self._stop_keepalive()
+        for data in list(self._data_connections):
+            await data.aclose()
         connection, self._connection = self._connection, None
         if connection is None or connection.closed:
             return
@@ -153,11 +163,13 @@ class DvripClient:
 
     async def _ensure_connected(self) -> DvripConnection:
         async with self._connect_lock:
+            if self._closing:
+                raise DvripConnectionError("the client is closed")
             if self._connection is not None and not self._connection.closed:
                 return self._connection
             await self._stop_keepalive()
             connection = await DvripConnection.open(self.host, self.port, timeout=self.timeout)
-            connection.on_alarm = self._handle_alarm_message
+            connection.on_alarm = functools.partial(self._handle_alarm_message, connection)
             connection.on_close = functools.partial(self._handle_close, connection)
             try:
                 await self._start_session(connection)
@@ -179,6 +191,9 @@ class DvripClient:
         if connection.closed:
             # The device ended the login at once (forced logout, or it closed the socket).
             raise connection.close_reason or DvripConnectionError("connection closed")
+        if self._closing:
+            # close() ran while this login was under way: the session must not outlive it.
+            raise DvripConnectionError("the client is closed")
 
     async def _login(self, connection: DvripConnection) -> None:
         packet = await connection.request(
@@ -224,8 +239,9 @@ class DvripClient:
                     command="KeepAlive",
                     timeout=reply_timeout,
                 )
-            except DvripCommandError as err:
-                _LOGGER.debug("Keepalive refused: %s", err)
+            except (DvripCommandError, DvripProtocolError) as err:
+                # An answer, even a refusal or garbled JSON, shows the link is alive.
+                _LOGGER.debug("Keepalive answered oddly: %s", err)
             except DvripError:
                 return
 
@@ -248,7 +264,21 @@ class DvripClient:
             except Exception:
                 _LOGGER.exception("Disconnect listener failed")
 
-    def _handle_alarm_message(self, message: dict[str, Any]) -> None:
+    def _handle_alarm_message(
+        self, connection: DvripConnection, message: dict[str, Any], header_session: int
+    ) -> None:
+        # A push naming another login session is not ours: firmware that copies every
+        # session's pushes to every socket would otherwise deliver each alarm twice. An id
+        # of 0 (or none) is taken as ours; some firmware leaves it out.
+        named = parse_session_id(message.get("SessionID"))
+        if any(session not in (0, connection.session_id) for session in (header_session, named)):
+            self.foreign_pushes += 1
+            _LOGGER.debug(
+                "Ignored an alarm push for session 0x%X (ours is 0x%X)",
+                named or header_session,
+                connection.session_id,
+            )
+            return
         alarm = Alarm.from_message(message)
         if alarm is None:
             _LOGGER.debug("Ignored an alarm push without AlarmInfo")
@@ -467,6 +497,7 @@ class DvripClient:
         self, control: DvripConnection, record: RecordFile, sink: DownloadSink
     ) -> int:
         data = await DvripConnection.open(self.host, self.port, timeout=self.timeout, name="data")
+        self._data_connections.add(data)
         data.session_id = control.session_id
         queue = media_queue()
         data.route_media(queue)
@@ -494,6 +525,7 @@ class DvripClient:
             refused = True
             raise
         finally:
+            self._data_connections.discard(data)
             await data.aclose()
             if not refused:
                 await self._stop_download(control, record)

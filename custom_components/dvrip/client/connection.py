@@ -37,7 +37,8 @@ _READ_CHUNK: Final = 64 * 1024
 # Media packets waiting for a slow sink; beyond this the reader stops reading (TCP backpressure).
 _MEDIA_QUEUE_PACKETS: Final = 64
 
-type AlarmHandler = Callable[[dict[str, Any]], None]
+# An alarm push's JSON and the session id its header carries.
+type AlarmHandler = Callable[[dict[str, Any], int], None]
 type CloseHandler = Callable[[DvripError | None], None]
 
 
@@ -229,7 +230,7 @@ class DvripConnection:
             _LOGGER.warning("Ignored an unreadable alarm push: %s", err)
             return
         try:
-            self.on_alarm(message)
+            self.on_alarm(message, packet.header.session_id)
         except Exception:
             _LOGGER.exception("Alarm handler failed")
 

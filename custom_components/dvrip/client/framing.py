@@ -141,6 +141,20 @@ def parse_hex_int(value: object, default: int = 0) -> int:
     return default
 
 
+def parse_session_id(value: object) -> int:
+    """A session id from JSON: hex with or without "0x" ("0x1c", "0000001C"); 0 if unreadable."""
+    if isinstance(value, bool):
+        return 0
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str):
+        try:
+            return int(value.strip(), 16)
+        except ValueError:
+            return 0
+    return 0
+
+
 def format_session_id(session_id: int) -> str:
     """Session ids go into JSON as eight-digit hex strings."""
     return f"0x{session_id:08X}"

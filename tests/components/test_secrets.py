@@ -1,0 +1,109 @@
+"""The password and its hash (it logs in as well) appear in no log line and no diagnostics."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import timedelta
+import json
+import logging
+
+from homeassistant.config_entries import SOURCE_USER
+from homeassistant.const import (
+    CONF_HOST,
+    CONF_PASSWORD,
+    CONF_PORT,
+    CONF_USERNAME,
+    STATE_OFF,
+    STATE_ON,
+)
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.json import JSONEncoder
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.dvrip.client import sofia_hash
+from custom_components.dvrip.const import CONF_RTSP_STREAM, DOMAIN
+from custom_components.dvrip.diagnostics import async_get_config_entry_diagnostics
+from simulator import CameraSimulator
+
+from .common import async_wait_for_state, camera_config, entity_id, entry_data
+
+PASSWORD = "Tr0ub4dor&3"
+SECRETS = (PASSWORD, sofia_hash(PASSWORD))
+
+
+@pytest.fixture
+async def secret_camera(socket_enabled: None) -> AsyncIterator[CameraSimulator]:
+    async with CameraSimulator(camera_config(password=PASSWORD)) as camera:
+        yield camera
+
+
+def _logged_text(caplog: pytest.LogCaptureFixture) -> str:
+    """Every record as it would be written, with its arguments and traceback."""
+    parts = [caplog.text]
+    for record in caplog.records:
+        parts.append(record.getMessage())
+        parts.append(repr(record.args))
+        if record.exc_info and record.exc_info[1] is not None:
+            parts.append(repr(record.exc_info[1]))
+    return "\n".join(parts)
+
+
+@pytest.mark.usefixtures("fast_timing", "fast_history", "fast_pictures")
+async def test_password_never_logged_nor_in_diagnostics(
+    hass: HomeAssistant, secret_camera: CameraSimulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Setup, alarms, a reconnect with backfill, diagnostics, a refused login, a failed flow."""
+    caplog.set_level(logging.DEBUG)
+    camera = secret_camera
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title=camera.profile.model,
+        unique_id=camera.config.serial,
+        data=entry_data(camera, PASSWORD),
+        options={CONF_RTSP_STREAM: True},
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    motion = entity_id(hass, "binary_sensor", f"{entry.unique_id}_0_motion")
+    connectivity = entity_id(hass, "binary_sensor", f"{entry.unique_id}_connectivity")
+
+    now = camera.now()
+    await camera.raise_alarm(time=now - timedelta(seconds=30))
+    await async_wait_for_state(hass, motion, STATE_ON)
+    await camera.inject_fault("disconnect", 0.1)
+    await async_wait_for_state(hass, connectivity, STATE_OFF)
+    await camera.raise_alarm(time=now - timedelta(seconds=10))
+    await async_wait_for_state(hass, connectivity, STATE_ON)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert entry.runtime_data.coordinator.stats.backfilled_alarms == 1
+
+    diagnostics = await async_get_config_entry_diagnostics(hass, entry)
+    text = json.dumps(diagnostics, cls=JSONEncoder)
+
+    # The password is changed on the camera: the login fails, reauthentication starts.
+    camera.set_password("admin", "something else")
+    await camera.inject_fault("disconnect", 0.1)
+    await async_wait_for_state(hass, connectivity, STATE_OFF)
+    await camera.wait_for(lambda: camera.stats.login_failures >= 1)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    # A config flow with the (now wrong) password fails too.
+    flow = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await hass.config_entries.flow.async_configure(
+        flow["flow_id"],
+        {
+            CONF_HOST: camera.host,
+            CONF_PORT: camera.port,
+            CONF_USERNAME: "admin",
+            CONF_PASSWORD: PASSWORD,
+        },
+    )
+    assert result["errors"] == {"base": "invalid_auth"}
+    assert await hass.config_entries.async_unload(entry.entry_id)
+
+    logged = _logged_text(caplog)
+    assert len(caplog.records) > 20  # the debug log was on
+    for secret in SECRETS:
+        assert secret not in logged
+        assert secret not in text
