@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
+from unittest.mock import patch
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNKNOWN
@@ -18,6 +19,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.dvrip import coordinator as dvrip_coordinator
+from custom_components.dvrip.client import DvripCommandError
 from custom_components.dvrip.const import (
     CONF_HISTORY_HOURS,
     CONF_PICTURE_MODE,
@@ -281,3 +283,43 @@ async def test_picture_of_the_newest_backfilled_alarm(
     await hass.async_block_till_done(wait_background_tasks=True)
     assert camera.stats.downloads == 1
     assert shows(hass.states.get(image))
+
+
+async def test_camera_clock_going_back_starts_over(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, camera: CameraSimulator
+) -> None:
+    """A camera rebooted without a clock battery counts from long ago: checks start again."""
+    coordinator = loaded_entry.runtime_data.coordinator
+    now = camera.now().replace(microsecond=0)
+    # As if the last check had been made by a clock a day ahead of the camera's now.
+    coordinator.ledger.checked_until = now + timedelta(days=1)
+    camera.add_history(now - timedelta(seconds=30), picture_kind=PictureKind.JPEG)
+    assert await coordinator.async_check_history(CheckTrigger.AUDIT) == []
+    assert coordinator.ledger.checked_until <= now
+    # From there on (less the overlap), what the camera records is found again.
+    camera.add_history(now - timedelta(seconds=5), picture_kind=PictureKind.JPEG)
+    coordinator.ledger.checked_until = now - timedelta(seconds=10)
+    found = await coordinator.async_check_history(CheckTrigger.AUDIT)
+    assert [event.alarm.start_time for event in found] == [
+        now - timedelta(seconds=30),
+        now - timedelta(seconds=5),
+    ]
+
+
+async def test_a_refused_file_query_lists_nothing(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, camera: CameraSimulator
+) -> None:
+    """Firmware that refuses the jpg query (no picture storage) still has its clips checked."""
+    coordinator = loaded_entry.runtime_data.coordinator
+    now = camera.now().replace(microsecond=0)
+    camera.add_history(now - timedelta(seconds=20), picture=False)
+    real_query = coordinator.client.query_files
+
+    async def refuse_pictures(*args: Any, **kwargs: Any) -> Any:
+        if kwargs.get("file_type") == "jpg":
+            raise DvripCommandError("OPFileQuery", 102)
+        return await real_query(*args, **kwargs)
+
+    with patch.object(coordinator.client, "query_files", refuse_pictures):
+        [found] = await coordinator.async_check_history(CheckTrigger.AUDIT)
+    assert found.alarm.raw["FileName"].endswith(".h264")
