@@ -199,18 +199,7 @@ class DvripOptionsFlow(OptionsFlow):
             {
                 vol.Required(
                     CONF_OFF_DELAY, default=options.get(CONF_OFF_DELAY, DEFAULT_OFF_DELAY)
-                ): vol.All(
-                    NumberSelector(
-                        NumberSelectorConfig(
-                            min=1,
-                            max=3600,
-                            step=1,
-                            unit_of_measurement="s",
-                            mode=NumberSelectorMode.BOX,
-                        )
-                    ),
-                    vol.Coerce(int),
-                ),
+                ): _whole_number(1, 3600, "s"),
                 vol.Required(
                     CONF_ALARM_KINDS,
                     default=options.get(CONF_ALARM_KINDS, DEFAULT_ALARM_KINDS),
@@ -235,18 +224,7 @@ class DvripOptionsFlow(OptionsFlow):
                 vol.Required(
                     CONF_HISTORY_HOURS,
                     default=options.get(CONF_HISTORY_HOURS, DEFAULT_HISTORY_HOURS),
-                ): vol.All(
-                    NumberSelector(
-                        NumberSelectorConfig(
-                            min=1,
-                            max=720,
-                            step=1,
-                            unit_of_measurement="h",
-                            mode=NumberSelectorMode.BOX,
-                        )
-                    ),
-                    vol.Coerce(int),
-                ),
+                ): _whole_number(1, 720, "h"),
                 vol.Required(
                     CONF_RTSP_STREAM,
                     default=options.get(CONF_RTSP_STREAM, DEFAULT_RTSP_STREAM),
@@ -254,18 +232,7 @@ class DvripOptionsFlow(OptionsFlow):
                 vol.Required(
                     CONF_POLL_INTERVAL,
                     default=options.get(CONF_POLL_INTERVAL, DEFAULT_POLL_INTERVAL),
-                ): vol.All(
-                    NumberSelector(
-                        NumberSelectorConfig(
-                            min=10,
-                            max=3600,
-                            step=1,
-                            unit_of_measurement="s",
-                            mode=NumberSelectorMode.BOX,
-                        )
-                    ),
-                    vol.Coerce(int),
-                ),
+                ): _whole_number(10, 3600, "s"),
                 vol.Required(
                     CONF_ALARM_CENTRE,
                     default=options.get(CONF_ALARM_CENTRE, DEFAULT_ALARM_CENTRE),
@@ -277,3 +244,19 @@ class DvripOptionsFlow(OptionsFlow):
             }
         )
         return self.async_show_form(step_id="init", data_schema=schema)
+
+
+def _whole_number(minimum: int, maximum: int, unit: str) -> vol.All:
+    """A number box for a whole count of `unit`, stored as an int."""
+    return vol.All(
+        NumberSelector(
+            NumberSelectorConfig(
+                min=minimum,
+                max=maximum,
+                step=1,
+                unit_of_measurement=unit,
+                mode=NumberSelectorMode.BOX,
+            )
+        ),
+        vol.Coerce(int),
+    )

@@ -9,7 +9,7 @@ from typing import Any
 
 from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_PORT, CONF_USERNAME
 from homeassistant.core import Event, EventStateChangedData, HomeAssistant, State, callback
-from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.event import async_track_state_change_event
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -155,3 +155,25 @@ def one_socket_downloads(entry: MockConfigEntry) -> None:
     second socket; the recorder tests skip that wait.
     """
     entry.runtime_data.coordinator.client._two_sockets = False
+
+
+def device_id(hass: HomeAssistant, entry: MockConfigEntry) -> str:
+    """The id of the camera's device, as a service call targets it."""
+    device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, entry.unique_id)})
+    assert device is not None
+    return device.id
+
+
+async def export_last_alarms(
+    hass: HomeAssistant, entry: MockConfigEntry, **data: Any
+) -> dict[str, Any]:
+    """Call the export action for the entry's camera and return its response."""
+    response = await hass.services.async_call(
+        DOMAIN,
+        "export_last_alarms",
+        {"device_id": device_id(hass, entry), **data},
+        blocking=True,
+        return_response=True,
+    )
+    assert isinstance(response, dict)
+    return response

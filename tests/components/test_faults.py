@@ -23,7 +23,7 @@ from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE
 from homeassistant.core import Event, EventStateChangedData, HomeAssistant, State, callback
 from homeassistant.exceptions import HomeAssistantError
-from homeassistant.helpers import device_registry as dr, issue_registry as ir
+from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.event import async_track_state_change_event
 from homeassistant.util import dt as dt_util
 from PIL import Image
@@ -37,7 +37,12 @@ from custom_components.dvrip.diagnostics import async_get_config_entry_diagnosti
 from simulator import CameraSimulator
 from simulator.media import PictureKind
 
-from .common import AlarmEventLog, async_wait_for_state, entity_id
+from .common import (
+    AlarmEventLog,
+    async_wait_for_state,
+    entity_id,
+    export_last_alarms,
+)
 
 pytestmark = pytest.mark.usefixtures("fast_history")
 
@@ -64,24 +69,6 @@ async def events(
 
 def _sensor(hass: HomeAssistant, entry: MockConfigEntry, key: str) -> str:
     return entity_id(hass, "binary_sensor", f"{entry.unique_id}_{key}")
-
-
-def _device_id(hass: HomeAssistant, entry: MockConfigEntry) -> str:
-    device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, entry.unique_id)})
-    assert device is not None
-    return device.id
-
-
-async def _export(hass: HomeAssistant, entry: MockConfigEntry, **data: Any) -> dict[str, Any]:
-    response = await hass.services.async_call(
-        DOMAIN,
-        "export_last_alarms",
-        {"device_id": _device_id(hass, entry), **data},
-        blocking=True,
-        return_response=True,
-    )
-    assert isinstance(response, dict)
-    return response
 
 
 @pytest.fixture
@@ -221,12 +208,14 @@ async def test_late_reply_is_never_taken_for_the_next_request(
     # REQUEST_TIMEOUT is 1 s here.
     camera.delay_replies(1.5, message_id=FILE_QUERY, count=1)
     with pytest.raises(HomeAssistantError) as raised:
-        await _export(hass, loaded_entry, begin=str(first - window), end=str(first + window))
+        await export_last_alarms(
+            hass, loaded_entry, begin=str(first - window), end=str(first + window)
+        )
     assert raised.value.translation_key == "export_failed"
     assert coordinator.stats.disconnects == 1
     await async_wait_for_state(hass, connectivity, STATE_ON)
 
-    response = await _export(
+    response = await export_last_alarms(
         hass, loaded_entry, begin=str(second - window), end=str(second + window)
     )
     assert [alarm["time"] for alarm in response["alarms"]] == [second.isoformat()]
@@ -428,7 +417,7 @@ async def test_export_with_a_cut_download_holds_no_half_picture(
     moment = camera.now().replace(microsecond=0) - timedelta(minutes=5)
     camera.add_history(moment, picture_kind=PictureKind.JPEG)
     await camera.inject_fault("cut_download")
-    response = await _export(hass, loaded_entry, limit=1, prefer="jpg", strict=True)
+    response = await export_last_alarms(hass, loaded_entry, limit=1, prefer="jpg", strict=True)
     [alarm] = response["alarms"]
     assert alarm["method"] == "skipped"
     assert alarm["file"] is None
@@ -464,7 +453,7 @@ async def test_disk_full_during_export_leaves_no_export(
 
     monkeypatch.setattr(Path, "write_bytes", write_until_full)
     with pytest.raises(HomeAssistantError) as raised:
-        await _export(hass, loaded_entry, limit=2)
+        await export_last_alarms(hass, loaded_entry, limit=2)
     assert raised.value.translation_key == "disk_full"
     assert "is full" in str(raised.value)
     assert len(written) == 1
@@ -486,7 +475,7 @@ async def test_home_assistant_stopping_during_a_download(
     now = camera.now().replace(microsecond=0)
     for minutes in (20, 10):
         camera.add_history(now - timedelta(minutes=minutes), picture_kind=PictureKind.JPEG)
-    export = asyncio.ensure_future(_export(hass, loaded_entry, limit=2))
+    export = asyncio.ensure_future(export_last_alarms(hass, loaded_entry, limit=2))
     await camera.wait_for(lambda: camera.stats.downloads >= 1)
     assert not export.done()
     async with asyncio.timeout(1):

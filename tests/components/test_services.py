@@ -22,25 +22,14 @@ from custom_components.dvrip.const import DOMAIN
 from simulator import CameraSimulator
 from simulator.media import PictureKind
 
-from .common import StateRecorder, async_wait_for_state, entity_id, one_socket_downloads
-
-
-def _device_id(hass: HomeAssistant, entry: MockConfigEntry) -> str:
-    device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, entry.unique_id)})
-    assert device is not None
-    return device.id
-
-
-async def _export(hass: HomeAssistant, entry: MockConfigEntry, **data: Any) -> dict[str, Any]:
-    response = await hass.services.async_call(
-        DOMAIN,
-        "export_last_alarms",
-        {"device_id": _device_id(hass, entry), **data},
-        blocking=True,
-        return_response=True,
-    )
-    assert isinstance(response, dict)
-    return response
+from .common import (
+    StateRecorder,
+    async_wait_for_state,
+    device_id,
+    entity_id,
+    export_last_alarms,
+    one_socket_downloads,
+)
 
 
 def _recorded_alarms(camera: CameraSimulator, minutes_ago: tuple[int, ...]) -> list[datetime]:
@@ -56,7 +45,7 @@ async def test_export_folder_report_and_response_agree(
     hass: HomeAssistant, loaded_entry: MockConfigEntry, camera: CameraSimulator, media_dir: Path
 ) -> None:
     times = _recorded_alarms(camera, (30, 20, 10))
-    response = await _export(hass, loaded_entry, limit=2)
+    response = await export_last_alarms(hass, loaded_entry, limit=2)
 
     folder = Path(response["folder"])
     assert folder.parent == media_dir / "dvrip" / loaded_entry.entry_id
@@ -96,7 +85,7 @@ async def test_export_with_every_option(
     times = _recorded_alarms(camera, (50, 40, 10))
     begin = times[0] - timedelta(minutes=1)
     end = times[1] + timedelta(minutes=1)
-    response = await _export(
+    response = await export_last_alarms(
         hass,
         loaded_entry,
         limit=10,
@@ -129,7 +118,7 @@ async def test_export_without_response(
     response = await hass.services.async_call(
         DOMAIN,
         "export_last_alarms",
-        {"device_id": _device_id(hass, loaded_entry)},
+        {"device_id": device_id(hass, loaded_entry)},
         blocking=True,
     )
     assert response is None
@@ -145,7 +134,7 @@ async def test_disallowed_path_is_refused(
     hass.config.allowlist_external_dirs = set()
     queries = camera.stats.queries
     with pytest.raises(HomeAssistantError) as raised:
-        await _export(hass, loaded_entry)
+        await export_last_alarms(hass, loaded_entry)
     assert raised.value.translation_key == "path_not_allowed"
     assert "does not allow writing" in str(raised.value)
     assert camera.stats.queries == queries
@@ -162,7 +151,9 @@ async def test_export_while_alarms_keep_arriving(
     alarm = entity_id(hass, "event", f"{loaded_entry.unique_id}_0_alarm")
     image = entity_id(hass, "image", f"{loaded_entry.unique_id}_0_last_alarm_picture")
     events = StateRecorder(hass, [alarm])
-    export = asyncio.ensure_future(_export(hass, loaded_entry, prefer="h264", strict=True))
+    export = asyncio.ensure_future(
+        export_last_alarms(hass, loaded_entry, prefer="h264", strict=True)
+    )
     try:
         await camera.wait_for(lambda: camera.stats.downloads >= 1)
         raised = []
@@ -200,7 +191,7 @@ async def test_export_second_channel_of_a_recorder(
     record = await camera.raise_alarm(channel=1, event="VideoMotion")
     alarm = entity_id(hass, "event", f"{loaded_entry.unique_id}_1_alarm")
     await async_wait_for_state(hass, alarm, lambda state: state.state != STATE_UNKNOWN)
-    response = await _export(hass, loaded_entry, channel=2, limit=1)
+    response = await export_last_alarms(hass, loaded_entry, channel=2, limit=1)
     assert response["parameters"]["channel"] == 1
     assert response["query"]["pushed_alarms"] == 1
     [entry] = response["alarms"]
@@ -217,7 +208,7 @@ async def test_export_errors(
 
     async def fails(**data: Any) -> str:
         with pytest.raises(HomeAssistantError) as raised:
-            await _export(hass, loaded_entry, **data)
+            await export_last_alarms(hass, loaded_entry, **data)
         assert raised.value.translation_key is not None
         assert str(raised.value)  # translated
         return raised.value.translation_key
@@ -249,12 +240,12 @@ async def test_export_wrong_device(
     device = dr.async_get(hass).async_get_or_create(
         config_entry_id=other.entry_id, identifiers={("other", "x")}
     )
-    for device_id in ("no-such-device", device.id):
+    for target in ("no-such-device", device.id):
         with pytest.raises(ServiceValidationError) as raised:
             await hass.services.async_call(
                 DOMAIN,
                 "export_last_alarms",
-                {"device_id": device_id},
+                {"device_id": target},
                 blocking=True,
                 return_response=True,
             )
@@ -262,7 +253,7 @@ async def test_export_wrong_device(
 
     assert await hass.config_entries.async_unload(loaded_entry.entry_id)
     with pytest.raises(ServiceValidationError) as raised:
-        await _export(hass, loaded_entry)
+        await export_last_alarms(hass, loaded_entry)
     assert raised.value.translation_key == "camera_not_loaded"
 
 
@@ -271,4 +262,4 @@ async def test_export_schema(
     hass: HomeAssistant, loaded_entry: MockConfigEntry, data: dict[str, Any]
 ) -> None:
     with pytest.raises(Exception, match="limit|prefer"):
-        await _export(hass, loaded_entry, **data)
+        await export_last_alarms(hass, loaded_entry, **data)
