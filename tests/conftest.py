@@ -21,6 +21,9 @@ from simulator import CameraSimulator
 
 from .components.common import camera_config, entry_data
 
+# Starting simulated cameras is shared by the client and simulator tests.
+pytest_plugins = ["tests.simulator_fixtures"]
+
 
 @pytest.fixture(autouse=True)
 def auto_enable_custom_integrations(request: pytest.FixtureRequest) -> None:

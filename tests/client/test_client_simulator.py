@@ -23,29 +23,13 @@ from custom_components.dvrip.client import (
     RecordEvent,
     RecordFile,
 )
-from simulator import CameraSimulator, EndMarker, SimulatorConfig
+from simulator import CameraSimulator, EndMarker
 from simulator.media import PictureKind
+from tests.simulator_fixtures import PASSWORD
 
-PASSWORD = "s3cret"
 PROFILES = ["ipc", "nvr", "h265", "nopush", "legacy"]
 
 type StartCamera = Callable[..., Any]
-
-
-@pytest.fixture
-async def start_camera() -> AsyncIterator[Callable[..., Any]]:
-    cameras: list[CameraSimulator] = []
-
-    async def start(**config: Any) -> CameraSimulator:
-        config.setdefault("password", PASSWORD)
-        camera = CameraSimulator(SimulatorConfig(**config))
-        await camera.start()
-        cameras.append(camera)
-        return camera
-
-    yield start
-    for camera in cameras:
-        await camera.stop()
 
 
 @pytest.fixture

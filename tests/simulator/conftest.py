@@ -3,40 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any
 
 import pytest
 
-from simulator import CameraSimulator, SimulatorConfig
+from simulator import CameraSimulator
+from tests.simulator_fixtures import PASSWORD, StartCamera
 
 from .raw_client import RawClient
 
-PASSWORD = "s3cret"
+__all__ = ["PASSWORD", "Connect", "StartCamera"]
 
-StartCamera = Callable[..., Awaitable[CameraSimulator]]
 Connect = Callable[..., Awaitable[RawClient]]
 
 
 @pytest.fixture(autouse=True)
 def _loopback_sockets(socket_enabled: None) -> None:
     """Allow sockets (the test harness limits them to 127.0.0.1)."""
-
-
-@pytest.fixture
-async def start_camera() -> AsyncIterator[StartCamera]:
-    """Start simulators (password PASSWORD unless given); all are stopped after the test."""
-    cameras: list[CameraSimulator] = []
-
-    async def start(**config: Any) -> CameraSimulator:
-        config.setdefault("password", PASSWORD)
-        camera = CameraSimulator(SimulatorConfig(**config))
-        await camera.start()
-        cameras.append(camera)
-        return camera
-
-    yield start
-    for camera in cameras:
-        await camera.stop()
 
 
 @pytest.fixture
