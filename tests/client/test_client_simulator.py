@@ -436,3 +436,21 @@ async def test_camera_times_are_naive_camera_local(
     assert alarm.start_time == record.time
     assert isinstance(alarm.start_time, datetime)
     assert alarm.start_time.tzinfo is None
+
+
+@pytest.mark.parametrize("profile", ["ipc", "nvr"])
+async def test_one_socket_downloads_when_told(
+    start_camera: StartCamera, open_client: StartCamera, profile: str
+) -> None:
+    """A known one-socket device is not probed for a second socket first."""
+    camera = await start_camera(profile=profile)
+    [clip] = camera.add_history(camera.now() - timedelta(hours=1), picture=False)
+    client = await open_client(camera, two_socket_downloads=False)
+    record = await _record_of(client, camera, clip)
+    connections = camera.stats.connections
+    result = await client.download(record, _MemorySink())
+    assert result.sockets == 1
+    assert result.bytes_received == len(await clip.media())
+    # No second connection was opened for the download.
+    assert camera.stats.connections == connections
+    assert client.two_socket_downloads is False

@@ -154,7 +154,7 @@ def one_socket_downloads(entry: MockConfigEntry) -> None:
     The client finds that out by itself, but only after a five-second wait for data on a
     second socket; the recorder tests skip that wait.
     """
-    entry.runtime_data.coordinator.client._two_sockets = False
+    entry.runtime_data.coordinator.client.two_socket_downloads = False
 
 
 def device_id(hass: HomeAssistant, entry: MockConfigEntry) -> str:

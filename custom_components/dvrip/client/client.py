@@ -74,6 +74,7 @@ class DvripClient:
         timeout: float = 10.0,
         keepalive_interval: float | None = None,
         max_downloads: int = 1,
+        two_socket_downloads: bool | None = None,
     ) -> None:
         self.host = host
         self.port = port
@@ -89,7 +90,8 @@ class DvripClient:
         self._disconnect_listeners: list[DisconnectListener] = []
         self._alarms_wanted = False
         self._download_slots = asyncio.Semaphore(max_downloads)
-        self._two_sockets: bool | None = None
+        # None: try a second socket first and remember whether the device served it.
+        self._two_sockets = two_socket_downloads
         self._closing = False
         # Second sockets of downloads in progress: closed with the client.
         self._data_connections: set[DvripConnection] = set()
@@ -118,6 +120,15 @@ class DvripClient:
     def alive_interval(self) -> float:
         """Seconds the device keeps a silent session alive (from the login reply)."""
         return float(parse_hex_int(self._login_reply.get("AliveInterval"), 20) or 20)
+
+    @property
+    def two_socket_downloads(self) -> bool | None:
+        """Whether downloads use a second socket; None until the device has shown it."""
+        return self._two_sockets
+
+    @two_socket_downloads.setter
+    def two_socket_downloads(self, value: bool | None) -> None:
+        self._two_sockets = value
 
     @property
     def channel_count(self) -> int:
