@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import IO, Any, Final, Protocol
 
 from .const import MessageId
-from .errors import DvripConnectionError, DvripError, DvripTimeoutError
+from .errors import DvripConnectionError, DvripError
 from .framing import Packet, format_session_id
 from .models import RecordFile
 
@@ -131,7 +131,3 @@ async def _next_packet(queue: asyncio.Queue[Packet], closed: asyncio.Event) -> P
     if getter.done() and not getter.cancelled():
         return getter.result()
     raise DvripConnectionError("the connection closed before the download ended")
-
-
-def timeout_error(record: RecordFile, timeout: float) -> DvripTimeoutError:
-    return DvripTimeoutError(f"download of {record.name} did not finish within {timeout} s")
