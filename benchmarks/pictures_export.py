@@ -28,7 +28,7 @@ from pathlib import Path
 import tempfile
 import time
 
-from pictures_support import write_section
+from pictures_support import show_results
 
 from custom_components.dvrip.client import DvripClient
 from custom_components.dvrip.pictures import ExportReport, last_alarm_pictures, write_export
@@ -107,14 +107,7 @@ def main() -> None:
         f"Target wall time / floor <= {TARGET}: {'met' if worst <= TARGET else 'NOT met'} "
         f"(worst {worst:.2f})."
     )
-    print(table)
-    print()
-    print(summary)
-    if args.write:
-        path = write_section(
-            "export", "## Export of 5 alarms at 4 MB/s\n\n" + table + "\n\n" + summary
-        )
-        print(f"\nwritten to {path}")
+    show_results("export", "Export of 5 alarms at 4 MB/s", table, summary, write=args.write)
 
 
 if __name__ == "__main__":

@@ -28,7 +28,7 @@ import time
 from typing import Any
 
 import av
-from pictures_support import annexb_of, cached_clip, reencoded, write_section
+from pictures_support import annexb_of, cached_clip, reencoded, show_results
 
 from custom_components.dvrip.client.media import MediaParser
 from custom_components.dvrip.pictures import ExtractedFrame, extract_sharpest_frame
@@ -113,15 +113,9 @@ def main() -> None:
         f"Target extraction / decode only <= {TARGET}: "
         f"{'met' if worst <= TARGET else 'NOT met'} (worst {worst:.2f})."
     )
-    print(table)
-    print()
-    print(summary)
-    if args.write:
-        path = write_section(
-            "extraction",
-            "## Extraction from a 10 s 1080p H.264 clip\n\n" + table + "\n\n" + summary,
-        )
-        print(f"\nwritten to {path}")
+    show_results(
+        "extraction", "Extraction from a 10 s 1080p H.264 clip", table, summary, write=args.write
+    )
 
 
 if __name__ == "__main__":

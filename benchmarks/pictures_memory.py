@@ -32,7 +32,7 @@ import time
 import tracemalloc
 from typing import Any
 
-from pictures_support import CLIP_START, cached_clip, write_section
+from pictures_support import CLIP_START, cached_clip, show_results
 import psutil
 
 from custom_components.dvrip.client import DvripClient
@@ -207,14 +207,7 @@ def main() -> None:
         f"Target growth < {TARGET_MB} MB: {'met' if worst < TARGET_MB else 'NOT met'} "
         f"(worst {worst:.1f} MB)."
     )
-    print(table)
-    print()
-    print(summary)
-    if args.write:
-        path = write_section(
-            "memory", "## Peak memory with a 100 MB clip\n\n" + table + "\n\n" + summary
-        )
-        print(f"\nwritten to {path}")
+    show_results("memory", "Peak memory with a 100 MB clip", table, summary, write=args.write)
 
 
 if __name__ == "__main__":

@@ -124,6 +124,16 @@ def machine() -> str:
     return f"CPython {platform.python_version()} on {platform.machine()}, {os.cpu_count()} CPUs"
 
 
+def show_results(key: str, title: str, table: str, summary: str, *, write: bool) -> None:
+    """Print a benchmark's table and summary, and record them as its section when asked."""
+    print(table)
+    print()
+    print(summary)
+    if write:
+        path = write_section(key, f"## {title}\n\n{table}\n\n{summary}")
+        print(f"\nwritten to {path}")
+
+
 def write_section(key: str, markdown: str) -> Path:
     """Replace the `key` section of docs/benchmarks-pictures.md (add it if missing)."""
     begin, end = f"<!-- {key}:begin -->", f"<!-- {key}:end -->"
