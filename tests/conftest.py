@@ -36,6 +36,8 @@ def auto_enable_custom_integrations(request: pytest.FixtureRequest) -> None:
 def fast_timing(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Short timeouts, keepalives and reconnect delays, so a dead link shows in well under 1 s."""
     monkeypatch.setattr(dvrip_coordinator, "REQUEST_TIMEOUT", 1.0)
+    monkeypatch.setattr(dvrip_coordinator, "SEARCH_TIMEOUT", 2.0)
+    monkeypatch.setattr(dvrip_coordinator, "GUARD_TIMEOUT", 0.5)
     monkeypatch.setattr(dvrip_coordinator, "KEEPALIVE_INTERVAL", 0.2)
     monkeypatch.setattr(dvrip_coordinator, "BACKOFF_INITIAL", 0.05)
     monkeypatch.setattr(dvrip_coordinator, "BACKOFF_MAX", 0.2)

@@ -86,6 +86,10 @@ if TYPE_CHECKING:
 
 # Seconds to wait for a reply. Tests shorten it so that a silent simulator is noticed fast.
 REQUEST_TIMEOUT: float = 10.0
+# A busy recorder's file search takes up to 30 s; it does not drop the session before this.
+SEARCH_TIMEOUT: float = 45.0
+# Some firmware never answers AlarmSet: the session goes on after this long without it.
+GUARD_TIMEOUT: float = 3.0
 # None: keepalives follow the AliveInterval the camera sends at login (about 20 s).
 KEEPALIVE_INTERVAL: float | None = None
 # Reconnect delays: 1 s, doubling after each failure, capped at 5 minutes, with jitter.
@@ -174,6 +178,8 @@ def create_client(data: Mapping[str, Any]) -> DvripClient:
         data[CONF_PASSWORD],
         timeout=REQUEST_TIMEOUT,
         keepalive_interval=KEEPALIVE_INTERVAL,
+        search_timeout=SEARCH_TIMEOUT,
+        guard_timeout=GUARD_TIMEOUT,
     )
 
 

@@ -17,6 +17,7 @@ from custom_components.dvrip.client import (
     DvripTimeoutError,
     DvripUnsupportedError,
     FileType,
+    LoginRefusal,
     RecordEvent,
 )
 from tests.client.fake_device import LOGIN_OK, FakeDevice, Request, packet, reply
@@ -38,19 +39,34 @@ def _client(device: FakeDevice, **kwargs: object) -> DvripClient:
 
 
 @pytest.mark.parametrize(
-    ("ret", "locked"),
-    [(106, False), (203, False), (205, True), (206, True)],
+    ("ret", "unknown_user_ret", "refusal"),
+    [
+        (106, 106, LoginRefusal.INVALID_CREDENTIALS),
+        (203, 203, LoginRefusal.INVALID_CREDENTIALS),
+        (204, 204, LoginRefusal.INVALID_CREDENTIALS),
+        # 205 is a lock where the device tells an unknown user apart...
+        (205, 203, LoginRefusal.LOCKED),
+        (205, 204, LoginRefusal.LOCKED),
+        # ...and "no such user" where it says 205 for an unknown user as well.
+        (205, 205, LoginRefusal.INVALID_CREDENTIALS),
+        (206, 203, LoginRefusal.BLACKLISTED),
+        (207, 203, LoginRefusal.SESSION_REFUSED),
+    ],
 )
-async def test_login_refusals_are_auth_errors(ret: int, locked: bool) -> None:
+async def test_login_refusals_are_auth_errors(
+    ret: int, unknown_user_ret: int, refusal: LoginRefusal
+) -> None:
     async def handler(request: Request, writer: asyncio.StreamWriter) -> None:
-        writer.write(reply(1001, {"Ret": ret, "SessionID": "0x0"}))
+        known = request.body.get("UserName") == "admin"
+        writer.write(reply(1001, {"Ret": ret if known else unknown_user_ret, "SessionID": "0x0"}))
 
     async with FakeDevice(handler) as device:
         client = _client(device)
         with pytest.raises(DvripAuthError) as caught:
             await client.connect()
     assert caught.value.ret == ret
-    assert caught.value.locked is locked
+    assert caught.value.refusal is refusal
+    assert caught.value.locked is (refusal is not LoginRefusal.INVALID_CREDENTIALS)
     assert not client.connected
 
 

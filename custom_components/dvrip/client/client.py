@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Coroutine
 import contextlib
-from datetime import datetime
+from datetime import datetime, timedelta
 import functools
 import logging
 from pathlib import Path
@@ -17,6 +17,7 @@ from .const import (
     AUTH_FAILURE_CODES,
     DEFAULT_PORT,
     SEARCH_END_CODES,
+    SEARCH_RESULT_CAP,
     SUCCESS_CODES,
     MessageId,
     RetCode,
@@ -26,6 +27,7 @@ from .download import (
     DownloadSink,
     FileSink,
     NoDataError,
+    next_packet,
     playback_message,
     pump_media,
 )
@@ -37,9 +39,21 @@ from .errors import (
     DvripProtocolError,
     DvripTimeoutError,
     DvripUnsupportedError,
+    LoginRefusal,
 )
 from .framing import Packet, decode_json, format_session_id, parse_hex_int, parse_session_id
-from .models import Alarm, DeviceInfo, FileType, RecordFile, format_camera_time, parse_camera_time
+from .models import (
+    Alarm,
+    AlarmSubscription,
+    ChannelStatus,
+    DeviceInfo,
+    FileType,
+    RecordFile,
+    SubscriptionState,
+    format_camera_time,
+    parse_camera_time,
+)
+from .still import StillAssembler
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -51,6 +65,13 @@ _LOGOUT_TIMEOUT: Final = 2.0
 _TWO_SOCKET_START_TIMEOUT: Final = 5.0
 _CLAIM_GRACE: Final = 0.5
 _STOP_GRACE: Final = 0.5
+# Some firmware never answers AlarmSet and pushes all the same: waiting longer only delays.
+DEFAULT_GUARD_TIMEOUT: Final = 3.0
+# A busy recorder takes well over 10 s to answer a file search (up to 30 s measured).
+DEFAULT_SEARCH_TIMEOUT: Final = 45.0
+_ONE_SECOND: Final = timedelta(seconds=1)
+# A user name no device has, to learn what the device answers for an unknown user.
+_PROBE_USER: Final = "dvrip-no-such-user"
 
 type AlarmListener = Callable[[Alarm], None]
 type DisconnectListener = Callable[[DvripError | None], None]
@@ -75,12 +96,16 @@ class DvripClient:
         keepalive_interval: float | None = None,
         max_downloads: int = 1,
         two_socket_downloads: bool | None = None,
+        guard_timeout: float = DEFAULT_GUARD_TIMEOUT,
+        search_timeout: float = DEFAULT_SEARCH_TIMEOUT,
     ) -> None:
         self.host = host
         self.port = port
         self.username = username
         self._password_hash = sofia_hash(password)
         self.timeout = timeout
+        self.guard_timeout = guard_timeout
+        self.search_timeout = max(search_timeout, timeout)
         self._keepalive_override = keepalive_interval
         self._connection: DvripConnection | None = None
         self._connect_lock = asyncio.Lock()
@@ -98,6 +123,10 @@ class DvripClient:
         self.device_info: DeviceInfo | None = None
         # Pushes dropped because they named another login session (see _handle_alarm_message).
         self.foreign_pushes = 0
+        # What this device means by Ret 205, once asked (see _read_ret_205).
+        self._ret_205: LoginRefusal | None = None
+        # How the device answered the last AlarmSet; None before any.
+        self.subscription: SubscriptionState | None = None
 
     async def __aenter__(self) -> Self:
         await self.connect()
@@ -194,11 +223,9 @@ class DvripClient:
             return connection
 
     async def _start_session(self, connection: DvripConnection) -> None:
-        await self._login(connection)
+        self._login_reply = await self._login(connection)
         if self._alarms_wanted:
-            await self._request_on(
-                connection, MessageId.GUARD_REQ, {"Name": ""}, command="AlarmSet"
-            )
+            await self._guard(connection)
         if connection.closed:
             # The device ended the login at once (forced logout, or it closed the socket).
             raise connection.close_reason or DvripConnectionError("connection closed")
@@ -206,7 +233,8 @@ class DvripClient:
             # close() ran while this login was under way: the session must not outlive it.
             raise DvripConnectionError("the client is closed")
 
-    async def _login(self, connection: DvripConnection) -> None:
+    async def _login(self, connection: DvripConnection) -> dict[str, Any]:
+        """Log in on `connection`; return the login reply."""
         packet = await connection.request(
             MessageId.LOGIN_REQ,
             {
@@ -220,16 +248,56 @@ class DvripClient:
         reply = decode_json(packet.payload)
         ret = parse_hex_int(reply.get("Ret"), RetCode.UNKNOWN_ERROR)
         if ret in AUTH_FAILURE_CODES:
-            raise DvripAuthError(ret)
+            refusal = None
+            if ret == RetCode.USER_LOCKED:
+                self._ret_205 = self._ret_205 or await self._read_ret_205()
+                # Without an answer, the safe reading: wait, rather than ask the user for a
+                # password that may be right.
+                refusal = self._ret_205 or LoginRefusal.LOCKED
+            raise DvripAuthError(ret, refusal)
         if ret == RetCode.UNSUPPORTED or _wants_encrypted_login(reply):
             raise DvripUnsupportedError(
                 "the device requires an encrypted login, which this integration does not speak"
             )
         if ret not in SUCCESS_CODES:
             raise DvripCommandError("login", ret)
-        session = parse_hex_int(reply.get("SessionID"), 0) or packet.header.session_id
+        # Session ids are hex with or without "0x" (the vendor's examples write "00000001").
+        session = parse_session_id(reply.get("SessionID")) or packet.header.session_id
         connection.session_id = session
-        self._login_reply = reply
+        return reply
+
+    async def _read_ret_205(self) -> LoginRefusal | None:
+        """What this device means by Ret 205: a locked account, or an unknown user.
+
+        Firmware differs. Asked for a user that cannot exist, firmware that says 205 for
+        unknown users says 205 again; firmware whose 205 is a lock says something else
+        (203, 204, 106). None when the device does not answer the question.
+        """
+        try:
+            probe = await DvripConnection.open(
+                self.host, self.port, timeout=self.timeout, name="login probe"
+            )
+        except DvripError:
+            return None
+        try:
+            packet = await probe.request(
+                MessageId.LOGIN_REQ,
+                {
+                    "EncryptType": "MD5",
+                    "LoginType": "DVRIP-Web",
+                    "PassWord": sofia_hash(""),
+                    "UserName": _PROBE_USER,
+                },
+                timeout=self.timeout,
+            )
+            ret = parse_hex_int(decode_json(packet.payload).get("Ret"), RetCode.UNKNOWN_ERROR)
+        except DvripError:
+            return None
+        finally:
+            await probe.aclose()
+        if ret == RetCode.USER_LOCKED:
+            return LoginRefusal.INVALID_CREDENTIALS
+        return LoginRefusal.LOCKED
 
     def _keepalive_period(self) -> float:
         if self._keepalive_override is not None:
@@ -248,7 +316,8 @@ class DvripClient:
                     MessageId.KEEPALIVE_REQ,
                     {"Name": "KeepAlive"},
                     command="KeepAlive",
-                    timeout=reply_timeout,
+                    # The answer queues behind a slow request in flight (a long search).
+                    timeout=reply_timeout + connection.busy_for(),
                 )
             except (DvripCommandError, DvripProtocolError) as err:
                 # An answer, even a refusal or garbled JSON, shows the link is alive.
@@ -327,9 +396,12 @@ class DvripClient:
         *,
         command: str,
         accept: frozenset[int] = SUCCESS_CODES,
+        timeout: float | None = None,
     ) -> dict[str, Any]:
         connection = await self._ensure_connected()
-        return await self._request_on(connection, msg_id, message, command=command, accept=accept)
+        return await self._request_on(
+            connection, msg_id, message, command=command, accept=accept, timeout=timeout
+        )
 
     # -- operations ------------------------------------------------------------------------
 
@@ -377,10 +449,65 @@ class DvripClient:
         reply = await self._request(MessageId.CONFIG_GET, {"Name": name}, command=name)
         return reply.get(name)
 
-    async def subscribe_alarms(self) -> None:
-        """Ask for alarm pushes (AlarmSet); renewed by every reconnect until `close()`."""
+    async def get_channel_statuses(self) -> list[ChannelStatus] | None:
+        """Which channels of a recorder have a camera behind them; None if it does not say.
+
+        A recorder's login counts every channel it could serve (32 with one camera
+        connected); `NetWork.ChnStatus` says `NoConfig` for the empty ones.
+        """
+        try:
+            reply = await self._request(
+                MessageId.SYSINFO_REQ, {"Name": "NetWork.ChnStatus"}, command="NetWork.ChnStatus"
+            )
+        except DvripCommandError:
+            return None
+        entries = reply.get("NetWork.ChnStatus")
+        if not isinstance(entries, list):
+            return None
+        return [
+            ChannelStatus.from_entry(channel, entry)
+            for channel, entry in enumerate(entries[: self.channel_count])
+            if isinstance(entry, dict)
+        ]
+
+    async def subscribe_alarms(self) -> SubscriptionState:
+        """Ask for alarm pushes (AlarmSet); renewed by every reconnect until `close()`.
+
+        Pushes are taken whatever the answer: some firmware never answers, or answers
+        empty or with another Ret, and pushes all the same. The answer is kept in
+        `subscription`.
+        """
         self._alarms_wanted = True
-        await self._request(MessageId.GUARD_REQ, {"Name": ""}, command="AlarmSet")
+        connection = self._connection
+        if connection is None or connection.closed:
+            # Logging in subscribes, now that alarms are wanted.
+            await self._ensure_connected()
+        else:
+            await self._guard(connection)
+        assert self.subscription is not None
+        return self.subscription
+
+    async def _guard(self, connection: DvripConnection) -> SubscriptionState:
+        """Send AlarmSet and read its answer, if one comes; silence keeps the session."""
+        waiter = connection.expect(MessageId.GUARD_RSP)
+        try:
+            connection.send(
+                MessageId.GUARD_REQ,
+                {"Name": "", "SessionID": format_session_id(connection.session_id)},
+            )
+            done, _ = await asyncio.wait({waiter}, timeout=self.guard_timeout)
+        finally:
+            connection.forget(MessageId.GUARD_RSP, waiter)
+        if not done:
+            if connection.closed:
+                raise connection.close_reason or DvripConnectionError("connection closed")
+            state = SubscriptionState(AlarmSubscription.UNANSWERED)
+        else:
+            state = _subscription_state(waiter.result())
+        if state.status is not AlarmSubscription.CONFIRMED:
+            _LOGGER.debug("AlarmSet on %s: %s; taking pushes all the same", self.host, state)
+        self.subscription = state
+        return state
 
     async def query_files(
         self,
@@ -399,6 +526,9 @@ class DvripClient:
         """
         files: dict[str, RecordFile] = {}
         cursor = begin
+        # Entries the device has returned in this search, repeats included: some firmware
+        # ends a search after SEARCH_RESULT_CAP of them with a short page.
+        returned = 0
         while len(files) < max_files:
             reply = await self._request(
                 MessageId.FILESEARCH_REQ,
@@ -416,14 +546,13 @@ class DvripClient:
                 },
                 command="OPFileQuery",
                 accept=SUCCESS_CODES | SEARCH_END_CODES | {RetCode.SEARCH_PARTIAL},
+                timeout=self.search_timeout,
             )
-            if parse_hex_int(reply.get("Ret"), 0) in SEARCH_END_CODES:
-                break
             entries = reply.get("OPFileQuery")
             if isinstance(entries, dict):
                 entries = [entries]
-            if not isinstance(entries, list) or not entries:
-                break
+            if not isinstance(entries, list):
+                entries = []
             new = 0
             last_begin = cursor
             for entry in entries:
@@ -438,30 +567,62 @@ class DvripClient:
                 if record.name not in files:
                     files[record.name] = record
                     new += 1
-            if len(entries) < FILE_QUERY_PAGE or new == 0:
+            returned += len(entries)
+            # 110 ("all files returned") hands over its entries, then the search is done.
+            if parse_hex_int(reply.get("Ret"), 0) in SEARCH_END_CODES or not entries:
                 break
+            capped = returned % SEARCH_RESULT_CAP == 0
+            if len(entries) < FILE_QUERY_PAGE and not capped:
+                break
+            if new == 0:
+                if last_begin > cursor:
+                    break
+                # A full page inside one second: the device pages by BeginTime only, so go
+                # on from the next second rather than ask for the same page again.
+                last_begin = cursor + _ONE_SECOND
+                if last_begin > end:
+                    break
             cursor = last_begin
         return sorted(files.values(), key=lambda record: (record.begin, record.name))[:max_files]
 
     async def snapshot(self, channel: int = 0) -> bytes:
-        """A live JPEG from OPSNAP; `DvripCommandError` where the device refuses it."""
-        connection = await self._ensure_connected()
-        packet = await connection.request(
-            MessageId.SNAP_REQ,
-            {
-                "Name": "OPSNAP",
-                "OPSNAP": {"Channel": channel},
-                "SessionID": format_session_id(connection.session_id),
-            },
-            timeout=self.timeout,
+        """A whole live JPEG from OPSNAP, on a login of its own.
+
+        A still can be slow, large or refused; on its own connection none of that can
+        delay or drop the alarm session. Raises `DvripCommandError` where the device
+        refuses stills, `DvripTimeoutError` when no whole picture comes in time, and
+        `DvripProtocolError` for anything that is not a picture: never half a JPEG.
+        """
+        await self._ensure_connected()
+        connection = await DvripConnection.open(
+            self.host, self.port, timeout=self.timeout, name="still"
         )
-        if packet.payload.startswith(b"\xff\xd8"):
-            return packet.payload
         try:
-            reply = decode_json(packet.payload)
-        except DvripProtocolError:
-            raise DvripProtocolError("OPSNAP reply is neither a JPEG nor JSON") from None
-        raise DvripCommandError("OPSNAP", parse_hex_int(reply.get("Ret"), RetCode.UNKNOWN_ERROR))
+            await self._login(connection)
+            queue = media_queue()
+            connection.route_media(queue)
+            connection.send(
+                MessageId.SNAP_REQ,
+                {
+                    "Name": "OPSNAP",
+                    "OPSNAP": {"Channel": channel},
+                    "SessionID": format_session_id(connection.session_id),
+                },
+            )
+            assembler = StillAssembler()
+            picture: bytes | None = None
+            try:
+                async with asyncio.timeout(self.timeout):
+                    while picture is None:
+                        packet = await next_packet(queue, connection.closed_event, "the still")
+                        picture = assembler.add(packet)
+            except TimeoutError:
+                raise DvripTimeoutError(
+                    f"no whole still of channel {channel + 1} within {self.timeout} s"
+                ) from None
+            return picture
+        finally:
+            await connection.aclose()
 
     async def download(
         self,
@@ -620,6 +781,19 @@ async def _first_refusal(replies: list[asyncio.Future[Packet]]) -> None:
             ret = parse_hex_int(reply.get("Ret"), RetCode.OK)
             if ret not in SUCCESS_CODES:
                 raise DvripCommandError("OPPlayBack", ret)
+
+
+def _subscription_state(packet: Packet) -> SubscriptionState:
+    try:
+        reply = decode_json(packet.payload) if packet.payload.strip(b"\x00\n\r\t ") else {}
+    except DvripProtocolError:
+        reply = {}
+    if "Ret" not in reply:
+        return SubscriptionState(AlarmSubscription.EMPTY_REPLY)
+    ret = parse_hex_int(reply.get("Ret"), RetCode.UNKNOWN_ERROR)
+    if ret in SUCCESS_CODES:
+        return SubscriptionState(AlarmSubscription.CONFIRMED, ret)
+    return SubscriptionState(AlarmSubscription.REFUSED, ret)
 
 
 def _wants_encrypted_login(reply: dict[str, Any]) -> bool:

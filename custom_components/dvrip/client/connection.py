@@ -61,6 +61,8 @@ class DvripConnection:
         self._fragments = FragmentAssembler()
         self._pending: dict[int, asyncio.Future[Packet]] = {}
         self._locks: dict[int, asyncio.Lock] = {}
+        # When each request in flight gives up (loop time), by reply id.
+        self._deadlines: dict[int, float] = {}
         self._media_queue: asyncio.Queue[Packet] | None = None
         self._closed = asyncio.Event()
         self._close_reason: DvripError | None = None
@@ -125,6 +127,7 @@ class DvripConnection:
         lock = self._locks.setdefault(reply_id, asyncio.Lock())
         async with lock:
             waiter = self.expect(reply_id)
+            self._deadlines[reply_id] = asyncio.get_running_loop().time() + timeout
             try:
                 self.send(msg_id, message)
                 async with asyncio.timeout(timeout):
@@ -136,7 +139,18 @@ class DvripConnection:
                 self.close(error)
                 raise error from None
             finally:
+                self._deadlines.pop(reply_id, None)
                 self.forget(reply_id, waiter)
+
+    def busy_for(self) -> float:
+        """Seconds until the slowest request in flight gives up (0 when none is).
+
+        Devices answer in order: a reply queued behind a slow one (a busy recorder's file
+        search) comes only after it, and is not late for that.
+        """
+        if not self._deadlines:
+            return 0.0
+        return max(0.0, max(self._deadlines.values()) - asyncio.get_running_loop().time())
 
     def expect(self, reply_id: int) -> asyncio.Future[Packet]:
         """A future for the next packet with this id (for replies a device may not send)."""

@@ -31,6 +31,8 @@ class MessageId(IntEnum):
     CONFIG_SET_RSP = 1041
     CONFIG_GET = 1042
     CONFIG_GET_RSP = 1043
+    CHANNEL_TITLE_GET = 1048
+    CHANNEL_TITLE_GET_RSP = 1049
     ABILITY_GET = 1360
     ABILITY_GET_RSP = 1361
     PLAYBACK_REQ = 1420
@@ -54,9 +56,16 @@ class MessageId(IntEnum):
     SNAP_RSP = 1561
 
 
-# Packets of these ids carry media, never JSON, even when they start with "{".
+# Packets of these ids carry media, never JSON, even when they start with "{". A still
+# (1561) is binary too: byte 12 of its header is the channel, not a fragment count, and a
+# still can be larger than any JSON reply.
 MEDIA_MESSAGE_IDS: Final = frozenset(
-    {MessageId.PLAYBACK_DATA, MessageId.PLAYBACK_EOF, MessageId.DOWNLOAD_DATA}
+    {
+        MessageId.PLAYBACK_DATA,
+        MessageId.PLAYBACK_EOF,
+        MessageId.DOWNLOAD_DATA,
+        MessageId.SNAP_RSP,
+    }
 )
 
 
@@ -75,10 +84,14 @@ class RetCode(IntEnum):
     SEARCH_COMPLETE = 110
     SEARCH_PARTIAL = 111
     NO_FILES = 119
+    SEARCH_EMPTY_CHANNEL = 121
     NOT_LOGGED_IN_2 = 202
     WRONG_PASSWORD = 203
+    ILLEGAL_USER = 204
+    # "Locked" on some firmware, "user does not exist" on others (see DvripClient._login).
     USER_LOCKED = 205
     USER_BLACKLISTED = 206
+    # "Blacklisted" in some documents, "already logged in" in others.
     ALREADY_LOGGED_IN = 207
     UPGRADE_SUCCESS = 515
     FEATURE_UNSUPPORTED = 605
@@ -90,11 +103,21 @@ AUTH_FAILURE_CODES: Final = frozenset(
     {
         RetCode.WRONG_CREDENTIALS,
         RetCode.WRONG_PASSWORD,
+        RetCode.ILLEGAL_USER,
         RetCode.USER_LOCKED,
         RetCode.USER_BLACKLISTED,
+        RetCode.ALREADY_LOGGED_IN,
     }
 )
-# What devices answer an OPFileQuery with when nothing (more) matches.
+# What devices answer an OPFileQuery with when nothing more matches. 110 ("search done, all
+# files returned") may still carry the last entries; 121 is an empty recorder channel.
 SEARCH_END_CODES: Final = frozenset(
-    {RetCode.SEARCH_NOTHING_FOUND, RetCode.SEARCH_COMPLETE, RetCode.NO_FILES}
+    {
+        RetCode.SEARCH_NOTHING_FOUND,
+        RetCode.SEARCH_COMPLETE,
+        RetCode.NO_FILES,
+        RetCode.SEARCH_EMPTY_CHANNEL,
+    }
 )
+# Some firmware ends a whole search after this many results, with a short last page.
+SEARCH_RESULT_CAP: Final = 511

@@ -103,21 +103,24 @@ async def pump_media(
     if first_packet_timeout is not None:
         try:
             async with asyncio.timeout(first_packet_timeout):
-                packet = await _next_packet(queue, closed)
+                packet = await next_packet(queue, closed)
         except TimeoutError:
             raise NoDataError("no data within the first-packet timeout") from None
     else:
-        packet = await _next_packet(queue, closed)
+        packet = await next_packet(queue, closed)
     while True:
         if packet.payload:
             await sink.write(packet.payload)
             received += len(packet.payload)
         if is_end_of_data(packet):
             return received
-        packet = await _next_packet(queue, closed)
+        packet = await next_packet(queue, closed)
 
 
-async def _next_packet(queue: asyncio.Queue[Packet], closed: asyncio.Event) -> Packet:
+async def next_packet(
+    queue: asyncio.Queue[Packet], closed: asyncio.Event, purpose: str = "the download"
+) -> Packet:
+    """The next media packet; `DvripConnectionError` if the connection closes first."""
     if not queue.empty():
         return queue.get_nowait()
     getter = asyncio.ensure_future(queue.get())
@@ -130,4 +133,4 @@ async def _next_packet(queue: asyncio.Queue[Packet], closed: asyncio.Event) -> P
             getter.cancel()
     if getter.done() and not getter.cancelled():
         return getter.result()
-    raise DvripConnectionError("the connection closed before the download ended")
+    raise DvripConnectionError(f"the connection closed before {purpose} ended")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from .const import RetCode
 
 
@@ -34,22 +36,53 @@ class DvripCommandError(DvripError):
         self.ret = ret
 
 
+class LoginRefusal(StrEnum):
+    """Why a login was refused, as far as the device's answers tell."""
+
+    INVALID_CREDENTIALS = "invalid_credentials"  # wrong password or unknown user
+    LOCKED = "locked"  # too many failures: unlocks by itself
+    BLACKLISTED = "blacklisted"  # Ret 206: this address is barred
+    SESSION_REFUSED = "session_refused"  # Ret 207: blacklisted, or already logged in
+
+
 class DvripAuthError(DvripError):
     """Login refused: wrong user or password, locked or blacklisted account."""
 
-    def __init__(self, ret: int) -> None:
+    def __init__(self, ret: int, refusal: LoginRefusal | None = None) -> None:
         self.ret = ret
-        super().__init__(self._describe(ret))
+        self.refusal = refusal or _default_refusal(ret)
+        super().__init__(self._describe())
 
     @property
     def locked(self) -> bool:
-        """True when the account is locked after too many failures (retry later)."""
-        return self.ret in (RetCode.USER_LOCKED, RetCode.USER_BLACKLISTED)
+        """True when the account is locked or barred for a while (retry later)."""
+        return self.refusal in (
+            LoginRefusal.LOCKED,
+            LoginRefusal.BLACKLISTED,
+            LoginRefusal.SESSION_REFUSED,
+        )
 
-    @staticmethod
-    def _describe(ret: int) -> str:
-        if ret == RetCode.USER_LOCKED:
-            return "account locked after too many failed logins (Ret 205)"
-        if ret == RetCode.USER_BLACKLISTED:
-            return "client address blacklisted by the camera (Ret 206)"
+    def _describe(self) -> str:
+        ret = self.ret
+        if self.refusal is LoginRefusal.LOCKED:
+            return f"account locked after too many failed logins (Ret {ret})"
+        if self.refusal is LoginRefusal.BLACKLISTED:
+            return f"client address blacklisted by the camera (Ret {ret})"
+        if self.refusal is LoginRefusal.SESSION_REFUSED:
+            return (
+                f"the camera refuses another login: already logged in, or this address is"
+                f" blacklisted (Ret {ret})"
+            )
+        if ret == RetCode.ILLEGAL_USER:
+            return f"unknown user name (Ret {ret})"
         return f"wrong user name or password (Ret {ret})"
+
+
+def _default_refusal(ret: int) -> LoginRefusal:
+    if ret == RetCode.USER_LOCKED:
+        return LoginRefusal.LOCKED
+    if ret == RetCode.USER_BLACKLISTED:
+        return LoginRefusal.BLACKLISTED
+    if ret == RetCode.ALREADY_LOGGED_IN:
+        return LoginRefusal.SESSION_REFUSED
+    return LoginRefusal.INVALID_CREDENTIALS

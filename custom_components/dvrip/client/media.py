@@ -22,8 +22,11 @@ _LOGGER = logging.getLogger(__name__)
 START_CODE: Final = b"\x00\x00\x01"
 _ANNEXB_START_CODES: Final = (b"\x00\x00\x00\x01", START_CODE)
 _JPEG_MAGIC: Final = b"\xff\xd8"
-# 4K recorders insert constant blocks of this size as P-frames every 2 s; they are not NAL units.
+# 4K recorders insert constant blocks of this size as P-frames every 2 s. The one measured
+# begins like an H.265 NAL unit of layer 32 (00 00 00 01 11 01 78): not base-layer video,
+# and decoders and players choke on it.
 SERVICE_BLOCK_SIZE: Final = 127
+SERVICE_BLOCK_PREFIX: Final = b"\x00\x00\x00\x01\x11\x01"
 # How far into a payload classify_payload looks for a container start after junk.
 CLASSIFY_SCAN_BYTES: Final = 4096
 
@@ -119,6 +122,13 @@ def _codec(t_byte: int) -> VideoCodec | None:
 
 def _is_annexb(payload: bytes) -> bool:
     return payload.startswith(_ANNEXB_START_CODES)
+
+
+def is_service_block(payload: bytes) -> bool:
+    """A recorder's 127-byte filler P-frame: not video, or the measured layer-32 block."""
+    if len(payload) != SERVICE_BLOCK_SIZE:
+        return False
+    return not _is_annexb(payload) or payload.startswith(SERVICE_BLOCK_PREFIX)
 
 
 class MediaParser:
@@ -220,7 +230,7 @@ class MediaParser:
                 timestamp=decode_frame_datetime(when),
             )
         if frame_type is FrameType.P_FRAME:
-            if len(payload) == SERVICE_BLOCK_SIZE and not _is_annexb(payload):
+            if is_service_block(payload):
                 self.service_blocks += 1
                 return None
             return MediaFrame(frame_type, payload, self._codec)
