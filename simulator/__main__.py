@@ -1,6 +1,7 @@
 """Command line: run a simulated DVRIP camera until SIGINT or SIGTERM.
 
     python -m simulator --port 34567 --password secret --alarm-every 60 --control-port 8765
+    python -m simulator --profile nvr --quirk guard-silent --quirk motiondetect
 
 It prints one line with the real bound ports (so ``--port 0 --control-port 0`` works):
 
@@ -23,6 +24,7 @@ from simulator.camera import (
     SimulatorConfig,
 )
 from simulator.profiles import PROFILES
+from simulator.quirks import Quirk
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -35,6 +37,21 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--password", default="")
     parser.add_argument("--profile", choices=sorted(PROFILES), default="ipc")
     parser.add_argument("--channels", type=int, default=None, help="override the profile's")
+    parser.add_argument(
+        "--quirk",
+        action="append",
+        default=[],
+        choices=[quirk.value for quirk in Quirk],
+        metavar="NAME",
+        help="a firmware behaviour on top of the profile's (repeatable; see the README)",
+    )
+    parser.add_argument(
+        "--search-delay",
+        type=float,
+        default=12.0,
+        metavar="SECONDS",
+        help="how long a search takes with the slow-search quirk",
+    )
     parser.add_argument(
         "--alarm-every", type=float, default=None, metavar="SECONDS", help="raise motion alarms"
     )
@@ -88,6 +105,8 @@ def config_from_args(args: argparse.Namespace) -> SimulatorConfig:
         password=args.password,
         profile=args.profile,
         channels=args.channels,
+        quirks=tuple(args.quirk),
+        search_delay=args.search_delay,
         serial=args.serial,
         alive_interval=args.alive_interval,
         timezone=args.timezone,

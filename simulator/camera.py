@@ -16,8 +16,8 @@ Behaviour worth knowing (the protocol details are in session.py and download.py)
   profile) to history; a Start of an alarm-input event adds "[A]" entries. Alarms raised during
   a fault still go into history. With motion detection off a motion event is not seen at all
   (no push, no history); with only its upload (MessageEnable) off it is recorded, not pushed.
-- Faults that last N seconds: "disconnect" resets every connection (RST) and refuses new ones
-  (the listening socket is closed, then reopened on the same port); "silence" keeps every
+- Faults that last N seconds: "disconnect" resets every connection (RST) and resets new ones
+  at once, before a byte is read; "silence" keeps every
   connection open but answers, pushes and sends nothing, and requests read in that time are
   dropped, as on a half-open link; "reboot" is "disconnect" plus a restart: session ids start
   again from the first value, uptime restarts and alarm states clear.
@@ -61,8 +61,15 @@ from simulator.history import (
     RecordEvent,
     RecordType,
 )
-from simulator.media import PictureKind, jpeg_picture
+from simulator.media import PictureKind, jpeg_picture, padded_jpeg
 from simulator.profiles import Profile, get_profile
+from simulator.quirks import (
+    START_ONLY_QUIRKS,
+    UNUSED_CHANNELS_TOTAL,
+    VENDOR_EVENT_NAMES,
+    Quirk,
+    parse_quirks,
+)
 from simulator.session import Connection, LoginSession
 from simulator.wire import (
     Header,
@@ -71,6 +78,7 @@ from simulator.wire import (
     encode_json,
     encode_packet,
     format_time,
+    session_text,
     sofia_hash,
 )
 
@@ -80,20 +88,33 @@ DEFAULT_SERIAL = "7c9a2f31d0e84b56"
 # Session ids handed out by a freshly booted camera; odd-looking on purpose so that clients
 # parse them as hex rather than assume small numbers.
 FIRST_SESSION_ID = 0x0000001C
+# With session ids written without "0x", ids that read differently as decimal and as hex.
+FIRST_BARE_SESSION_ID = 0x00000010
+# What a still is padded to with the snap-large quirk: over 1 MiB.
+LARGE_STILL_BYTES = 1024 * 1024 + 300 * 1024
+_EVERY_FILE = "*"
 # A push that cannot be written within this time (the client stopped reading) is skipped.
 PUSH_TIMEOUT = 2.0
 # Event names whose Start records a motion clip and picture ("[M]"); alarm inputs record "[A]".
 MOTION_EVENTS = frozenset(
     {
         "VideoMotion",
+        "MotionDetect",
         "HumanDetect",
         "appEventHumanDetectAlarm",
         "FaceDetect",
         "FaceDetection",
+        "FaceDetectV2",
         "CarShapeDetect",
+        "CrossLineDetection",
+        "PEAAlarm",
+        "FallDown",
+        "HumanFallDown",
     }
 )
-ALARM_INPUT_EVENTS = frozenset({"LocalAlarm", "LocalIO", "NetAlarm", "IPCAlarm"})
+ALARM_INPUT_EVENTS = frozenset(
+    {"LocalAlarm", "AlarmLocal", "LocalIO", "NetAlarm", "IPCAlarm", "ManualAlarm"}
+)
 
 
 class FaultKind(StrEnum):
@@ -162,6 +183,9 @@ class SimulatorConfig:
     reply_delay: float = 0.0  # seconds before every answer
     alarm_centre_host: str | None = None  # send each alarm as 1508 to this host too
     alarm_centre_port: int = DEFAULT_ALARM_CENTRE_PORT
+    # Firmware behaviours on top of the profile's (names from quirks.py).
+    quirks: tuple[str, ...] = ()
+    search_delay: float = 12.0  # seconds a search takes with the slow-search quirk
 
 
 @dataclass(frozen=True, slots=True)
@@ -265,6 +289,7 @@ class CameraSimulator:
         if self.config.channels is not None:
             overrides["channels"] = self.config.channels
         self.profile: Profile = get_profile(self.config.profile, **overrides)
+        self.quirks: set[Quirk] = set(self.profile.quirks | parse_quirks(self.config.quirks))
         self.history = History()
         self.clip_spec = ClipSpec(
             codec=self.profile.codec,
@@ -272,7 +297,14 @@ class CameraSimulator:
             height=self.profile.clip_height,
             fps=self.profile.clip_fps,
             frames=self.profile.clip_frames,
-            service_blocks=self.profile.clip_service_blocks,
+            service_blocks=self.profile.clip_service_blocks or self.has(Quirk.FILLER_BLOCKS),
+        )
+        # Channels with a camera behind them; a recorder may announce more (unused-channels).
+        self.camera_channels = self.profile.channels
+        self._channel_count = (
+            max(UNUSED_CHANNELS_TOTAL, self.camera_channels)
+            if self.has(Quirk.UNUSED_CHANNELS)
+            else self.camera_channels
         )
         try:
             self._zone = ZoneInfo(self.config.timezone)
@@ -283,7 +315,7 @@ class CameraSimulator:
         self._failures: dict[str, list[float]] = {}
         self._locked_until: dict[str, float] = {}
         self._sessions: dict[int, LoginSession] = {}
-        self._next_session_id = FIRST_SESSION_ID
+        self._next_session_id = self._first_session_id()
         self._connections: set[Connection] = set()
         self._tasks: set[asyncio.Task[Any]] = set()
         self._server: asyncio.Server | None = None
@@ -295,11 +327,13 @@ class CameraSimulator:
         self._fault_task: asyncio.Task[None] | None = None
         self._audible = asyncio.Event()
         self._audible.set()
+        # Files whose downloads are held before their first byte ("*": every file).
+        self._stalled: set[str] = set()
         self._changed = asyncio.Event()
         self._counters = _Counters()
         self._motion = [
             MotionDetection(self.config.motion_detection, self.config.alarm_upload)
-            for _ in range(self.profile.channels)
+            for _ in range(self._channel_count)
         ]
         self._active_alarms: set[tuple[int, str]] = set()
         self._picture_turn = 0
@@ -399,6 +433,10 @@ class CameraSimulator:
         if not self._running or task is None:
             writer.close()
             return
+        if self._fault in (FaultKind.DISCONNECT, FaultKind.REBOOT):
+            # Down: the connection is reset before a byte is read, like a refused one.
+            writer.transport.abort()
+            return
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         self._counters.connections += 1
@@ -435,7 +473,41 @@ class CameraSimulator:
 
     @property
     def channels(self) -> int:
-        return self.profile.channels
+        """Channels the login announces (more than have a camera with unused-channels)."""
+        return self._channel_count
+
+    def has(self, quirk: Quirk) -> bool:
+        return quirk in self.quirks
+
+    def set_quirk(self, quirk: Quirk | str, enabled: bool = True) -> None:
+        """Switch a quirk on or off while running (not those that shape the camera)."""
+        quirk = Quirk(quirk)
+        if quirk in START_ONLY_QUIRKS and (quirk in self.quirks) != enabled:
+            raise ValueError(f"quirk {quirk} takes effect at start only")
+        if enabled:
+            self.quirks.add(quirk)
+        else:
+            self.quirks.discard(quirk)
+        self._notify()
+
+    def session_text(self, session_id: int) -> str:
+        """A session id as this firmware writes it in JSON."""
+        if self.has(Quirk.BARE_SESSION_ID):
+            return f"{session_id:08X}"
+        return session_text(session_id)
+
+    def _first_session_id(self) -> int:
+        return FIRST_BARE_SESSION_ID if self.has(Quirk.BARE_SESSION_ID) else FIRST_SESSION_ID
+
+    def channel_statuses(self) -> list[dict[str, Any]]:
+        """NetWork.ChnStatus: which channels have a camera behind them."""
+        return [
+            {
+                "ChnName": f"Channel {channel + 1}" if channel < self.camera_channels else "",
+                "Status": "Connected" if channel < self.camera_channels else "NoConfig",
+            }
+            for channel in range(self.channels)
+        ]
 
     @property
     def idle_timeout(self) -> float:
@@ -459,7 +531,19 @@ class CameraSimulator:
         return int((datetime.now(self._zone) - self._boot).total_seconds() // 60)
 
     def check_login(self, user: str, password_hash: str, plain: bool) -> Ret:
-        """Ret.OK, WRONG_PASSWORD or USER_LOCKED, counting failures for the lockout."""
+        """Ret.OK or the firmware's refusal, counting failures for the lockout.
+
+        Wrong password 106, unknown user 106 (204 with login-204), locked 205; with
+        login-205 every failure is 205.
+        """
+        result = self._check_login(user, password_hash, plain)
+        if result is not Ret.OK and self.has(Quirk.LOGIN_205):
+            return Ret.USER_LOCKED
+        if result is Ret.WRONG_PASSWORD and user not in self._passwords:
+            return Ret.ILLEGAL_USER if self.has(Quirk.LOGIN_204) else Ret.WRONG_PASSWORD
+        return result
+
+    def _check_login(self, user: str, password_hash: str, plain: bool) -> Ret:
         loop_time = asyncio.get_running_loop().time()
         locked_until = self._locked_until.get(user)
         if locked_until is not None:
@@ -551,10 +635,17 @@ class CameraSimulator:
             "ChannelState": [{"Bitrate": 512, "Record": True} for _ in range(self.channels)],
         }
 
-    def file_query(self, query: FileQuery) -> list[HistoryEntry]:
+    async def file_query(self, query: FileQuery, limit: int) -> list[HistoryEntry]:
+        """Entries for a search, with their FileLength as stored (see history.py)."""
         self._counters.queries += 1
         self._notify()
-        return self.history.query(query, any_event_only=self.profile.event_filter_any_only)
+        found = self.history.query(
+            query, any_event_only=self.profile.event_filter_any_only, limit=limit
+        )
+        for entry in found:
+            if entry.made_before_listing:
+                await entry.media()
+        return found
 
     async def snapshot(self, channel: int) -> bytes:
         """A live JPEG of a channel (generated in a worker thread once, then reused)."""
@@ -568,6 +659,8 @@ class CameraSimulator:
                 seed=self.config.seed + channel,
             )
             self._snapshots[channel] = picture
+        if self.has(Quirk.SNAP_LARGE):
+            picture = padded_jpeg(picture, LARGE_STILL_BYTES)
         self._notify()
         return picture
 
@@ -603,6 +696,23 @@ class CameraSimulator:
                         self._reply_delays.remove(held)
                 break
         return delay
+
+    def stall_downloads(self, file_name: str | None = None, *, stalled: bool = True) -> None:
+        """Hold the downloads of one file (None: of every file) before their first byte.
+
+        As a camera stuck on its SD card; ``stalled=False`` lets them go on.
+        """
+        name = file_name or _EVERY_FILE
+        if stalled:
+            self._stalled.add(name)
+        else:
+            self._stalled.discard(name)
+        self._notify()
+
+    async def wait_downloads_flowing(self, entry: HistoryEntry) -> None:
+        await self.wait_for(
+            lambda: not self._stalled & {_EVERY_FILE, entry.file_name}, timeout=None
+        )
 
     def take_download_cut(self) -> bool:
         """Whether the transfer starting now is to be cut halfway ("cut_download")."""
@@ -642,7 +752,7 @@ class CameraSimulator:
     def sessions(self) -> tuple[LoginSession, ...]:
         return tuple(self._sessions.values())
 
-    async def wait_for(self, predicate: Callable[[], bool], timeout: float = 5.0) -> None:
+    async def wait_for(self, predicate: Callable[[], bool], timeout: float | None = 5.0) -> None:
         """Return once predicate() holds; TimeoutError after ``timeout`` seconds."""
         async with asyncio.timeout(timeout):
             while not predicate():
@@ -705,7 +815,9 @@ class CameraSimulator:
         self, enabled: bool | None = None, channel: int | None = None, upload: bool | None = None
     ) -> None:
         """Switch motion detection and/or its alarm upload, for one channel or all."""
-        channels = range(self.channels) if channel is None else [self._check_channel(channel)]
+        channels = (
+            range(self.camera_channels) if channel is None else [self._check_channel(channel)]
+        )
         for number in channels:
             if enabled is not None:
                 self._motion[number].enabled = enabled
@@ -718,10 +830,11 @@ class CameraSimulator:
         return MotionDetection(motion.enabled, motion.upload)
 
     def _check_channel(self, channel: int) -> int:
+        """A channel with a camera behind it (alarms and recordings happen only there)."""
         if isinstance(channel, bool) or not isinstance(channel, int):
             raise TypeError("channel must be an integer")
-        if not 0 <= channel < self.channels:
-            raise ValueError(f"channel {channel} out of range 0..{self.channels - 1}")
+        if not 0 <= channel < self.camera_channels:
+            raise ValueError(f"channel {channel} out of range 0..{self.camera_channels - 1}")
         return channel
 
     def next_picture_kind(self) -> PictureKind:
@@ -777,6 +890,23 @@ class CameraSimulator:
         self._notify()
         return added
 
+    def _record(
+        self, moment: datetime, channel: int, event: RecordEvent
+    ) -> tuple[HistoryEntry, HistoryEntry]:
+        """An alarm's clip and picture: a recording still going on is extended instead.
+
+        Cameras keep recording while motion goes on, so alarms during a recording do not
+        each make a new file (a file already downloaded is closed: a new one starts).
+        """
+        until = moment + timedelta(seconds=self.clip_spec.seconds)
+        ongoing = self.history.recording(channel, event, moment)
+        if ongoing is not None and not ongoing.media_ready:
+            self.history.extend(ongoing, until)
+            (picture,) = self.add_history(moment, channel=channel, event=event, video=False)
+            return ongoing, picture
+        clip, picture = self.add_history(moment, channel=channel, event=event)
+        return clip, picture
+
     def seed_history(
         self, days: float, *, interval: timedelta | None = None, end: datetime | None = None
     ) -> list[HistoryEntry]:
@@ -786,7 +916,7 @@ class CameraSimulator:
         moment = end - timedelta(days=days)
         added: list[HistoryEntry] = []
         while moment < end:
-            for channel in range(self.channels):
+            for channel in range(self.camera_channels):
                 jitter = timedelta(seconds=self._random.randrange(0, max(1, int(step.seconds / 2))))
                 added.extend(self.add_history(moment + jitter, channel=channel))
             moment += step
@@ -806,6 +936,8 @@ class CameraSimulator:
             raise ValueError("event must be a non-empty string")
         if not isinstance(status, str) or not status:
             raise ValueError("status must be a non-empty string")
+        if self.has(Quirk.MOTIONDETECT):
+            event = VENDOR_EVENT_NAMES.get(event, event)
         moment = (time or self.now()).replace(microsecond=0, tzinfo=None)
         motion = self._motion[channel]
         is_motion = event in MOTION_EVENTS
@@ -821,7 +953,7 @@ class CameraSimulator:
             if event in ALARM_INPUT_EVENTS:
                 letter = RecordEvent.ALARM
             if letter is not None:
-                clip, picture = self.add_history(moment, channel=channel, event=letter)
+                clip, picture = self._record(moment, channel, letter)
         else:
             self._active_alarms.discard((channel, event))
         pushed = 0
@@ -915,9 +1047,8 @@ class CameraSimulator:
         if kind is FaultKind.SILENCE:
             self._audible.clear()
         else:
-            server, self._server = self._server, None
-            if server is not None:
-                server.close()
+            # The listening socket stays open (closing it races with connections being
+            # accepted); what connects meanwhile is reset at once (see _accept).
             for connection in list(self._connections):
                 connection.abort()
             if kind is FaultKind.REBOOT:
@@ -963,7 +1094,7 @@ class CameraSimulator:
         for session in list(self._sessions.values()):
             session.end()
         self._sessions.clear()
-        self._next_session_id = FIRST_SESSION_ID
+        self._next_session_id = self._first_session_id()
         self._active_alarms.clear()
         self._boot = datetime.now(self._zone)
 
@@ -983,13 +1114,6 @@ class CameraSimulator:
         _LOGGER.info("Fault %s over", self._fault)
         self._fault = None
         self._audible.set()
-        while self._server is None and self._running:
-            try:
-                self._server = await self._listen(self._port)
-            except OSError as err:
-                # The port is briefly unavailable (another socket still holds it): retry.
-                _LOGGER.warning("Cannot listen again on port %d yet: %s", self._port, err)
-                await asyncio.sleep(0.1)
         self._notify()
 
     async def _alarm_loop(self, every: float) -> None:
@@ -1000,7 +1124,7 @@ class CameraSimulator:
             await self.raise_alarm(channel=channel, event="VideoMotion", status="Start")
             await asyncio.sleep(min(self.config.alarm_duration, every / 2))
             await self.raise_alarm(channel=channel, event="VideoMotion", status="Stop")
-            channel = (channel + 1) % self.channels
+            channel = (channel + 1) % self.camera_channels
 
 
 def _ipv4(host: str) -> tuple[int, int, int, int]:

@@ -13,6 +13,10 @@
                      too ({"host": null} stops that)
     POST /password   {"user": "admin", "password": "new"}
     POST /detection  {"channel": 0, "enabled": false, "upload": true}  (channel optional)
+    POST /downloads  {"stalled": true, "file_name": null}  hold the downloads of one file
+                     (null: of every file) before their first byte
+    POST /quirks     {"quirk": "guard-silent", "enabled": true}  switch one quirk
+    GET  /quirks     the quirks on now, and every quirk with its behaviour and source
     GET  /stats      counters (see SimulatorStats)
     GET  /history    recorded files; optional ?channel=0&type=h264|jpg
 
@@ -27,6 +31,8 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
+
+from simulator.quirks import QUIRKS
 
 if TYPE_CHECKING:
     from simulator.camera import CameraSimulator
@@ -96,6 +102,9 @@ class ControlServer:
         self.app.router.add_post("/alarm_centre", self._alarm_centre)
         self.app.router.add_post("/password", self._password)
         self.app.router.add_post("/detection", self._detection)
+        self.app.router.add_post("/downloads", self._downloads)
+        self.app.router.add_post("/quirks", self._set_quirk)
+        self.app.router.add_get("/quirks", self._quirks)
         self.app.router.add_get("/stats", self._stats)
         self.app.router.add_get("/history", self._history)
         self._runner: web.AppRunner | None = None
@@ -127,6 +136,29 @@ class ControlServer:
             result["sharpest_index"] = await record.sharpest_index()
             result["clip"] = record.clip.describe() if record.clip else None
         return web.json_response(result)
+
+    async def _downloads(self, request: web.Request) -> web.Response:
+        body = await _json_object(request)
+        stalled = _field(body, "stalled", bool, True)
+        file_name = _field(body, "file_name", str, "") or None
+        self.camera.stall_downloads(file_name, stalled=stalled)
+        return web.json_response({"stalled": stalled, "file_name": file_name})
+
+    async def _set_quirk(self, request: web.Request) -> web.Response:
+        body = await _json_object(request)
+        self.camera.set_quirk(_field(body, "quirk", str, ""), _field(body, "enabled", bool, True))
+        return await self._quirks(request)
+
+    async def _quirks(self, request: web.Request) -> web.Response:
+        return web.json_response(
+            {
+                "enabled": sorted(quirk.value for quirk in self.camera.quirks),
+                "known": {
+                    quirk.value: {"behaviour": info.behaviour, "source": info.source}
+                    for quirk, info in QUIRKS.items()
+                },
+            }
+        )
 
     async def _faults(self, request: web.Request) -> web.Response:
         body = await _json_object(request)

@@ -83,6 +83,7 @@ class Transfer:
         camera.count_download(started=True)
         completed = False
         try:
+            await camera.wait_downloads_flowing(entry)
             data = await entry.media()
             flag_last = profile.end_marker in (EndMarker.END_FLAG, EndMarker.BOTH)
             zero_length = profile.end_marker in (EndMarker.ZERO_LENGTH, EndMarker.BOTH)

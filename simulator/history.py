@@ -1,8 +1,13 @@
 """The simulated camera's recordings: what OPFileQuery lists and OPPlayBack downloads.
 
 Entries are kept sorted by BeginTime. Their media is generated lazily, in a worker thread, on
-the first download (or when a test asks for it), then cached on the entry; before that the
-FileLength in query replies is an estimate, afterwards it is the real size in KiB.
+the first download (or when a search lists a JPEG picture, or a test asks), then cached on the
+entry. FileLength in query replies is the stored file's size in KiB, container included,
+rounded up, as on real devices: JPEG pictures are made before they are listed; recordings
+and picture streams are given a size when recorded and their container is filled up to it
+with info frames (which players skip), so that a search need not encode every clip first.
+A recording still going on can be extended (a camera keeps recording while motion goes on)
+until its media exists.
 """
 
 from __future__ import annotations
@@ -15,18 +20,26 @@ from enum import StrEnum
 import math
 from typing import Any
 
-from simulator.media import MotionClip, PictureKind, motion_clip, picture_entry
+from simulator.media import MotionClip, PictureKind, motion_clip, pad_container, picture_entry
 from simulator.wire import format_time
+
+# Recordings searched for one still going on reach back this far at most.
+_LONGEST_RECORDING = timedelta(days=1)
+# What firmware with odd times writes for "no time".
+NO_TIME = "0000-00-00 00:00:00"
 
 # File ids in names look like "[@69f17]" on real devices; keep them unique so clients can
 # de-duplicate pages by FileName.
 FIRST_FILE_ID = 0x69F17
 # Devices answer at most this many entries per query, with no "more" flag.
 MAX_QUERY_ENTRIES = 64
-# Rough sizes (of the generated media at 320x240) for FileLength until it has been generated.
-_ESTIMATED_KIB_PER_FRAME = 12
-_ESTIMATED_PICTURE_KIB = 60
-_ESTIMATE_PIXELS = 320 * 240
+# The stored size of generated recordings: above what the encoder makes (about 12 KiB a frame
+# at 320x240 for H.264, less for H.265), so the container can be filled up to it.
+_KIB_PER_FRAME = 16
+_STREAM_PICTURE_KIB = 100
+_SIZE_PIXELS = 320 * 240
+# Pictures whose bytes are made before a search lists them (cheap: tens of milliseconds).
+_LISTED_AS_MADE = frozenset({PictureKind.JPEG, PictureKind.JPEG_IN_FRAME, PictureKind.PLACEHOLDER})
 
 
 class RecordType(StrEnum):
@@ -101,26 +114,52 @@ class HistoryEntry:
         return self._media is not None
 
     @property
-    def file_length_kib(self) -> int:
-        if self._media is not None:
-            return math.ceil(len(self._media) / 1024)
+    def made_before_listing(self) -> bool:
+        """Whether a search makes this entry's bytes before it lists the entry."""
+        return self.record_type is RecordType.PICTURE and self.picture_kind in _LISTED_AS_MADE
+
+    @property
+    def stored_kib(self) -> int:
+        """The size a recording or picture stream is stored at (its container filled up)."""
         if self.record_type is RecordType.VIDEO:
             spec = self.clip_spec
-            scale = spec.width * spec.height / _ESTIMATE_PIXELS
-            return max(1, round(spec.frames * _ESTIMATED_KIB_PER_FRAME * scale))
+            scale = spec.width * spec.height / _SIZE_PIXELS
+            return max(1, math.ceil(self._frames() * _KIB_PER_FRAME * scale))
         if self.picture_kind is PictureKind.PLACEHOLDER:
             return 0
-        return _ESTIMATED_PICTURE_KIB
+        # Pictures made before listing: an estimate until they are.
+        return _STREAM_PICTURE_KIB
+
+    @property
+    def file_length_kib(self) -> int:
+        """FileLength: the stored size in KiB, rounded up."""
+        if self._media is not None:
+            return math.ceil(len(self._media) / 1024)
+        return self.stored_kib
+
+    def _frames(self) -> int:
+        # An extended recording is longer than one alarm's clip.
+        spec = self.clip_spec
+        return max(spec.frames, round((self.end - self.begin).total_seconds() * spec.fps))
 
     def overlaps(self, begin: datetime, end: datetime) -> bool:
         return self.begin <= end and self.end >= begin
 
-    def to_json(self) -> dict[str, Any]:
-        """The entry as it appears in an OPFileQuery reply."""
+    def to_json(self, *, odd_times: bool = False) -> dict[str, Any]:
+        """The entry as it appears in an OPFileQuery reply.
+
+        With `odd_times`, as some firmware writes it: no end time on pictures, and the end of
+        a recording that stops at midnight as "24:00:00" of its own day.
+        """
+        end = format_time(self.end)
+        if odd_times and self.record_type is RecordType.PICTURE:
+            end = NO_TIME
+        elif odd_times and self.end.time() == datetime.min.time() and self.end > self.begin:
+            end = f"{self.end - timedelta(days=1):%Y-%m-%d} 24:00:00"
         return {
             "BeginTime": format_time(self.begin),
             "DiskNo": self.disk_no,
-            "EndTime": format_time(self.end),
+            "EndTime": end,
             "FileLength": f"0x{self.file_length_kib:08X}",
             "FileName": self.file_name,
             "SerialNo": self.serial_no,
@@ -154,27 +193,31 @@ class HistoryEntry:
             if self._media is None:
                 if self.record_type is RecordType.VIDEO:
                     spec = self.clip_spec
+                    frames = self._frames()
                     self._clip = await asyncio.to_thread(
                         motion_clip,
                         codec=spec.codec,
                         width=spec.width,
                         height=spec.height,
                         fps=spec.fps,
-                        frames=spec.frames,
+                        frames=frames,
                         start=self.begin,
                         seed=self.seed,
                         service_blocks=spec.service_blocks,
                     )
-                    self._media = self._clip.data
+                    self._media = pad_container(self._clip.data, self.stored_kib * 1024)
                 else:
                     kind = self.picture_kind or PictureKind.JPEG
-                    self._media = await asyncio.to_thread(
+                    media = await asyncio.to_thread(
                         picture_entry,
                         kind,
                         start=self.begin,
                         seed=self.seed,
                         codec=self.clip_spec.codec,
                     )
+                    if not self.made_before_listing:
+                        media = pad_container(media, self.stored_kib * 1024)
+                    self._media = media
             return self._media
 
 
@@ -245,6 +288,34 @@ class History:
 
     def find(self, file_name: str) -> HistoryEntry | None:
         return self._by_name.get(file_name)
+
+    def recording(self, channel: int, event: RecordEvent, moment: datetime) -> HistoryEntry | None:
+        """The clip of `channel` and `event` still being recorded at `moment`, if any."""
+        for entry in reversed(self._entries):
+            if entry.begin > moment:
+                continue
+            if (
+                entry.channel == channel
+                and entry.record_type is RecordType.VIDEO
+                and entry.event is event
+                and entry.name is None
+                and entry.end >= moment
+            ):
+                return entry
+            if entry.begin < moment - _LONGEST_RECORDING:
+                break
+        return None
+
+    def extend(self, entry: HistoryEntry, until: datetime) -> None:
+        """Record `entry` on until `until` (its name, which holds its end, changes with it)."""
+        if entry.media_ready:
+            raise ValueError(f"{entry.file_name} is closed already")
+        until = until.replace(microsecond=0, tzinfo=None)
+        if until <= entry.end:
+            return
+        del self._by_name[entry.file_name]
+        entry.end = until
+        self._by_name[entry.file_name] = entry
 
     def query(
         self, query: FileQuery, *, any_event_only: bool = False, limit: int = MAX_QUERY_ENTRIES

@@ -35,8 +35,13 @@ _ENCODERS: Final = {"h264": "libx264", "h265": "libx265"}
 _AUDIO_CODEC: Final = 0x0E
 _AUDIO_RATE: Final = 0x02
 _INFO_KIND: Final = 0x01
-# What 4K recorders insert as a P-frame every 2 s: 127 constant bytes, not a NAL unit.
-SERVICE_BLOCK: Final = bytes((0xA5 ^ i) & 0xFF for i in range(127))
+_INFO_HEADER: Final = 8
+# What 4K recorders insert as a P-frame every 2 s: 127 constant bytes. The measured block
+# begins 00 00 00 01 11 01 78, like an H.265 NAL unit of layer 32; the rest is filler here.
+_SERVICE_BLOCK_START: Final = b"\x00\x00\x00\x01\x11\x01\x78"
+SERVICE_BLOCK: Final = _SERVICE_BLOCK_START + bytes(
+    (0xA5 ^ i) & 0xFF for i in range(127 - len(_SERVICE_BLOCK_START))
+)
 _CRF: Final = "18"
 
 
@@ -589,6 +594,32 @@ def _jpeg(
     out = io.BytesIO()
     image.save(out, "JPEG", quality=85)
     return out.getvalue()
+
+
+def pad_container(data: bytes, size: int) -> bytes:
+    """Container bytes filled up with info frames to `size` bytes (or a few less).
+
+    Recorders store files in a size of their own; clients drop info frames. Data already as
+    large is returned as it is.
+    """
+    pieces = [data]
+    missing = size - len(data)
+    while missing > _INFO_HEADER:
+        body = min(missing - _INFO_HEADER, 0xFFFF)
+        pieces.append(pack_frame(FrameType.INFO, b"\x00" * body))
+        missing -= body + _INFO_HEADER
+    return b"".join(pieces)
+
+
+def padded_jpeg(jpeg: bytes, size: int) -> bytes:
+    """The same picture grown to at least `size` bytes with comment segments (a large still)."""
+    segments: list[bytes] = []
+    missing = size - len(jpeg)
+    while missing > 0:
+        body = min(missing, 0xFFFF - 2)
+        segments.append(b"\xff\xfe" + (body + 2).to_bytes(2, "big") + b"\x20" * body)
+        missing -= body + 4
+    return jpeg[:2] + b"".join(segments) + jpeg[2:]
 
 
 def picture_entry(

@@ -26,6 +26,13 @@ Profiles:
     Older firmware: JSON ends in ``\\n`` only, header version byte 0, Ret 109 when a file query
     finds nothing, and the Event filter only understands ``*`` (any other value finds nothing).
     End of download is marked both ways (end flag on the last packet and a zero-length packet).
+``nbd8008r``
+    The recorder measured in Moxnatiy/hass-xmeye: the ``nvr`` profile's protocol with one
+    camera behind 32 channels, slow searches and filler blocks in its recordings (quirks
+    ``unused-channels``, ``slow-search``, ``filler-blocks``).
+``icsee``
+    Newer iCSee camera firmware: never answers AlarmSet and names motion ``MotionDetect``
+    (quirks ``guard-silent``, ``motiondetect``).
 ``encrypted``
     Firmware that insists on encrypted login. Its answer to every MD5 login is the signal a
     client must report as unsupported firmware::
@@ -42,6 +49,7 @@ from enum import StrEnum
 from typing import Any
 
 from simulator.media import PictureKind
+from simulator.quirks import Quirk
 
 
 class EndMarker(StrEnum):
@@ -90,6 +98,8 @@ class Profile:
     clip_frames: int = 20
     # 4K recorders put 127-byte non-video blocks into their streams.
     clip_service_blocks: bool = False
+    # Single firmware behaviours this model shows (see quirks.py).
+    quirks: frozenset[Quirk] = frozenset()
 
 
 PROFILES: dict[str, Profile] = {
@@ -119,6 +129,24 @@ PROFILES: dict[str, Profile] = {
         picture_kinds=(PictureKind.JPEG,),
     ),
     "encrypted": Profile(name="encrypted", model="XM530_R80X30-PQ", encrypted_login=True),
+    "nbd8008r": Profile(
+        name="nbd8008r",
+        device_type="NVR",
+        model="NBD8008R-U",
+        channels=1,
+        fragment_size=256,
+        two_socket_download=False,
+        json_before_data=False,
+        end_marker=EndMarker.END_FLAG,
+        snapshot=False,
+        picture_kinds=(PictureKind.STREAM,),
+        quirks=frozenset({Quirk.UNUSED_CHANNELS, Quirk.SLOW_SEARCH, Quirk.FILLER_BLOCKS}),
+    ),
+    "icsee": Profile(
+        name="icsee",
+        model="XM530_80X50_8M",
+        quirks=frozenset({Quirk.GUARD_SILENT, Quirk.MOTIONDETECT}),
+    ),
 }
 
 PROFILE_FIELDS = frozenset(f.name for f in fields(Profile))

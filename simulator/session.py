@@ -30,7 +30,9 @@ import struct
 from typing import TYPE_CHECKING, Any
 
 from simulator import download
-from simulator.history import FileQuery, RecordType
+from simulator.history import MAX_QUERY_ENTRIES, FileQuery, RecordType
+from simulator.media import FrameType, pack_frame
+from simulator.quirks import Quirk
 from simulator.wire import (
     FramingError,
     Header,
@@ -43,7 +45,6 @@ from simulator.wire import (
     format_time,
     parse_time,
     read_packet,
-    session_text,
 )
 
 if TYPE_CHECKING:
@@ -52,6 +53,12 @@ if TYPE_CHECKING:
 _LOGGER = logging.getLogger(__name__)
 
 SEQUENCE_START = 0x2A
+# A still split over packets (snap-packets, snap-frame) goes out in pieces of this size.
+STILL_PACKET = 16 * 1024
+# search-cap-511: results one search gives at most.
+SEARCH_RESULT_CAP = 511
+# unused-channels: how long a search of an empty recorder channel takes.
+EMPTY_CHANNEL_DELAY = 0.5
 _SOFTWARE_VERSION = "V5.00.R02.000529B2.10010.040400.0020000"
 _BUILD_TIME = "2023-06-12 10:42:00"
 
@@ -127,6 +134,8 @@ class Connection:
         self._closing = False
         # "invalid_json": corrupt the next JSON packet of this id (None: of any id).
         self._corrupt_json: list[int | None] = []
+        # search-cap-511: (channel, type, end) of the search going on, and results given.
+        self._search: tuple[tuple[int, str, str], int] | None = None
         self._wrong_session_push = False
         self._handlers: dict[int, Handler] = {
             MessageId.LOGOUT: self._logout,
@@ -289,7 +298,7 @@ class Connection:
         if self.camera.silenced:
             return False
         session_id = self.session_id if session_id is None else session_id
-        body.setdefault("SessionID", session_text(session_id))
+        body.setdefault("SessionID", self.camera.session_text(session_id))
         return await self.write_raw(self._json_packets(message_id, body, session_id))
 
     async def push_alarm(self, body: dict[str, Any], session_id: int) -> bool:
@@ -298,7 +307,7 @@ class Connection:
         if self._wrong_session_push:
             self._wrong_session_push = False
             session_id += 0x100
-            body = {**body, "SessionID": session_text(session_id)}
+            body = {**body, "SessionID": self.camera.session_text(session_id)}
         return await self.reply(MessageId.ALARM_INFO, dict(body), session_id=session_id)
 
     async def force_logout(self) -> None:
@@ -361,7 +370,7 @@ class Connection:
                     "DataUseAES": True,
                     "EncryptType": "RSA",
                     "Ret": Ret.UNSUPPORTED,
-                    "SessionID": session_text(0),
+                    "SessionID": self.camera.session_text(0),
                 },
             )
             await self.close()
@@ -372,10 +381,19 @@ class Connection:
         result = Ret.WRONG_PASSWORD
         if isinstance(user, str) and isinstance(password, str):
             result = camera.check_login(user, password, plain)
+        if (
+            result is Ret.OK
+            and self.login is None
+            and camera.has(Quirk.LOGIN_207)
+            and any(session.user == user for session in camera.sessions)
+        ):
+            result = Ret.ALREADY_LOGGED_IN
         if result is not Ret.OK:
             _LOGGER.info("%r: login as %r refused with %d", self, user, result)
             camera.notify()
-            await self.reply(MessageId.LOGIN_REPLY, {"Ret": result, "SessionID": session_text(0)})
+            await self.reply(
+                MessageId.LOGIN_REPLY, {"Ret": result, "SessionID": self.camera.session_text(0)}
+            )
             await self.close()
             return
         if self.login is None:
@@ -390,7 +408,7 @@ class Connection:
                 "DeviceType ": camera.profile.device_type,
                 "ExtraChannel": 0,
                 "Ret": Ret.OK,
-                "SessionID": session_text(self.session_id),
+                "SessionID": self.camera.session_text(self.session_id),
             },
         )
 
@@ -456,6 +474,8 @@ class Connection:
             ]
         elif name == "WorkState":
             info = camera.work_state()
+        elif name == "NetWork.ChnStatus":
+            info = camera.channel_statuses()
         else:
             await self.reply(
                 MessageId.SYSTEM_INFO_REPLY, {"Name": name or "", "Ret": Ret.NO_SUCH_CONFIG}
@@ -526,9 +546,16 @@ class Connection:
 
     async def _alarm_set(self, packet: Packet, body: dict[str, Any]) -> None:
         assert self.login is not None
-        await self.reply(MessageId.ALARM_SET_REPLY, {"Name": "", "Ret": Ret.OK})
+        camera = self.camera
+        if camera.has(Quirk.GUARD_EMPTY):
+            await self.send_binary(MessageId.ALARM_SET_REPLY, b"")
+        elif camera.has(Quirk.GUARD_REFUSED):
+            await self.reply(MessageId.ALARM_SET_REPLY, {"Name": "", "Ret": Ret.UNSUPPORTED})
+        elif not camera.has(Quirk.GUARD_SILENT):
+            await self.reply(MessageId.ALARM_SET_REPLY, {"Name": "", "Ret": Ret.OK})
+        # Whatever it answered, the firmware pushes alarms from now on.
         self.login.subscribed = True
-        self.camera.notify()
+        camera.notify()
 
     async def _alarm_clear(self, packet: Packet, body: dict[str, Any]) -> None:
         assert self.login is not None
@@ -537,6 +564,7 @@ class Connection:
         await self.reply(MessageId.ALARM_CLEAR_REPLY, {"Name": "", "Ret": Ret.OK})
 
     async def _file_query(self, packet: Packet, body: dict[str, Any]) -> None:
+        camera = self.camera
         params = body.get("OPFileQuery")
         query = self._parse_file_query(params)
         if query is None:
@@ -544,21 +572,49 @@ class Connection:
                 MessageId.FILE_QUERY_REPLY, {"Name": "OPFileQuery", "Ret": Ret.ILLEGAL_REQUEST}
             )
             return
-        found = self.camera.file_query(query)
+        if camera.has(Quirk.SLOW_SEARCH):
+            # The connection answers in order: what comes after the search waits too.
+            await asyncio.sleep(camera.config.search_delay)
+        if query.channel >= camera.camera_channels:
+            # An empty recorder channel: a slow "nothing" (unused-channels).
+            await asyncio.sleep(EMPTY_CHANNEL_DELAY)
+            await self.reply(
+                MessageId.FILE_QUERY_REPLY, {"Name": "OPFileQuery", "Ret": Ret.EMPTY_CHANNEL}
+            )
+            return
+        found = await camera.file_query(query, self._search_limit(query))
         if not found:
             await self.reply(
                 MessageId.FILE_QUERY_REPLY,
-                {"Name": "OPFileQuery", "Ret": self.camera.profile.nothing_found_ret},
+                {"Name": "OPFileQuery", "Ret": camera.profile.nothing_found_ret},
             )
             return
+        ret = Ret.OK
+        if camera.has(Quirk.SEARCH_RET_110):
+            ret = Ret.SEARCH_PARTIAL if len(found) == MAX_QUERY_ENTRIES else Ret.SEARCH_COMPLETE
+        odd_times = camera.has(Quirk.ODD_TIMES)
         await self.reply(
             MessageId.FILE_QUERY_REPLY,
             {
                 "Name": "OPFileQuery",
-                "OPFileQuery": [entry.to_json() for entry in found],
-                "Ret": Ret.OK,
+                "OPFileQuery": [entry.to_json(odd_times=odd_times) for entry in found],
+                "Ret": ret,
             },
         )
+
+    def _search_limit(self, query: FileQuery) -> int:
+        """Entries this page may hold: with search-cap-511, a search ends at 511 results.
+
+        Asking again from a later BeginTime, or for anything else, starts a new search.
+        """
+        if not self.camera.has(Quirk.SEARCH_CAP_511):
+            return MAX_QUERY_ENTRIES
+        key = (query.channel, query.record_type.value, str(query.end))
+        given = self._search[1] if self._search is not None and self._search[0] == key else 0
+        limit = min(MAX_QUERY_ENTRIES, SEARCH_RESULT_CAP - given)
+        given += limit
+        self._search = None if given >= SEARCH_RESULT_CAP else (key, given)
+        return limit
 
     @staticmethod
     def _parse_file_query(params: object) -> FileQuery | None:
@@ -601,5 +657,25 @@ class Connection:
                 MessageId.SNAPSHOT_REPLY, {"Name": "OPSNAP", "Ret": Ret.ILLEGAL_REQUEST}
             )
             return
-        picture = await self.camera.snapshot(channel)
-        await self.send_binary(MessageId.SNAPSHOT_REPLY, picture)
+        camera = self.camera
+        picture = await camera.snapshot(channel)
+        if camera.has(Quirk.SNAP_FRAME):
+            picture = pack_frame(
+                FrameType.PICTURE,
+                picture,
+                width=camera.profile.clip_width,
+                height=camera.profile.clip_height,
+                timestamp=camera.now(),
+            )
+        elif not camera.has(Quirk.SNAP_PACKETS):
+            # One packet; byte 12 is the channel on real devices, not a fragment count.
+            await self.write_raw(
+                encode_packet(self._header(MessageId.SNAPSHOT_REPLY, byte12=channel), picture)
+            )
+            return
+        pieces = [picture[i : i + STILL_PACKET] for i in range(0, len(picture), STILL_PACKET)]
+        for index, piece in enumerate(pieces):
+            last = index == len(pieces) - 1
+            header = self._header(MessageId.SNAPSHOT_REPLY, byte12=channel, byte13=int(last))
+            if not await self.write_raw(encode_packet(header, piece)):
+                return

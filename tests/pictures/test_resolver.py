@@ -156,7 +156,7 @@ async def test_placeholder_falls_back_to_the_motion_clip(
     assert_sharpest(result.frame_index, recorded.sharpest_index)
     assert result.frame_time is not None
     assert result.frame_time - clip.begin == timedelta(seconds=result.frame_index / recorded.fps)
-    assert result.bytes_downloaded == len(recorded.data)
+    assert result.bytes_downloaded == len(await clip.media())
     assert decodes(result.jpeg) == (320, 240)
     assert [(a.step, a.outcome) for a in result.attempts] == [
         (Step.DIRECT, Outcome.MISS),
@@ -173,13 +173,12 @@ async def test_download_timeout_falls_back_to_the_motion_clip(
     assert clip is not None
     assert picture is not None
     await clip.media()  # encode now, so that the short timeout measures the transfer only
-    # The simulator has no switch for a stalled download: holding the entry's media lock
-    # keeps the transfer from producing a byte, as a camera stuck on its SD card does.
-    await picture._lock.acquire()
+    # A camera stuck on its SD card: the picture's download never produces a byte.
+    camera.stall_downloads(picture.file_name)
     try:
         result = await resolve_alarm_picture(client, marker_for(picture), download_timeout=0.5)
     finally:
-        picture._lock.release()
+        camera.stall_downloads(picture.file_name, stalled=False)
     assert result.method is PictureMethod.MOTION_CLIP
     assert "timed out" in result.attempts[0].reason
     assert result.attempts[0].source_name == picture.file_name
@@ -316,7 +315,8 @@ async def test_downloads_are_removed_even_when_cancelled(
         return str(created[-1])
 
     monkeypatch.setattr(resolver_module.tempfile, "mkdtemp", recording_mkdtemp)
-    await clip._lock.acquire()  # the clip download stalls (see the timeout test)
+    # Holding the clip's media lock stalls its download alone (the placeholder's goes through).
+    await clip._lock.acquire()
     try:
         resolving = asyncio.create_task(resolve_alarm_picture(client, marker_for(picture)))
         await camera.wait_for(lambda: camera.stats.downloads == 2)

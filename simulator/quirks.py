@@ -1,0 +1,148 @@
+"""Quirks: single behaviours of real firmware that the simulated camera can take on.
+
+Each quirk is one thing some device in the field does (the protocol notes, section 11, name
+the sources). Quirks switch on alone or together, from a profile, ``SimulatorConfig.quirks``,
+``python -m simulator --quirk NAME`` or the control API (``POST /quirks``), so that every
+variant the client must handle can be played, and combined the way real models combine them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Quirk(StrEnum):
+    """The firmware variants the simulator can show."""
+
+    GUARD_SILENT = "guard-silent"
+    GUARD_EMPTY = "guard-empty"
+    GUARD_REFUSED = "guard-refused"
+    MOTIONDETECT = "motiondetect"
+    LOGIN_204 = "login-204"
+    LOGIN_205 = "login-205"
+    LOGIN_207 = "login-207"
+    BARE_SESSION_ID = "bare-session-id"
+    SEARCH_RET_110 = "search-ret-110"
+    SLOW_SEARCH = "slow-search"
+    SEARCH_CAP_511 = "search-cap-511"
+    ODD_TIMES = "odd-times"
+    UNUSED_CHANNELS = "unused-channels"
+    SNAP_PACKETS = "snap-packets"
+    SNAP_FRAME = "snap-frame"
+    SNAP_LARGE = "snap-large"
+    FILLER_BLOCKS = "filler-blocks"
+
+
+@dataclass(frozen=True, slots=True)
+class QuirkInfo:
+    """What a quirk does and who saw a device do it."""
+
+    behaviour: str
+    source: str
+
+
+QUIRKS: dict[Quirk, QuirkInfo] = {
+    Quirk.GUARD_SILENT: QuirkInfo(
+        "AlarmSet (1500) is never answered; alarms are pushed all the same.",
+        "python-dvr AlarmServer notes; icsee-ptz #66 (new firmware)",
+    ),
+    Quirk.GUARD_EMPTY: QuirkInfo(
+        "AlarmSet is answered with an empty payload; alarms are pushed.",
+        "icsee-ptz #66",
+    ),
+    Quirk.GUARD_REFUSED: QuirkInfo(
+        "AlarmSet is answered with Ret 102; alarms are pushed.",
+        "icsee-ptz #66",
+    ),
+    Quirk.MOTIONDETECT: QuirkInfo(
+        "Alarms use the vendor's other names: MotionDetect, BlindDetect, LossDetect, "
+        "AlarmLocal for VideoMotion, VideoBlind, VideoLoss, LocalAlarm.",
+        "Xiongmai alarm-centre example; equake/hass-xmeye README; vendor web client",
+    ),
+    Quirk.LOGIN_204: QuirkInfo(
+        "A user name the camera does not know is answered with Ret 204 (illegal user).",
+        "Xiongmai interface document (return codes)",
+    ),
+    Quirk.LOGIN_205: QuirkInfo(
+        "Every failed login, unknown user or wrong password, is answered with Ret 205.",
+        "Xiongmai interface document; sofiactl, python-dvr return-code tables",
+    ),
+    Quirk.LOGIN_207: QuirkInfo(
+        "A second login of a user who is logged in already is answered with Ret 207.",
+        "Xiongmai interface document (207: already logged in / blacklisted)",
+    ),
+    Quirk.BARE_SESSION_ID: QuirkInfo(
+        'JSON session ids are hex without "0x" ("00000010"); ids start at 0x10, so that '
+        "reading them as decimal goes wrong visibly.",
+        "Xiongmai interface document's examples; python-dvr parses them base 16",
+    ),
+    Quirk.SEARCH_RET_110: QuirkInfo(
+        "File searches answer full pages with Ret 111 and the last page, entries "
+        "included, with Ret 110.",
+        "Xiongmai interface document 6.1; alexshpilkin/dvrip",
+    ),
+    Quirk.SLOW_SEARCH: QuirkInfo(
+        "A file search is answered after `search_delay` seconds (12 by default), holding "
+        "back the answers queued behind it.",
+        "Moxnatiy/hass-xmeye (30 s search timeout on an NBD8008R-U)",
+    ),
+    Quirk.SEARCH_CAP_511: QuirkInfo(
+        "A search ends after 511 results with a short page; asking again from the last "
+        "BeginTime goes on.",
+        "python-dvr list_local_files",
+    ),
+    Quirk.ODD_TIMES: QuirkInfo(
+        'Pictures have EndTime "0000-00-00 00:00:00"; a recording ending at midnight '
+        'ends at "24:00:00" of its day.',
+        "Moxnatiy/hass-xmeye docs/protocol.md",
+    ),
+    Quirk.UNUSED_CHANNELS: QuirkInfo(
+        "The login says 32 channels; only the profile's channels have a camera "
+        "(NetWork.ChnStatus says NoConfig for the rest), and searches on the empty ones "
+        "answer slowly with Ret 121.",
+        "Moxnatiy/hass-xmeye (NBD8008R-U); python-dvr NVRVideoDownloader.py",
+    ),
+    Quirk.SNAP_PACKETS: QuirkInfo(
+        "A still comes as a raw JPEG over several 1561 packets, the end flag on the last.",
+        "python-dvr snapshot() / reassemble_bin_payload()",
+    ),
+    Quirk.SNAP_FRAME: QuirkInfo(
+        "A still comes as a media-container picture frame (00 00 01 FE) over several packets.",
+        "python-dvr reassemble_bin_payload(); Xiongmai frame-format document",
+    ),
+    Quirk.SNAP_LARGE: QuirkInfo(
+        "Stills are larger than 1 MiB.",
+        "python-dvr snapshot() (4K cameras)",
+    ),
+    Quirk.FILLER_BLOCKS: QuirkInfo(
+        "Recordings carry a 127-byte filler P-frame every second, starting "
+        "00 00 00 01 11 01 78 (an H.265 NAL of layer 32).",
+        "Moxnatiy/hass-xmeye (measured on an NBD8008R-U)",
+    ),
+}
+
+# Quirks that shape the camera when it starts (its channel count, its recordings).
+START_ONLY_QUIRKS = frozenset({Quirk.UNUSED_CHANNELS, Quirk.FILLER_BLOCKS})
+# What the unused-channels quirk makes the login announce.
+UNUSED_CHANNELS_TOTAL = 32
+# The vendor's other names for the events the simulator raises (the motiondetect quirk).
+VENDOR_EVENT_NAMES = {
+    "VideoMotion": "MotionDetect",
+    "VideoBlind": "BlindDetect",
+    "VideoLoss": "LossDetect",
+    "LocalAlarm": "AlarmLocal",
+}
+
+
+def parse_quirks(names: Iterable[str]) -> frozenset[Quirk]:
+    """Quirks by name; ValueError naming the unknown ones and the known."""
+    quirks: set[Quirk] = set()
+    for name in names:
+        try:
+            quirks.add(Quirk(name))
+        except ValueError:
+            known = ", ".join(quirk.value for quirk in Quirk)
+            raise ValueError(f"unknown quirk {name!r}; known: {known}") from None
+    return frozenset(quirks)
