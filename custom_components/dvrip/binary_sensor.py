@@ -60,6 +60,18 @@ ALARM_SENSORS: tuple[DvripAlarmSensorDescription, ...] = (
         entity_registry_enabled_default=False,
     ),
     DvripAlarmSensorDescription(
+        key="line_crossing",
+        kind=AlarmKind.LINE_CROSSING,
+        device_class=BinarySensorDeviceClass.MOTION,
+        entity_registry_enabled_default=False,
+    ),
+    DvripAlarmSensorDescription(
+        key="fall",
+        kind=AlarmKind.FALL,
+        device_class=BinarySensorDeviceClass.SAFETY,
+        entity_registry_enabled_default=False,
+    ),
+    DvripAlarmSensorDescription(
         key="alarm_input",
         kind=AlarmKind.ALARM_INPUT,
         entity_registry_enabled_default=False,
@@ -78,7 +90,7 @@ async def async_setup_entry(
     entities: list[DvripEntity] = [DvripConnectivitySensor(coordinator)]
     entities.extend(
         DvripAlarmSensor(coordinator, description, channel)
-        for channel in range(coordinator.channels)
+        for channel in coordinator.active_channels
         for description in ALARM_SENSORS
         if description.kind in kinds
     )
@@ -90,7 +102,7 @@ async def async_setup_entry(
 
 
 class DvripConnectivitySensor(DvripEntity, BinarySensorEntity):
-    """On while the camera is logged in and subscribed to alarms."""
+    """On while the camera is logged in (its alarms are taken from then on)."""
 
     _attr_device_class = BinarySensorDeviceClass.CONNECTIVITY
     _attr_entity_category = EntityCategory.DIAGNOSTIC

@@ -30,7 +30,7 @@ async def async_setup_entry(
     rtsp = bool(entry.options.get(CONF_RTSP_STREAM, DEFAULT_RTSP_STREAM))
     async_add_entities(
         DvripSnapshotCamera(runtime.coordinator, runtime.pictures, channel, rtsp=rtsp)
-        for channel in range(runtime.coordinator.channels)
+        for channel in runtime.coordinator.active_channels
     )
 
 

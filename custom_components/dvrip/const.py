@@ -56,15 +56,21 @@ class AlarmKind(StrEnum):
     FACE = "face"
     TAMPER = "tamper"
     VIDEO_LOSS = "video_loss"
+    LINE_CROSSING = "line_crossing"
+    FALL = "fall"
     ALARM_INPUT = "alarm_input"
     STORAGE = "storage"
     OTHER = "other"
 
 
 # The one table from the camera's event name to an alarm kind. Firmware spells the same
-# alarm in several ways (and misspells some: "StorrageLowSpace" is what devices send).
+# alarm in several ways (and misspells some: "StorrageLowSpace" is what devices send); the
+# vendor's web client pairs VideoMotion|MotionDetect, VideoBlind|BlindDetect,
+# VideoLoss|LossDetect and LocalIO|LocalAlarm|NetAlarm|ManualAlarm. Names are matched
+# without regard to case; a name not listed reaches the event entity as "other".
 ALARM_KIND_BY_EVENT: Final[dict[str, AlarmKind]] = {
     "VideoMotion": AlarmKind.MOTION,
+    "MotionDetect": AlarmKind.MOTION,
     "HumanDetect": AlarmKind.PERSON,
     "HumanDetection": AlarmKind.PERSON,
     "appEventHumanDetectAlarm": AlarmKind.PERSON,
@@ -76,11 +82,22 @@ ALARM_KIND_BY_EVENT: Final[dict[str, AlarmKind]] = {
     "VehicleDetection": AlarmKind.VEHICLE,
     "FaceDetect": AlarmKind.FACE,
     "FaceDetection": AlarmKind.FACE,
+    "FaceDetectV2": AlarmKind.FACE,
     "VideoBlind": AlarmKind.TAMPER,
+    "BlindDetect": AlarmKind.TAMPER,
+    "HideAlarm": AlarmKind.TAMPER,
     "VideoLoss": AlarmKind.VIDEO_LOSS,
+    "LossDetect": AlarmKind.VIDEO_LOSS,
+    "VideoLost": AlarmKind.VIDEO_LOSS,
+    "CrossLineDetection": AlarmKind.LINE_CROSSING,
+    "PEAAlarm": AlarmKind.LINE_CROSSING,
+    "FallDown": AlarmKind.FALL,
+    "HumanFallDown": AlarmKind.FALL,
     "LocalIO": AlarmKind.ALARM_INPUT,
     "LocalAlarm": AlarmKind.ALARM_INPUT,
+    "AlarmLocal": AlarmKind.ALARM_INPUT,
     "NetAlarm": AlarmKind.ALARM_INPUT,
+    "ManualAlarm": AlarmKind.ALARM_INPUT,
     "IPCAlarm": AlarmKind.ALARM_INPUT,
     "StorageNotExist": AlarmKind.STORAGE,
     "StorrageLowSpace": AlarmKind.STORAGE,
@@ -113,6 +130,8 @@ BINARY_SENSOR_KINDS: Final = (
     AlarmKind.FACE,
     AlarmKind.TAMPER,
     AlarmKind.VIDEO_LOSS,
+    AlarmKind.LINE_CROSSING,
+    AlarmKind.FALL,
     AlarmKind.ALARM_INPUT,
 )
 DEFAULT_ALARM_KINDS: Final = [str(kind) for kind in BINARY_SENSOR_KINDS]
@@ -125,6 +144,8 @@ PICTURE_KINDS: Final = frozenset(
         AlarmKind.PERSON,
         AlarmKind.VEHICLE,
         AlarmKind.FACE,
+        AlarmKind.LINE_CROSSING,
+        AlarmKind.FALL,
         AlarmKind.ALARM_INPUT,
     }
 )

@@ -63,6 +63,7 @@ from .client import (
     DvripTimeoutError,
     DvripUnsupportedError,
     FileType,
+    LoginRefusal,
     RecordEvent,
     RecordFile,
 )
@@ -186,6 +187,8 @@ def create_client(data: Mapping[str, Any]) -> DvripClient:
 def error_key(err: DvripError) -> str:
     """The translation key of a client error, shared by the config flow and setup."""
     if isinstance(err, DvripAuthError):
+        if err.refusal is LoginRefusal.SESSION_REFUSED:
+            return "login_refused"
         return "account_locked" if err.locked else "invalid_auth"
     if isinstance(err, DvripUnsupportedError):
         return "unsupported_firmware"
@@ -377,6 +380,8 @@ class DvripCoordinator:
         self.client = client
         self.device = device
         self.channels = max(1, device.channels)
+        # Channels with a camera behind them: a recorder's login counts its empty ones too.
+        self.active_channels: tuple[int, ...] = tuple(range(self.channels))
         self.off_delay = float(entry.options.get(CONF_OFF_DELAY, DEFAULT_OFF_DELAY))
         self.poll_interval = float(entry.options.get(CONF_POLL_INTERVAL, DEFAULT_POLL_INTERVAL))
         self.history_hours = float(entry.options.get(CONF_HISTORY_HOURS, DEFAULT_HISTORY_HOURS))
@@ -422,7 +427,7 @@ class DvripCoordinator:
 
     @property
     def available(self) -> bool:
-        """Logged in with a confirmed alarm subscription."""
+        """Logged in: pushes are taken, whether or not the camera confirmed AlarmSet."""
         return self._available
 
     @property
@@ -445,8 +450,10 @@ class DvripCoordinator:
             self.client.add_alarm_listener(self._handle_alarm),
             self.client.add_disconnect_listener(self._handle_disconnect),
         ]
+        # Pushes are taken whatever the camera answers; the answer goes to diagnostics.
         await self.client.subscribe_alarms()
         self._subscribed = dt_util.utcnow()
+        await self.async_read_channels()
         await self.async_learn_clock()
         await self.async_check_detection()
         self.ledger = AlarmLedger.from_dict(await self._store.async_load())
@@ -550,7 +557,8 @@ class DvripCoordinator:
         received = dt_util.utcnow()
         if self._closing:
             return None  # an alarm-centre message racing the unload
-        if not 0 <= alarm.channel < self.channels:
+        if alarm.channel not in self.active_channels:
+            # No such channel, or no camera behind it (until a reload finds one).
             LOGGER.debug("Ignored an alarm for channel %d of %s", alarm.channel, self.entry.title)
             return None
         live = source is not AlarmSource.HISTORY
@@ -747,7 +755,7 @@ class DvripCoordinator:
     async def _async_list_history(self, begin: datetime, end: datetime) -> list[RecordFile]:
         """The jpg entries and clips of every channel in the window (a refusal lists none)."""
         records: list[RecordFile] = []
-        for channel in range(self.channels):
+        for channel in self.active_channels:
             for file_type in (FileType.PICTURE, FileType.VIDEO):
                 try:
                     records.extend(
@@ -919,6 +927,19 @@ class DvripCoordinator:
 
     # -- the camera's clock ----------------------------------------------------------------
 
+    async def async_read_channels(self) -> None:
+        """Which channels have a camera behind them (read at each setup).
+
+        A channel that gains a camera later gets its entities at the next reload. A reply
+        that names no camera at all is not believed: every channel stays.
+        """
+        statuses = await self.client.get_channel_statuses()
+        with_camera = tuple(status.channel for status in statuses or () if status.has_camera)
+        if with_camera:
+            self.active_channels = with_camera
+        elif statuses:
+            LOGGER.debug("%s reports no channel with a camera", self.entry.title)
+
     async def async_learn_clock(self) -> None:
         """Measure the camera's clock against Home Assistant's (its zone and its drift).
 
@@ -989,9 +1010,14 @@ class DvripCoordinator:
 
     def as_dict(self) -> dict[str, Any]:
         """State and statistics for diagnostics."""
+        subscription = self.client.subscription
         return {
             "available": self._available,
             "channels": self.channels,
+            "channels_with_camera": [channel + 1 for channel in self.active_channels],
+            # "confirmed", or how the camera left AlarmSet unconfirmed ("unanswered",
+            # "empty_reply", "refused (Ret N)"): pushes are taken either way.
+            "alarm_subscription": str(subscription) if subscription else None,
             "off_delay": self.off_delay,
             "alive_interval": self.client.alive_interval,
             "clock_offset_seconds": (

@@ -26,7 +26,7 @@ async def async_setup_entry(
     runtime = entry.runtime_data
     async_add_entities(
         DvripAlarmEventEntity(runtime.coordinator, channel, runtime.pictures)
-        for channel in range(runtime.coordinator.channels)
+        for channel in runtime.coordinator.active_channels
     )
 
 

@@ -28,7 +28,7 @@ async def async_setup_entry(
     pictures = runtime.pictures
     async_add_entities(
         DvripAlarmPictureImage(hass, runtime.coordinator, pictures, channel)
-        for channel in range(runtime.coordinator.channels)
+        for channel in runtime.coordinator.active_channels
     )
 
 

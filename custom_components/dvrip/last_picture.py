@@ -29,7 +29,7 @@ so the URL an alarm's notification carries still works when the next alarm comes
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import partial
@@ -170,10 +170,10 @@ def write_kept_picture(folder: Path, picture: KeptPicture, keep: int) -> None:
             (folder / name).unlink(missing_ok=True)
 
 
-def read_kept_pictures(folder: Path, channels: int) -> dict[int, KeptPicture]:
+def read_kept_pictures(folder: Path, channels: Iterable[int]) -> dict[int, KeptPicture]:
     """What `write_kept_picture` left, by channel (blocking I/O); damaged files are skipped."""
     found: dict[int, KeptPicture] = {}
-    for channel in range(channels):
+    for channel in channels:
         try:
             document = json.loads((folder / _document_name(channel)).read_text("utf-8"))
             name = document["file"]
@@ -241,12 +241,12 @@ class LastAlarmPictures:
         """Read the kept pictures back and start listening for alarms."""
         if self.folder is not None and self.root is not None:
             kept = await self.hass.async_add_executor_job(
-                read_kept_pictures, self.folder, self.coordinator.channels
+                read_kept_pictures, self.folder, self.coordinator.active_channels
             )
             for channel, picture in kept.items():
                 assert picture.file_name is not None
                 self._pictures[channel] = replace(picture, url=self._url(picture.file_name))
-        for channel in range(self.coordinator.channels):
+        for channel in self.coordinator.active_channels:
             self._unsubscribers.append(
                 self.coordinator.async_add_event_listener(channel, self._handle_alarm)
             )
@@ -426,7 +426,7 @@ class LastAlarmPictures:
     def as_dict(self) -> dict[str, Any]:
         """The mode, and each channel's last picture and last failure, for diagnostics."""
         channels: dict[str, Any] = {}
-        for channel in range(self.coordinator.channels):
+        for channel in self.coordinator.active_channels:
             picture = self._pictures.get(channel)
             channels[f"channel {channel + 1}"] = {
                 "picture": (

@@ -82,7 +82,8 @@ def test_translations_match_strings() -> None:
 def test_strings_cover_every_key() -> None:
     strings = json.loads((INTEGRATION / "strings.json").read_text(encoding="utf-8"))
     config = strings["config"]
-    errors = {"cannot_connect", "invalid_auth", "account_locked", "unsupported_firmware"}
+    errors = {"cannot_connect", "invalid_auth", "account_locked", "login_refused"}
+    errors |= {"unsupported_firmware"}
     errors |= {"timeout", "unknown"}
     assert set(config["error"]) == errors
     assert set(config["abort"]) >= {"already_configured", "reauth_successful", "wrong_device"}

@@ -433,7 +433,7 @@ def test_damaged_kept_pictures_are_ignored(tmp_path: Path) -> None:
     _write(tmp_path, "last_ch1.json", {**good, "file": "../../secrets.yaml"})
     _write(tmp_path, "last_ch2.json", "not json")
     _write(tmp_path, "last_ch3.json", {**good, "time": "2026-11-25T13:05:10"})
-    kept = read_kept_pictures(tmp_path, 5)
+    kept = read_kept_pictures(tmp_path, range(5))
     assert list(kept) == [0]
     assert kept[0].jpeg == b"\xff\xd8jpeg"
     assert kept[0].kind is AlarmKind.MOTION
