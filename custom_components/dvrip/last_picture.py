@@ -227,6 +227,8 @@ class LastAlarmPictures:
         self._tasks: set[asyncio.Task[None]] = set()
         # Auto mode: the live still taken when the channel's latest alarm arrived.
         self._held: dict[int, tuple[AlarmEvent, bytes]] = {}
+        # Auto mode: the alarm whose recording was given up before its still came.
+        self._given_up: dict[int, AlarmEvent] = {}
         self._failures: dict[int, str] = {}
         self._unsubscribers: list[CALLBACK_TYPE] = []
         self._closing = False
@@ -320,7 +322,11 @@ class LastAlarmPictures:
             if self.mode is PictureMode.SNAPSHOT and not self._closing:
                 self._queue(request)
             return
-        if self.mode is PictureMode.SNAPSHOT:
+        if self.mode is PictureMode.SNAPSHOT or (
+            self._given_up.get(request.channel) is request.event
+        ):
+            # The still is all there is (its recording was looked for in vain meanwhile).
+            self._given_up.pop(request.channel, None)
             await self._async_keep(request, jpeg, SNAPSHOT_METHOD, None)
         else:
             self._held[request.channel] = (request.event, jpeg)
@@ -365,6 +371,8 @@ class LastAlarmPictures:
             del self._held[channel]
             await self._async_keep(request, held[1], SNAPSHOT_METHOD, None)
             return
+        # A still taken at this alarm that comes later is kept then.
+        self._given_up[channel] = request.event
         self._failures[channel] = failure
         LOGGER.debug(
             "No picture of the %s alarm at %s on %s channel %d: %s",
