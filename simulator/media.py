@@ -507,8 +507,8 @@ def _encode(
         frame = av.VideoFrame.from_image(image).reformat(format="yuv420p")
         frame.pts = index
         packets.extend((bytes(packet), packet.is_keyframe) for packet in context.encode(frame))
+    # Flushed: the context is freed with its last reference (PyAV 14+ has no `close()`).
     packets.extend((bytes(packet), packet.is_keyframe) for packet in context.encode(None))
-    context.close()
     return tuple(packets), sharpest
 
 

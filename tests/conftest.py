@@ -7,6 +7,7 @@ pytest loads this file, makes `custom_components.dvrip` resolve to this reposito
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+import logging
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntryState
@@ -30,6 +31,43 @@ def auto_enable_custom_integrations(request: pytest.FixtureRequest) -> None:
     """Let Home Assistant load custom integrations in every test that runs it."""
     if "hass" in request.fixturenames:
         request.getfixturevalue("enable_custom_integrations")
+
+
+# How Home Assistant words a report that this integration uses an API it has deprecated or
+# will remove ("... accesses `X`, which is deprecated ... This will stop working in ...").
+DEPRECATION_REPORT = "Detected that custom integration 'dvrip'"
+
+
+class _DeprecationReports(logging.Handler):
+    """Keeps every such report logged while a test runs."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.reports: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        if DEPRECATION_REPORT in message:
+            self.reports.append(message)
+
+
+@pytest.fixture(autouse=True)
+def no_deprecation_reports() -> Iterator[None]:
+    """Fail any test in which Home Assistant reports a deprecated use by this integration.
+
+    On the current stack this is how the next deprecation shows, the day the stack moves to
+    the release that makes it. Home Assistant reports each use once per process, so it fails
+    the first test that makes it.
+    """
+    handler = _DeprecationReports()
+    root = logging.getLogger()
+    root.addHandler(handler)
+    try:
+        yield
+    finally:
+        root.removeHandler(handler)
+    if handler.reports:
+        pytest.fail("\n".join(handler.reports), pytrace=False)
 
 
 @pytest.fixture

@@ -33,6 +33,7 @@ from .coordinator import (
     setup_error,
     storage_key,
 )
+from .ha_versions import OPTIONS_FLOW_RELOADS
 from .last_picture import LastAlarmPictures
 from .services import async_setup_services
 
@@ -95,7 +96,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: DvripConfigEntry) -> boo
         await _async_shutdown(entry)
 
     entry.async_on_unload(hass.bus.async_listen(EVENT_HOMEASSISTANT_STOP, _async_stop))
-    entry.async_on_unload(entry.add_update_listener(_async_options_updated))
+    if not OPTIONS_FLOW_RELOADS:
+        entry.async_on_unload(entry.add_update_listener(_async_options_updated))
     if entry.options.get(CONF_ALARM_CENTRE, DEFAULT_ALARM_CENTRE):
         await _async_listen_alarm_centre(hass, entry, coordinator)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
@@ -148,6 +150,7 @@ async def async_remove_entry(hass: HomeAssistant, entry: DvripConfigEntry) -> No
 
 
 async def _async_options_updated(hass: HomeAssistant, entry: DvripConfigEntry) -> None:
-    # Reauth and reconfigure reload by themselves; only an options change needs one here.
+    # Only where the options flow does not reload by itself (see ha_versions). Reauth and
+    # reconfigure reload by themselves; only an options change needs one here.
     if dict(entry.options) != entry.runtime_data.options:
         hass.config_entries.async_schedule_reload(entry.entry_id)

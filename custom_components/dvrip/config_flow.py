@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from homeassistant.config_entries import ConfigFlow, ConfigFlowResult, OptionsFlow
+from homeassistant.config_entries import ConfigFlow, ConfigFlowResult
 from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_PORT, CONF_USERNAME
 from homeassistant.core import callback
 from homeassistant.helpers.selector import (
@@ -48,6 +48,7 @@ from .const import (
     PictureMode,
 )
 from .coordinator import DvripConfigEntry, create_client, error_key
+from .ha_versions import OptionsFlowBase
 
 _PORT_SELECTOR = vol.All(
     NumberSelector(NumberSelectorConfig(min=1, max=65535, mode=NumberSelectorMode.BOX)),
@@ -187,7 +188,7 @@ class DvripConfigFlow(ConfigFlow, domain=DOMAIN):
         return DvripOptionsFlow()
 
 
-class DvripOptionsFlow(OptionsFlow):
+class DvripOptionsFlow(OptionsFlowBase):
     """Off-delay, alarm kinds, picture mode, history look-back, RTSP, polling, alarm centre."""
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:

@@ -28,6 +28,7 @@ import voluptuous as vol
 from .client import DvripError
 from .const import DOMAIN, PICTURE_KINDS, alarm_kind
 from .coordinator import DvripConfigEntry, DvripCoordinator
+from .ha_versions import device_config_entry_ids
 from .pictures import (
     DEFAULT_DOWNLOAD_TIMEOUT,
     PreferredSource,
@@ -96,7 +97,7 @@ def _loaded_entry(hass: HomeAssistant, device_id: str) -> DvripConfigEntry:
     """The loaded config entry of one of our devices; a translated error otherwise."""
     device = dr.async_get(hass).async_get(device_id)
     if device is not None:
-        for entry_id in device.config_entries:
+        for entry_id in device_config_entry_ids(device):
             entry = hass.config_entries.async_get_entry(entry_id)
             if entry is None or entry.domain != DOMAIN:
                 continue

@@ -157,11 +157,33 @@ def one_socket_downloads(entry: MockConfigEntry) -> None:
     entry.runtime_data.coordinator.client.two_socket_downloads = False
 
 
+async def async_change_options(hass: HomeAssistant, entry: MockConfigEntry, **options: Any) -> None:
+    """Change a loaded entry's options through its options flow, as a user does.
+
+    The entry reloads with them: by the options flow itself on newer releases, by the
+    entry's update listener on 2025.4 (see `ha_versions`).
+    """
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    await hass.config_entries.options.async_configure(result["flow_id"], user_input=options)
+    await hass.async_block_till_done()
+    for key, value in options.items():
+        assert entry.options[key] == value
+
+
+def camera_device(hass: HomeAssistant, entry: MockConfigEntry) -> dr.DeviceEntry:
+    """The camera's device: the entry's one device, with the serial number as identifier.
+
+    Looked up through the entry, as every supported release allows: since 2026.x identifiers
+    are unique only within a config entry and `async_get_device` is deprecated.
+    """
+    devices = dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id)
+    assert [device.identifiers for device in devices] == [{(DOMAIN, entry.unique_id)}]
+    return devices[0]
+
+
 def device_id(hass: HomeAssistant, entry: MockConfigEntry) -> str:
     """The id of the camera's device, as a service call targets it."""
-    device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, entry.unique_id)})
-    assert device is not None
-    return device.id
+    return camera_device(hass, entry).id
 
 
 async def export_last_alarms(

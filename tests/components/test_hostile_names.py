@@ -8,7 +8,6 @@ import tempfile
 from typing import Any
 
 from homeassistant.core import HomeAssistant, State
-from homeassistant.helpers import device_registry as dr
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -17,7 +16,7 @@ from custom_components.dvrip.coordinator import CheckTrigger
 from simulator import CameraSimulator
 from simulator.media import PictureKind
 
-from .common import async_wait_for_state, entity_id
+from .common import async_wait_for_state, camera_device, entity_id
 
 MARK = "hostile-name"
 
@@ -77,8 +76,7 @@ async def test_camera_file_names_never_become_paths(
     assert state.attributes["source_file"] == names[1]
     assert state.attributes["picture_url"].endswith(f"/{moment:%Y%m%d_%H%M%S}_ch0.jpg")
 
-    device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, loaded_entry.unique_id)})
-    assert device is not None
+    device = camera_device(hass, loaded_entry)
     response = await hass.services.async_call(
         DOMAIN,
         "export_last_alarms",

@@ -21,7 +21,15 @@ from custom_components.dvrip.client import DvripClient, DvripCommandError
 from custom_components.dvrip.const import DOMAIN
 from simulator import CameraSimulator
 
-from .common import async_wait_for_state, camera_config, closed_port, entity_id, entry_data
+from .common import (
+    async_change_options,
+    async_wait_for_state,
+    camera_config,
+    camera_device,
+    closed_port,
+    entity_id,
+    entry_data,
+)
 
 
 async def _setup(hass: HomeAssistant, entry: MockConfigEntry) -> None:
@@ -50,8 +58,7 @@ async def test_setup_unload_reload(
 
 
 async def test_device_registry(hass: HomeAssistant, loaded_entry: MockConfigEntry) -> None:
-    device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, loaded_entry.unique_id)})
-    assert device is not None
+    device = camera_device(hass, loaded_entry)
     assert device.manufacturer == "Xiongmai"
     assert device.model == "XM530_50H20_S38"
     assert device.serial_number == loaded_entry.unique_id
@@ -196,8 +203,7 @@ async def test_options_remove_deselected_sensors(
     """Sensors of kinds no longer chosen leave the entity registry."""
     registry = er.async_get(hass)
     person = entity_id(hass, "binary_sensor", f"{loaded_entry.unique_id}_0_person")
-    hass.config_entries.async_update_entry(loaded_entry, options={"alarm_kinds": ["motion"]})
-    await hass.async_block_till_done()
+    await async_change_options(hass, loaded_entry, alarm_kinds=["motion"])
     assert loaded_entry.state is ConfigEntryState.LOADED
     assert registry.async_get(person) is None
     assert entity_id(hass, "binary_sensor", f"{loaded_entry.unique_id}_0_motion")

@@ -9,7 +9,6 @@ from pathlib import Path
 from homeassistant.components import media_source
 from homeassistant.components.media_player.errors import BrowseError
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import device_registry as dr
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -20,7 +19,7 @@ from custom_components.dvrip.media_source import parse_identifier
 from simulator import CameraSimulator
 from simulator.media import PictureKind
 
-from .common import async_wait_for_state, entity_id
+from .common import async_wait_for_state, device_id, entity_id
 
 ROOT = "media-source://dvrip"
 
@@ -31,16 +30,16 @@ async def _media_source(hass: HomeAssistant) -> None:
     assert await async_setup_component(hass, "media_source", {})
     assert await async_setup_component(hass, DOMAIN, {})
     await hass.async_block_till_done()
-    assert DOMAIN in hass.data["media_source"]
+    # Registered: the panel browses our root (asked through the public API, as the panel does).
+    root = await media_source.async_browse_media(hass, ROOT)
+    assert root.domain == DOMAIN
 
 
 async def _export(hass: HomeAssistant, entry: MockConfigEntry) -> Path:
-    device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, entry.unique_id)})
-    assert device is not None
     response = await hass.services.async_call(
         DOMAIN,
         "export_last_alarms",
-        {"device_id": device.id, "limit": 2},
+        {"device_id": device_id(hass, entry), "limit": 2},
         blocking=True,
         return_response=True,
     )

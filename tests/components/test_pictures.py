@@ -32,7 +32,7 @@ from custom_components.dvrip.last_picture import KeptPicture, read_kept_pictures
 from simulator import CameraSimulator
 from simulator.media import PictureKind
 
-from .common import async_wait_for_state, entity_id, one_socket_downloads
+from .common import async_change_options, async_wait_for_state, entity_id, one_socket_downloads
 
 pytestmark = pytest.mark.usefixtures("fast_pictures")
 
@@ -372,8 +372,7 @@ async def test_picture_mode_off(
 ) -> None:
     """Pictures off: the image entities go, alarms fetch nothing, the event has no URL."""
     image = _image(hass, loaded_entry)
-    hass.config_entries.async_update_entry(loaded_entry, options={CONF_PICTURE_MODE: "off"})
-    await hass.async_block_till_done()
+    await async_change_options(hass, loaded_entry, **{CONF_PICTURE_MODE: "off"})
     assert loaded_entry.runtime_data.pictures is None
     assert er.async_get(hass).async_get(image) is None
     alarm = _alarm(hass, loaded_entry)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 import io
+import json
 from pathlib import Path
 import threading
 
 import av
 import numpy as np
+from packaging.requirements import Requirement
 from PIL import Image
 import pytest
 
@@ -19,6 +21,7 @@ from custom_components.dvrip.pictures.spool import SpoolAbortedError, SpoolFile
 from simulator.media import MotionClip, motion_clip, pack_frame
 
 START = datetime(2026, 11, 25, 13, 5, 10)
+MANIFEST = Path(__file__).parents[2] / "custom_components" / "dvrip" / "manifest.json"
 
 
 def chunks(data: bytes, size: int) -> list[bytes]:
@@ -47,6 +50,26 @@ def test_sharpest_frame_of_a_clip(codec: str, service_blocks: bool) -> None:
     with Image.open(io.BytesIO(frame.jpeg)) as image:
         assert image.format == "JPEG"
         assert image.size == (320, 240)
+
+
+def test_h264_frame_with_this_stacks_pyav() -> None:
+    """The sharpest frame of an H.264 clip, decoded by the PyAV of the stack under test.
+
+    Each test stack has its own PyAV (13 on the oldest, 19 on the current one); both must
+    decode, and the manifest must accept the one here.
+    """
+    recorded = clip("h264", seed=5)
+    frame = extract_sharpest_frame([recorded.data])
+    assert frame.codec == "h264"
+    assert frame.index == recorded.sharpest_index
+    assert frame.frames_decoded == recorded.frame_count
+    with Image.open(io.BytesIO(frame.jpeg)) as image:
+        assert image.size == (recorded.width, recorded.height)
+    manifest = json.loads(MANIFEST.read_text())
+    [requirement] = [
+        Requirement(line) for line in manifest["requirements"] if Requirement(line).name == "av"
+    ]
+    assert requirement.specifier.contains(av.__version__)
 
 
 def test_the_clip_file_is_read_from_disk(tmp_path: Path) -> None:

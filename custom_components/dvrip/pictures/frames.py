@@ -237,9 +237,9 @@ class SharpestFrameFinder:
         self._best = None
 
     def _close_decoder(self) -> None:
-        if self._decoder is not None:
-            self._decoder.close()
-            self._decoder = None
+        # A codec context is freed with its last reference: PyAV 14 and later have no
+        # `close()` on it, and PyAV 13 frees it the same way.
+        self._decoder = None
         self._times.clear()
 
     def _choose_mode(self, head: bytes) -> bool:
