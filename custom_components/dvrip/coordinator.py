@@ -914,7 +914,12 @@ class DvripCoordinator:
             return None
         try:
             return await self.client.snapshot(channel)
-        except DvripCommandError as err:
+        except (DvripCommandError, DvripAuthError) as err:
+            if isinstance(err, DvripAuthError) and err.refusal is not LoginRefusal.SESSION_REFUSED:
+                LOGGER.debug("No snapshot of %s: %s", self.entry.title, err)
+                return None
+            # Refused outright, or a camera that allows one login only (Ret 207): a still
+            # needs a login of its own, so there are none while the alarm session is open.
             self.snapshot_refused = True
             LOGGER.info(
                 "%s refuses live snapshots (%s); its alarm pictures stand in for them",
