@@ -768,6 +768,17 @@ class CameraSimulator:
         """Change (or add) a user's password; existing login sessions stay open."""
         self._passwords[user] = password
 
+    def remove_user(self, user: str) -> None:
+        """Delete a user; existing login sessions stay open."""
+        self._passwords.pop(user, None)
+
+    def connect_camera(self, channel: int) -> None:
+        """A camera is plugged into a recorder channel that had none (unused-channels)."""
+        if not self.camera_channels <= channel < self.channels:
+            raise ValueError(f"channel {channel} has a camera already or does not exist")
+        self.camera_channels = channel + 1
+        self._notify()
+
     def delay_replies(
         self, seconds: float, *, message_id: int | None = None, count: int | None = None
     ) -> None:
