@@ -50,6 +50,16 @@ FILE_QUERY = 1440
 KEEPALIVE_REPLY = 1007
 ALARM_PUSH = 1504
 JPEG_ONLY = {"profile_overrides": {"picture_kinds": (PictureKind.JPEG,)}}
+# Faults on firmware variants too: a camera that never answers AlarmSet and names motion
+# its own way; the measured recorder (empty channels, slow searches, filler blocks); odd
+# session ids, search codes and times.
+QUIRK_PROFILES = [
+    {},
+    {"profile": "icsee"},
+    {"profile": "nbd8008r", "search_delay": 1.5},
+    {"quirks": ("bare-session-id", "search-ret-110", "odd-times")},
+]
+QUIRK_PROFILE_IDS = ["ipc", "icsee", "nbd8008r", "odd-ipc"]
 
 
 @pytest.fixture
@@ -83,6 +93,7 @@ def temporary_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 # -- reboot, reset, half-open link -------------------------------------------------------
 
 
+@pytest.mark.parametrize("camera_settings", QUIRK_PROFILES, ids=QUIRK_PROFILE_IDS)
 @pytest.mark.parametrize("fault", ["reboot", "disconnect"])
 async def test_alarm_during_an_outage_arrives_once(
     hass: HomeAssistant,
@@ -249,6 +260,7 @@ async def test_four_gigabyte_length_allocates_nothing(
     assert coordinator.stats.disconnects == 0
 
 
+@pytest.mark.parametrize("camera_settings", QUIRK_PROFILES, ids=QUIRK_PROFILE_IDS)
 async def test_invalid_json_costs_no_alarm(
     hass: HomeAssistant,
     loaded_entry: MockConfigEntry,
@@ -277,6 +289,7 @@ async def test_invalid_json_costs_no_alarm(
     assert coordinator.stats.disconnects == 0
 
 
+@pytest.mark.parametrize("camera_settings", QUIRK_PROFILES, ids=QUIRK_PROFILE_IDS)
 async def test_push_with_another_session_id_is_not_taken(
     hass: HomeAssistant,
     loaded_entry: MockConfigEntry,
