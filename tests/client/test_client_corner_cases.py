@@ -20,6 +20,8 @@ from custom_components.dvrip.client import (
     LoginRefusal,
     RecordEvent,
 )
+from custom_components.dvrip.client.media import FrameType
+from simulator.media import jpeg_picture, pack_frame
 from tests.client.fake_device import LOGIN_OK, FakeDevice, Request, packet, reply
 
 
@@ -327,3 +329,71 @@ async def test_pushes_for_another_session_are_dropped() -> None:
             events = [(await received.get()).event for _ in range(2)]  # type: ignore[attr-defined]
     assert events == ["NoSession", "Ours"]
     assert client.foreign_pushes == 2
+
+
+def _still(seed: int = 0) -> bytes:
+    return jpeg_picture(seed=seed)
+
+
+@pytest.mark.parametrize(
+    "shape",
+    ["one packet, channel in byte 12", "raw over packets", "picture frame over packets"],
+)
+async def test_still_shapes_give_the_whole_jpeg(shape: str) -> None:
+    jpeg = _still()
+
+    async def handler(request: Request, writer: asyncio.StreamWriter) -> None:
+        if await _login_then(request, writer):
+            return
+        if request.msg_id != 1560:
+            return
+        if shape.startswith("one packet"):
+            writer.write(packet(1561, jpeg, total=2))  # channel 2, not two fragments
+            return
+        data = jpeg if shape.startswith("raw") else pack_frame(FrameType.PICTURE, jpeg)
+        pieces = [data[i : i + 1000] for i in range(0, len(data), 1000)]
+        for index, piece in enumerate(pieces):
+            writer.write(packet(1561, piece, total=2, index=int(index == len(pieces) - 1)))
+
+    async with FakeDevice(handler) as device, _client(device) as client:
+        assert await client.snapshot(2) == jpeg
+        assert client.connected
+
+
+@pytest.mark.parametrize("ending", ["end flag", "connection closed", "silence"])
+async def test_a_still_cut_short_is_an_error_not_half_a_picture(ending: str) -> None:
+    """However the still stops early, no half JPEG comes back and the alarm session stays."""
+    jpeg = _still()
+
+    async def handler(request: Request, writer: asyncio.StreamWriter) -> None:
+        if await _login_then(request, writer):
+            return
+        if request.msg_id != 1560:
+            return
+        writer.write(packet(1561, jpeg[:1000]))
+        if ending == "end flag":
+            writer.write(packet(1561, jpeg[1000:2000], index=1))
+        elif ending == "connection closed":
+            writer.close()
+
+    async with FakeDevice(handler) as device, _client(device) as client:
+        errors = {
+            "end flag": DvripProtocolError,
+            "connection closed": DvripConnectionError,
+            "silence": DvripTimeoutError,
+        }
+        with pytest.raises(errors[ending]):
+            await client.snapshot()
+        assert client.connected
+        assert device.connections == 2  # the still had a login of its own
+
+
+async def test_session_id_without_0x_is_hex() -> None:
+    """The vendor's examples write "00000010": session 0x10, not 10."""
+
+    async def handler(request: Request, writer: asyncio.StreamWriter) -> None:
+        if request.msg_id == 1000:
+            writer.write(reply(1001, {**LOGIN_OK, "SessionID": "00000010"}, session=0x10))
+
+    async with FakeDevice(handler) as device, _client(device) as client:
+        assert client.session_id == 0x10
