@@ -10,8 +10,10 @@
    transfer of the claimed file. Profiles with ``json_before_data`` answer the claim with 1425
    and DownloadStart with 1421 (Ret 100) before any data; others answer neither.
 3. Data goes out as 1426 packets of ``chunk_size`` bytes (header byte 12 = channel, byte 13 =
-   end flag), ended by the profile's end marker. A placeholder picture has no data: only the
-   end marker is sent (a zero-length 1426 packet, with end flag 1 if the profile flags ends).
+   end flag), ended by the profile's end marker: a zero-length packet, the end flag on the last
+   packet, both, 1422 packets with the end flag, an EOF notice on 1423 followed by the socket
+   closing, the socket closing alone, or nothing (FileLength tells the size). A placeholder
+   picture has no data: only the end marker is sent.
 4. DownloadStop 1420 stops the transfer at once (no end marker) and is answered with 1421
    Ret 100 whatever the profile.
 
@@ -47,6 +49,11 @@ if TYPE_CHECKING:
     from simulator.session import Connection, LoginSession
 
 _LOGGER = logging.getLogger(__name__)
+
+# End markers that are data packets (an empty one ends a file with no data at all).
+_MARKED_BY_PACKETS = frozenset(
+    {EndMarker.ZERO_LENGTH, EndMarker.END_FLAG, EndMarker.BOTH, EndMarker.PLAYBACK_FLAG}
+)
 
 
 @dataclass(eq=False, slots=True)
@@ -85,7 +92,16 @@ class Transfer:
         try:
             await camera.wait_downloads_flowing(entry)
             data = await entry.media()
-            flag_last = profile.end_marker in (EndMarker.END_FLAG, EndMarker.BOTH)
+            flag_last = profile.end_marker in (
+                EndMarker.END_FLAG,
+                EndMarker.BOTH,
+                EndMarker.PLAYBACK_FLAG,
+            )
+            message_id = (
+                MessageId.PLAYBACK_DATA
+                if profile.end_marker is EndMarker.PLAYBACK_FLAG
+                else MessageId.DOWNLOAD_DATA
+            )
             zero_length = profile.end_marker in (EndMarker.ZERO_LENGTH, EndMarker.BOTH)
             size = profile.chunk_size
             chunks = [data[i : i + size] for i in range(0, len(data), size)]
@@ -101,7 +117,11 @@ class Transfer:
                 if cut_at is not None and index == len(chunks) - 1:
                     if chunk:
                         await connection.send_media(
-                            chunk, session_id=session_id, channel=entry.channel, end=False
+                            chunk,
+                            session_id=session_id,
+                            channel=entry.channel,
+                            end=False,
+                            message_id=message_id,
                         )
                         self.bytes_sent += len(chunk)
                     _LOGGER.info("Cutting the download of %s", entry.file_name)
@@ -109,7 +129,11 @@ class Transfer:
                     return
                 last = index == len(chunks) - 1
                 if not await connection.send_media(
-                    chunk, session_id=session_id, channel=entry.channel, end=last and flag_last
+                    chunk,
+                    session_id=session_id,
+                    channel=entry.channel,
+                    end=last and flag_last,
+                    message_id=message_id,
                 ):
                     return
                 self.bytes_sent += len(chunk)
@@ -118,12 +142,28 @@ class Transfer:
                     delay = started + self.bytes_sent / bandwidth - loop.time()
                     if delay > 0:
                         await asyncio.sleep(delay)
-            if zero_length or not chunks:
+            if zero_length or (not chunks and profile.end_marker in _MARKED_BY_PACKETS):
                 await camera.wait_audible()
                 if not await connection.send_media(
-                    b"", session_id=session_id, channel=entry.channel, end=flag_last
+                    b"",
+                    session_id=session_id,
+                    channel=entry.channel,
+                    end=flag_last,
+                    message_id=message_id,
                 ):
                     return
+            if profile.end_marker is EndMarker.EOF_NOTICE:
+                await connection.reply(
+                    MessageId.PLAYBACK_EOF,
+                    {
+                        "Name": "OPPlayBack",
+                        "OPPlayBack": {"Action": "EOF", "Parameter": {"FileName": entry.file_name}},
+                    },
+                    session_id=session_id,
+                )
+            if profile.end_marker in (EndMarker.EOF_NOTICE, EndMarker.CLOSE):
+                # The end of the file closes the socket it went out on.
+                await connection.close()
             completed = True
             _LOGGER.debug("Sent %s (%d bytes)", entry.file_name, self.bytes_sent)
         finally:

@@ -604,7 +604,7 @@ def pad_container(data: bytes, size: int) -> bytes:
     """
     pieces = [data]
     missing = size - len(data)
-    while missing > _INFO_HEADER:
+    while missing >= _INFO_HEADER:
         body = min(missing - _INFO_HEADER, 0xFFFF)
         pieces.append(pack_frame(FrameType.INFO, b"\x00" * body))
         missing -= body + _INFO_HEADER

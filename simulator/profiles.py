@@ -58,6 +58,15 @@ class EndMarker(StrEnum):
     ZERO_LENGTH = "zero_length"  # a 1426 packet with no payload after the data
     END_FLAG = "end_flag"  # header byte 13 = 1 on the last data packet
     BOTH = "both"
+    # Data as paced-playback packets (1422), the end flag on the last.
+    PLAYBACK_FLAG = "playback_flag"
+    # An EOF notice after the data ({"Name":"OPPlayBack","OPPlayBack":{"Action":"EOF"}} on
+    # 1423), then the data socket closes.
+    EOF_NOTICE = "eof_notice"
+    # Nothing but the data socket closing in order after the data.
+    CLOSE = "close"
+    # Nothing at all: the file's FileLength is all a client goes by.
+    NONE = "none"
 
 
 ALL_PICTURE_KINDS = (

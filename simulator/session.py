@@ -324,10 +324,18 @@ class Connection:
             return False
         return await self.write_raw(encode_packet(self._header(message_id), payload))
 
-    async def send_media(self, payload: bytes, *, session_id: int, channel: int, end: bool) -> bool:
-        """One download data packet (1426): byte 12 = channel, byte 13 = end flag."""
+    async def send_media(
+        self,
+        payload: bytes,
+        *,
+        session_id: int,
+        channel: int,
+        end: bool,
+        message_id: int = MessageId.DOWNLOAD_DATA,
+    ) -> bool:
+        """One download data packet (1426, or 1422): byte 12 = channel, byte 13 = end flag."""
         header = Header(
-            message_id=MessageId.DOWNLOAD_DATA,
+            message_id=message_id,
             length=0,
             session_id=session_id,
             sequence=self._next_sequence(),

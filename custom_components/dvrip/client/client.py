@@ -61,8 +61,12 @@ FILE_QUERY_PAGE: Final = 64
 # Keepalives go out this long before the device's AliveInterval runs out.
 _KEEPALIVE_MARGIN: Final = 0.25
 _LOGOUT_TIMEOUT: Final = 2.0
-# How long a two-socket download may take to start before one socket is tried instead.
+# How long a two-socket download whose claim the device did not confirm may take to start
+# before one socket is tried instead (a confirmed claim waits as long as the data needs).
 _TWO_SOCKET_START_TIMEOUT: Final = 5.0
+# A download gives up after this long without a packet. Recorders sending at real-time pace
+# leave gaps of up to 74 s between chunks (measured); the caller's overall cap still applies.
+DEFAULT_SILENCE_TIMEOUT: Final = 90.0
 _CLAIM_GRACE: Final = 0.5
 _STOP_GRACE: Final = 0.5
 # Some firmware never answers AlarmSet and pushes all the same: waiting longer only delays.
@@ -630,29 +634,33 @@ class DvripClient:
         destination: Path | DownloadSink,
         *,
         timeout: float = 60.0,
+        silence_timeout: float = DEFAULT_SILENCE_TIMEOUT,
     ) -> DownloadResult:
         """Stream a recorded file to a path or sink; raise `DvripTimeoutError` past `timeout`.
 
         Downloads take turns (devices crash under parallel downloads). A second socket
-        carries the data where the device allows it, so alarms keep flowing meanwhile.
+        carries the data where the device allows it, so alarms keep flowing meanwhile. A
+        download also gives up after `silence_timeout` seconds without a packet.
         """
         async with self._download_slots:
             try:
                 async with asyncio.timeout(timeout):
                     if isinstance(destination, Path):
                         async with FileSink(destination) as sink:
-                            return await self._download(record, sink)
-                    return await self._download(record, destination)
+                            return await self._download(record, sink, silence_timeout)
+                    return await self._download(record, destination, silence_timeout)
             except TimeoutError:
                 raise DvripTimeoutError(
                     f"download of {record.name} did not finish within {timeout} s"
                 ) from None
 
-    async def _download(self, record: RecordFile, sink: DownloadSink) -> DownloadResult:
+    async def _download(
+        self, record: RecordFile, sink: DownloadSink, silence: float
+    ) -> DownloadResult:
         connection = await self._ensure_connected()
         if self._two_sockets is not False:
             try:
-                received = await self._download_two_sockets(connection, record, sink)
+                received = await self._download_two_sockets(connection, record, sink, silence)
             except (NoDataError, DvripCommandError) as err:
                 if self._two_sockets:
                     raise
@@ -663,10 +671,11 @@ class DvripClient:
             else:
                 self._two_sockets = True
                 return DownloadResult(received, sockets=2)
-        return DownloadResult(await self._download_one_socket(connection, record, sink), 1)
+        received = await self._download_one_socket(connection, record, sink, silence)
+        return DownloadResult(received, 1)
 
     async def _download_two_sockets(
-        self, control: DvripConnection, record: RecordFile, sink: DownloadSink
+        self, control: DvripConnection, record: RecordFile, sink: DownloadSink, silence: float
     ) -> int:
         data = await DvripConnection.open(self.host, self.port, timeout=self.timeout, name="data")
         self._data_connections.add(data)
@@ -688,9 +697,21 @@ class DvripClient:
                 MessageId.PLAYBACK_REQ,
                 playback_message(record, "DownloadStart", control.session_id),
             )
+            # Whether the device serves a second socket is read from its answers: a claim it
+            # confirmed there says so, however slow the first packet then is. Only a device
+            # that said nothing is given up on after a while.
+            if _accepted(claim_reply):
+                self._two_sockets = True
             first_timeout = None if self._two_sockets else _TWO_SOCKET_START_TIMEOUT
             return await _transfer(
-                pump_media(queue, sink, data.closed_event, first_packet_timeout=first_timeout),
+                pump_media(
+                    queue,
+                    sink,
+                    data,
+                    first_packet_timeout=first_timeout,
+                    silence_timeout=silence,
+                    expected_bytes=record.size_bytes,
+                ),
                 [claim_reply, control.expect(MessageId.PLAYBACK_RSP)],
             )
         except DvripCommandError:
@@ -703,7 +724,7 @@ class DvripClient:
                 await self._stop_download(control, record)
 
     async def _download_one_socket(
-        self, control: DvripConnection, record: RecordFile, sink: DownloadSink
+        self, control: DvripConnection, record: RecordFile, sink: DownloadSink, silence: float
     ) -> int:
         queue = media_queue()
         control.route_media(queue)
@@ -717,7 +738,13 @@ class DvripClient:
                 playback_message(record, "DownloadStart", control.session_id),
             )
             return await _transfer(
-                pump_media(queue, sink, control.closed_event),
+                pump_media(
+                    queue,
+                    sink,
+                    control,
+                    silence_timeout=silence,
+                    expected_bytes=record.size_bytes,
+                ),
                 [
                     control.expect(MessageId.PLAYBACK_CLAIM_RSP),
                     control.expect(MessageId.PLAYBACK_RSP),
@@ -781,6 +808,17 @@ async def _first_refusal(replies: list[asyncio.Future[Packet]]) -> None:
             ret = parse_hex_int(reply.get("Ret"), RetCode.OK)
             if ret not in SUCCESS_CODES:
                 raise DvripCommandError("OPPlayBack", ret)
+
+
+def _accepted(reply: asyncio.Future[Packet]) -> bool:
+    """Whether a reply has come and says yes."""
+    if not reply.done() or reply.cancelled() or reply.exception() is not None:
+        return False
+    try:
+        answer = decode_json(reply.result().payload)
+    except DvripProtocolError:
+        return False
+    return parse_hex_int(answer.get("Ret"), RetCode.UNKNOWN_ERROR) in SUCCESS_CODES
 
 
 def _subscription_state(packet: Packet) -> SubscriptionState:

@@ -66,6 +66,8 @@ class DvripConnection:
         self._media_queue: asyncio.Queue[Packet] | None = None
         self._closed = asyncio.Event()
         self._close_reason: DvripError | None = None
+        # The device closed the socket in order (end of stream), rather than resetting it.
+        self.closed_by_device = False
         self.on_alarm: AlarmHandler | None = None
         self.on_close: CloseHandler | None = None
         self._reader_task = asyncio.create_task(self._read_loop(), name=f"dvrip {name} reader")
@@ -200,6 +202,7 @@ class DvripConnection:
             while True:
                 chunk = await self._reader.read(_READ_CHUNK)
                 if not chunk:
+                    self.closed_by_device = True
                     reason = DvripConnectionError(f"{self._name} connection closed by the device")
                     break
                 for packet in self._decoder.feed(chunk):

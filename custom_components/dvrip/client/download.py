@@ -6,16 +6,20 @@ import asyncio
 from dataclasses import dataclass
 import logging
 from pathlib import Path
-from typing import IO, Any, Final, Protocol
+from typing import IO, TYPE_CHECKING, Any, Final, Protocol
 
 from .const import MessageId
-from .errors import DvripConnectionError, DvripError
+
+if TYPE_CHECKING:
+    from .connection import DvripConnection
+from .errors import DvripConnectionError, DvripError, DvripTimeoutError
 from .framing import Packet, format_session_id
 from .models import RecordFile
 
 _LOGGER = logging.getLogger(__name__)
 
 _END_OF_DATA_IDS: Final = frozenset({MessageId.PLAYBACK_EOF})
+_DATA_IDS: Final = frozenset({MessageId.DOWNLOAD_DATA, MessageId.PLAYBACK_DATA})
 
 
 class DownloadSink(Protocol):
@@ -75,11 +79,12 @@ def playback_message(record: RecordFile, action: str, session_id: int) -> dict[s
 
 
 def is_end_of_data(packet: Packet) -> bool:
-    """Devices end a download with an empty data packet, an end flag, or both."""
+    """Devices end a download with an empty data packet, an end flag (on 1426, or 1422 for
+    playback), or an EOF notice on 1423; some just close the socket (see pump_media)."""
     return (
         packet.msg_id in _END_OF_DATA_IDS
         or not packet.payload
-        or (packet.msg_id == MessageId.DOWNLOAD_DATA and packet.header.index == 1)
+        or (packet.msg_id in _DATA_IDS and packet.header.index == 1)
     )
 
 
@@ -90,31 +95,41 @@ class NoDataError(DvripError):
 async def pump_media(
     queue: asyncio.Queue[Packet],
     sink: DownloadSink,
-    closed: asyncio.Event,
+    connection: DvripConnection,
     *,
     first_packet_timeout: float | None = None,
+    silence_timeout: float | None = None,
+    expected_bytes: int = 0,
 ) -> int:
     """Move media packets from the queue to the sink until the end of data; return bytes moved.
 
-    With `first_packet_timeout`, raise `NoDataError` when the first packet does not come
-    within it (the device ignored the request on this path).
+    Every end-of-data form ends it as a success: an end packet or flag, the EOF notice (JSON
+    on 1423, not file bytes), the device closing the socket in order, or `expected_bytes`
+    (FileLength) received. A reset socket is an error. With `first_packet_timeout`, raise
+    `NoDataError` when the first packet does not come within it (the device ignored the
+    request on this path); `silence_timeout` gives up after that long without a packet.
     """
     received = 0
-    if first_packet_timeout is not None:
-        try:
-            async with asyncio.timeout(first_packet_timeout):
-                packet = await next_packet(queue, closed)
-        except TimeoutError:
-            raise NoDataError("no data within the first-packet timeout") from None
-    else:
-        packet = await next_packet(queue, closed)
+    first = True
     while True:
-        if packet.payload:
+        wait = first_packet_timeout if first and first_packet_timeout else silence_timeout
+        try:
+            async with asyncio.timeout(wait):
+                packet = await next_packet(queue, connection.closed_event)
+        except TimeoutError:
+            if first and first_packet_timeout:
+                raise NoDataError("no data within the first-packet timeout") from None
+            raise DvripTimeoutError(f"no data for {wait} s; the download is given up") from None
+        except DvripConnectionError:
+            if connection.closed_by_device:
+                return received
+            raise
+        first = False
+        if packet.payload and packet.msg_id not in _END_OF_DATA_IDS:
             await sink.write(packet.payload)
             received += len(packet.payload)
-        if is_end_of_data(packet):
+        if is_end_of_data(packet) or (expected_bytes and received >= expected_bytes):
             return received
-        packet = await next_packet(queue, closed)
 
 
 async def next_packet(
