@@ -37,12 +37,14 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from datetime import datetime
 import logging
 from typing import TYPE_CHECKING, Any
 
-from simulator.history import HistoryEntry
+from simulator.history import HistoryEntry, RecordType
+from simulator.media import container_window
 from simulator.profiles import EndMarker
-from simulator.wire import MessageId, Packet, Ret, parse_hex
+from simulator.wire import MessageId, Packet, Ret, parse_hex, parse_time
 
 if TYPE_CHECKING:
     from simulator.camera import CameraSimulator
@@ -63,6 +65,8 @@ class DownloadClaim:
     entry: HistoryEntry
     data_connection: Connection
     session: LoginSession
+    # The part of the file asked for (OPPlayBack StartTime/EndTime); None: all of it.
+    window: tuple[datetime, datetime] | None = None
 
 
 class Transfer:
@@ -92,6 +96,8 @@ class Transfer:
         try:
             await camera.wait_downloads_flowing(entry)
             data = await entry.media()
+            if self.claim.window is not None:
+                data = container_window(data, *self.claim.window)
             flag_last = profile.end_marker in (
                 EndMarker.END_FLAG,
                 EndMarker.BOTH,
@@ -173,6 +179,21 @@ class Transfer:
             camera.count_download(completed=completed)
 
 
+def _window(body: dict[str, Any], entry: HistoryEntry) -> tuple[datetime, datetime] | None:
+    """The StartTime/EndTime of a claim when they select part of the file (vendor 4.9.1)."""
+    playback = body.get("OPPlayBack")
+    if not isinstance(playback, dict) or entry.record_type is not RecordType.VIDEO:
+        return None
+    begin = parse_time(playback.get("StartTime"))
+    end = parse_time(playback.get("EndTime"))
+    if begin is None or end is None or begin >= end:
+        return None
+    begin, end = max(begin, entry.begin), min(end, entry.end)
+    if (begin, end) == (entry.begin, entry.end):
+        return None
+    return begin, end
+
+
 def _playback_params(body: dict[str, Any]) -> tuple[object, object]:
     """(Action, Parameter.FileName) of an OPPlayBack body; None for what is missing."""
     playback = body.get("OPPlayBack")
@@ -214,7 +235,7 @@ async def claim(
         return
     # One pending claim per data socket: a new claim replaces the previous one.
     session.claims = [c for c in session.claims if c.data_connection is not connection]
-    session.claims.append(DownloadClaim(entry, connection, session))
+    session.claims.append(DownloadClaim(entry, connection, session, _window(body, entry)))
     camera.notify()
     if camera.profile.json_before_data:
         await connection.reply(

@@ -596,6 +596,62 @@ def _jpeg(
     return out.getvalue()
 
 
+def _unpack_datetime(value: int) -> datetime | None:
+    try:
+        return datetime(  # noqa: DTZ001 - the camera's clock has no zone
+            (value >> 26) + 2000,
+            value >> 22 & 0xF,
+            value >> 17 & 0x1F,
+            value >> 12 & 0x1F,
+            value >> 6 & 0x3F,
+            value & 0x3F,
+        )
+    except ValueError:
+        return None
+
+
+def _frames_of(data: bytes) -> list[tuple[int, int, datetime | None]]:
+    """(offset, frame type, I-frame time) of each frame of a container, in order."""
+    frames: list[tuple[int, int, datetime | None]] = []
+    offset = 0
+    while offset + 8 <= len(data) and data[offset : offset + 3] == _START:
+        kind = data[offset + 3]
+        when = None
+        if kind in (FrameType.I_FRAME, FrameType.PICTURE):
+            header = 16
+            length = int.from_bytes(data[offset + 12 : offset + 16], "little")
+            when = _unpack_datetime(int.from_bytes(data[offset + 8 : offset + 12], "little"))
+        elif kind == FrameType.P_FRAME:
+            header = 8
+            length = int.from_bytes(data[offset + 4 : offset + 8], "little")
+        else:
+            header = 8
+            length = int.from_bytes(data[offset + 6 : offset + 8], "little")
+        frames.append((offset, kind, when if kind == FrameType.I_FRAME else None))
+        offset += header + length
+    return frames
+
+
+def container_window(data: bytes, begin: datetime, end: datetime) -> bytes:
+    """The part of a recording a playback of `begin`..`end` sends (OPPlayBack's window).
+
+    From the last I-frame at or before `begin` (a decoder needs one to start) to the first
+    I-frame after `end`.
+    """
+    frames = _frames_of(data)
+    first = 0
+    last = len(data)
+    for offset, _kind, when in frames:
+        if when is None:
+            continue
+        if when <= begin:
+            first = offset
+        elif when > end:
+            last = offset
+            break
+    return data[first:last]
+
+
 def pad_container(data: bytes, size: int) -> bytes:
     """Container bytes filled up with info frames to `size` bytes (or a few less).
 

@@ -541,3 +541,20 @@ async def test_unknown_file_is_refused_and_never_a_path(
     assert result.attempts[0].source_name == "../../etc/passwd"
     assert not any(tmp_path.iterdir())
     assert not (tmp_path.parent.parent / "etc").exists()
+
+
+@pytest.mark.parametrize("simulator_settings", [{"profile_overrides": {"clip_fps": 2}}])
+async def test_motion_clip_downloads_the_window_around_the_alarm(
+    camera: CameraSimulator, client: DvripClient
+) -> None:
+    """An alarm in the middle of a minute-long recording: only the seconds around it come."""
+    begin = alarm_time(camera, 10)
+    clip, _picture = camera.add_history(begin, seconds=60, picture_kind=PictureKind.PLACEHOLDER)
+    whole = len(await clip.media())
+    alarm = begin + timedelta(seconds=30)
+    result = await resolve_alarm_picture(client, AlarmMarker(alarm, 0, "VideoMotion"))
+    assert result.method is PictureMethod.MOTION_CLIP
+    assert result.source_name == clip.file_name
+    assert 0 < result.bytes_downloaded < whole / 4
+    assert result.frame_time is not None
+    assert alarm - timedelta(seconds=2) <= result.frame_time <= alarm + timedelta(seconds=9)

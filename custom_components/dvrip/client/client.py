@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Coroutine
 import contextlib
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 import functools
 import logging
@@ -635,32 +636,33 @@ class DvripClient:
         *,
         timeout: float = 60.0,
         silence_timeout: float = DEFAULT_SILENCE_TIMEOUT,
+        window: tuple[datetime, datetime] | None = None,
     ) -> DownloadResult:
         """Stream a recorded file to a path or sink; raise `DvripTimeoutError` past `timeout`.
 
         Downloads take turns (devices crash under parallel downloads). A second socket
         carries the data where the device allows it, so alarms keep flowing meanwhile. A
-        download also gives up after `silence_timeout` seconds without a packet.
+        download also gives up after `silence_timeout` seconds without a packet. `window`
+        (camera clock) asks for that part of the recording only.
         """
+        part = _Part(record, window, silence_timeout)
         async with self._download_slots:
             try:
                 async with asyncio.timeout(timeout):
                     if isinstance(destination, Path):
                         async with FileSink(destination) as sink:
-                            return await self._download(record, sink, silence_timeout)
-                    return await self._download(record, destination, silence_timeout)
+                            return await self._download(part, sink)
+                    return await self._download(part, destination)
             except TimeoutError:
                 raise DvripTimeoutError(
                     f"download of {record.name} did not finish within {timeout} s"
                 ) from None
 
-    async def _download(
-        self, record: RecordFile, sink: DownloadSink, silence: float
-    ) -> DownloadResult:
+    async def _download(self, part: _Part, sink: DownloadSink) -> DownloadResult:
         connection = await self._ensure_connected()
         if self._two_sockets is not False:
             try:
-                received = await self._download_two_sockets(connection, record, sink, silence)
+                received = await self._download_two_sockets(connection, part, sink)
             except (NoDataError, DvripCommandError) as err:
                 if self._two_sockets:
                     raise
@@ -671,11 +673,11 @@ class DvripClient:
             else:
                 self._two_sockets = True
                 return DownloadResult(received, sockets=2)
-        received = await self._download_one_socket(connection, record, sink, silence)
+        received = await self._download_one_socket(connection, part, sink)
         return DownloadResult(received, 1)
 
     async def _download_two_sockets(
-        self, control: DvripConnection, record: RecordFile, sink: DownloadSink, silence: float
+        self, control: DvripConnection, part: _Part, sink: DownloadSink
     ) -> int:
         data = await DvripConnection.open(self.host, self.port, timeout=self.timeout, name="data")
         self._data_connections.add(data)
@@ -687,7 +689,7 @@ class DvripClient:
         try:
             data.send(
                 MessageId.PLAYBACK_CLAIM,
-                playback_message(record, "Claim", control.session_id),
+                part.message("Claim", control.session_id),
             )
             # The two sockets are not ordered against each other: a DownloadStart that
             # overtakes its claim is refused. Devices that confirm the claim say when it
@@ -695,7 +697,7 @@ class DvripClient:
             await asyncio.wait({claim_reply}, timeout=_CLAIM_GRACE)
             control.send(
                 MessageId.PLAYBACK_REQ,
-                playback_message(record, "DownloadStart", control.session_id),
+                part.message("DownloadStart", control.session_id),
             )
             # Whether the device serves a second socket is read from its answers: a claim it
             # confirmed there says so, however slow the first packet then is. Only a device
@@ -709,8 +711,8 @@ class DvripClient:
                     sink,
                     data,
                     first_packet_timeout=first_timeout,
-                    silence_timeout=silence,
-                    expected_bytes=record.size_bytes,
+                    silence_timeout=part.silence,
+                    expected_bytes=part.expected_bytes,
                 ),
                 [claim_reply, control.expect(MessageId.PLAYBACK_RSP)],
             )
@@ -721,29 +723,29 @@ class DvripClient:
             self._data_connections.discard(data)
             await data.aclose()
             if not refused:
-                await self._stop_download(control, record)
+                await self._stop_download(control, part)
 
     async def _download_one_socket(
-        self, control: DvripConnection, record: RecordFile, sink: DownloadSink, silence: float
+        self, control: DvripConnection, part: _Part, sink: DownloadSink
     ) -> int:
         queue = media_queue()
         control.route_media(queue)
         try:
             control.send(
                 MessageId.PLAYBACK_CLAIM,
-                playback_message(record, "Claim", control.session_id),
+                part.message("Claim", control.session_id),
             )
             control.send(
                 MessageId.PLAYBACK_REQ,
-                playback_message(record, "DownloadStart", control.session_id),
+                part.message("DownloadStart", control.session_id),
             )
             return await _transfer(
                 pump_media(
                     queue,
                     sink,
                     control,
-                    silence_timeout=silence,
-                    expected_bytes=record.size_bytes,
+                    silence_timeout=part.silence,
+                    expected_bytes=part.expected_bytes,
                 ),
                 [
                     control.expect(MessageId.PLAYBACK_CLAIM_RSP),
@@ -752,10 +754,10 @@ class DvripClient:
             )
         finally:
             control.route_media(None)
-            await self._stop_download(control, record)
+            await self._stop_download(control, part)
 
     @staticmethod
-    async def _stop_download(control: DvripConnection, record: RecordFile) -> None:
+    async def _stop_download(control: DvripConnection, part: _Part) -> None:
         """Send DownloadStop, when done or abandoned, and take in its optional reply.
 
         The reply must not be left for the next download to mistake for its own.
@@ -766,11 +768,28 @@ class DvripClient:
         try:
             control.send(
                 MessageId.PLAYBACK_REQ,
-                playback_message(record, "DownloadStop", control.session_id),
+                part.message("DownloadStop", control.session_id),
             )
             await asyncio.wait({stop_reply}, timeout=_STOP_GRACE)
         finally:
             control.forget(MessageId.PLAYBACK_RSP, stop_reply)
+
+
+@dataclass(frozen=True, slots=True)
+class _Part:
+    """What one download asks for: a recording, or a window of it, and its patience."""
+
+    record: RecordFile
+    window: tuple[datetime, datetime] | None
+    silence: float
+
+    @property
+    def expected_bytes(self) -> int:
+        """FileLength in bytes, where the whole file is asked for (0: unknown)."""
+        return 0 if self.window is not None else self.record.size_bytes
+
+    def message(self, action: str, session_id: int) -> dict[str, Any]:
+        return playback_message(self.record, action, session_id, self.window)
 
 
 async def _transfer(pump: Coroutine[Any, Any, int], replies: list[asyncio.Future[Packet]]) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from datetime import datetime
 import logging
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Final, Protocol
@@ -14,7 +15,7 @@ if TYPE_CHECKING:
     from .connection import DvripConnection
 from .errors import DvripConnectionError, DvripError, DvripTimeoutError
 from .framing import Packet, format_session_id
-from .models import RecordFile
+from .models import RecordFile, format_camera_time
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -58,15 +59,21 @@ class DownloadResult:
     sockets: int
 
 
-def playback_message(record: RecordFile, action: str, session_id: int) -> dict[str, Any]:
-    entry = record.to_entry()
+def playback_message(
+    record: RecordFile,
+    action: str,
+    session_id: int,
+    window: tuple[datetime, datetime] | None = None,
+) -> dict[str, Any]:
+    """An OPPlayBack request; `window` selects part of the file (StartTime/EndTime)."""
+    begin, end = window or (record.begin, record.end)
     return {
         "Name": "OPPlayBack",
         "SessionID": format_session_id(session_id),
         "OPPlayBack": {
             "Action": action,
-            "StartTime": entry["BeginTime"],
-            "EndTime": entry["EndTime"],
+            "StartTime": format_camera_time(begin),
+            "EndTime": format_camera_time(end),
             "Parameter": {
                 "FileName": record.name,
                 "PlayMode": "ByName",

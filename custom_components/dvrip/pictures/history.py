@@ -32,6 +32,13 @@ ALARM_MERGE_WINDOW: Final = timedelta(seconds=5)
 # A motion clip beginning further than this from an alarm (and not containing it) shows
 # another alarm.
 CLIP_MAX_DISTANCE: Final = timedelta(minutes=5)
+# What of a motion clip an alarm's picture is looked for in: the seconds around the alarm,
+# not the whole file (continuous-recording cameras keep hour-long files; recorders send at
+# about real time). A clip starts at its alarm's StartTime to the second on one measured
+# device: 2 s before cover the clock's rounding and a recorder's pre-record, 8 s after cover
+# the motion that raised the alarm.
+CLIP_WINDOW_BEFORE: Final = timedelta(seconds=2)
+CLIP_WINDOW_AFTER: Final = timedelta(seconds=8)
 
 # When traces of one alarm disagree on its time, the push is the alarm itself, the
 # picture was stored for it, and a clip may have started a little earlier.
@@ -194,3 +201,13 @@ def find_picture_entry(
     if not near:
         return None
     return min(near, key=lambda record: (abs(record.begin - time), record.begin))
+
+
+def clip_window(clip: RecordFile, moment: datetime) -> tuple[datetime, datetime] | None:
+    """The part of `clip` to download for the alarm at `moment`; None: the whole clip."""
+    center = min(max(moment, clip.begin), clip.end)
+    begin = max(clip.begin, center - CLIP_WINDOW_BEFORE)
+    end = min(clip.end, center + CLIP_WINDOW_AFTER)
+    if begin <= clip.begin and end >= clip.end:
+        return None
+    return begin, end

@@ -51,6 +51,7 @@ from .frames import ExtractedFrame, NoFrameError, extract_sharpest_frame
 from .history import (
     ALARM_MERGE_WINDOW,
     CLIP_MAX_DISTANCE,
+    clip_window,
     find_motion_clip,
     find_picture_entry,
     is_motion_clip,
@@ -411,22 +412,27 @@ async def _try_motion_clip(
     spool = SpoolFile(folder / f"clip-{next(_download_ids)}.bin")
     await asyncio.to_thread(spool.open)
     try:
-        return await _download_and_extract(client, clip, spool, download_timeout)
+        window = clip_window(clip, marker.time)
+        return await _download_and_extract(client, clip, spool, download_timeout, window)
     finally:
         await asyncio.to_thread(spool.path.unlink, missing_ok=True)
 
 
 async def _download_and_extract(
-    client: DvripClient, clip: RecordFile, spool: SpoolFile, download_timeout: float
+    client: DvripClient,
+    clip: RecordFile,
+    spool: SpoolFile,
+    download_timeout: float,
+    window: tuple[datetime, datetime] | None,
 ) -> _StepResult:
-    """Download the clip while a worker thread decodes what has arrived."""
+    """Download the clip (or its `window`) while a worker thread decodes what has arrived."""
     extraction = asyncio.ensure_future(asyncio.to_thread(extract_sharpest_frame, spool.chunks()))
     started = time.perf_counter()
     problem: DvripError | None = None
     download_seconds = 0.0
     try:
         try:
-            await client.download(clip, spool, timeout=download_timeout)
+            await client.download(clip, spool, timeout=download_timeout, window=window)
         except _DOWNLOAD_MISSES as err:
             problem = err
         download_seconds = time.perf_counter() - started
