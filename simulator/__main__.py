@@ -66,6 +66,24 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--history-days", type=int, default=0, metavar="N")
     parser.add_argument("--bandwidth", type=int, default=None, metavar="BYTES_PER_S")
+    parser.add_argument(
+        "--playback-speed",
+        type=float,
+        default=None,
+        metavar="X",
+        help="send recordings at X times real time, as recorders do (1: real time)",
+    )
+    parser.add_argument(
+        "--burst-seconds",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="with --playback-speed: send this much recording at a time, silent in between",
+    )
+    parser.add_argument("--first-packet-delay", type=float, default=0.0, metavar="SECONDS")
+    parser.add_argument(
+        "--continuous-recording", action="store_true", help="record in hour-long files"
+    )
     parser.add_argument("--alive-interval", type=int, default=20, metavar="SECONDS")
     parser.add_argument("--timezone", default="UTC", help="zone of the camera's clock")
     parser.add_argument(
@@ -112,6 +130,10 @@ def config_from_args(args: argparse.Namespace) -> SimulatorConfig:
         timezone=args.timezone,
         clock_offset=timedelta(seconds=args.clock_offset),
         bandwidth=args.bandwidth,
+        playback_speed=args.playback_speed,
+        burst_seconds=args.burst_seconds,
+        first_packet_delay=args.first_packet_delay,
+        continuous_recording=args.continuous_recording,
         control_port=args.control_port,
         alarm_every=args.alarm_every,
         alarm_duration=args.alarm_duration,

@@ -90,6 +90,7 @@ DEFAULT_SERIAL = "7c9a2f31d0e84b56"
 FIRST_SESSION_ID = 0x0000001C
 # With session ids written without "0x", ids that read differently as decimal and as hex.
 FIRST_BARE_SESSION_ID = 0x00000010
+HOUR_SECONDS = 3600
 # What a still is padded to with the snap-large quirk: over 1 MiB.
 LARGE_STILL_BYTES = 1024 * 1024 + 300 * 1024
 _EVERY_FILE = "*"
@@ -171,6 +172,14 @@ class SimulatorConfig:
     timezone: str = "UTC"
     clock_offset: timedelta = timedelta(0)
     bandwidth: int | None = None  # download bytes per second; None is unlimited
+    # Recorders send recordings at about real time: this multiple of it (1.0: a minute of
+    # recording takes a minute), in bursts of `burst_seconds` of recording with silence in
+    # between, the first after `first_packet_delay` seconds. None: as fast as possible.
+    playback_speed: float | None = None
+    burst_seconds: float = 0.0
+    first_packet_delay: float = 0.0
+    # Record in hour-long files, as continuous-recording cameras do: alarms fall inside them.
+    continuous_recording: bool = False
     claim_grace: float = 1.0  # how long a DownloadStart waits for its claim (other socket)
     control_port: int | None = None  # HTTP control API on 127.0.0.1; None disables it
     alarm_every: float | None = None  # raise VideoMotion Start this often (seconds)
@@ -909,14 +918,30 @@ class CameraSimulator:
         Cameras keep recording while motion goes on, so alarms during a recording do not
         each make a new file (a file already downloaded is closed: a new one starts).
         """
+        if self.config.continuous_recording:
+            return self._hour_file(moment, channel, event), self._picture(moment, channel, event)
         until = moment + timedelta(seconds=self.clip_spec.seconds)
         ongoing = self.history.recording(channel, event, moment)
         if ongoing is not None and not ongoing.media_ready:
             self.history.extend(ongoing, until)
-            (picture,) = self.add_history(moment, channel=channel, event=event, video=False)
-            return ongoing, picture
+            return ongoing, self._picture(moment, channel, event)
         clip, picture = self.add_history(moment, channel=channel, event=event)
         return clip, picture
+
+    def _picture(self, moment: datetime, channel: int, event: RecordEvent) -> HistoryEntry:
+        (picture,) = self.add_history(moment, channel=channel, event=event, video=False)
+        return picture
+
+    def _hour_file(self, moment: datetime, channel: int, event: RecordEvent) -> HistoryEntry:
+        """The hour-long recording `moment` falls in (continuous recording), made if new."""
+        hour = moment.replace(minute=0, second=0, microsecond=0)
+        found = self.history.recording(channel, event, moment)
+        if found is not None and found.begin == hour:
+            return found
+        (clip,) = self.add_history(
+            hour, channel=channel, event=event, picture=False, seconds=HOUR_SECONDS
+        )
+        return clip
 
     def seed_history(
         self, days: float, *, interval: timedelta | None = None, end: datetime | None = None

@@ -42,7 +42,6 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from simulator.history import HistoryEntry, RecordType
-from simulator.media import container_window
 from simulator.profiles import EndMarker
 from simulator.wire import MessageId, Packet, Ret, parse_hex, parse_time
 
@@ -85,6 +84,20 @@ class Transfer:
     def cancel(self) -> None:
         self._task.cancel()
 
+    def _due(self, started: float, total: int, recorded: float) -> float:
+        """When the next chunk may go out: by bandwidth, or at the recording's own pace."""
+        config = self.camera.config
+        due = started
+        if config.bandwidth:
+            due = max(due, started + self.bytes_sent / config.bandwidth)
+        if config.playback_speed:
+            position = self.bytes_sent / max(1, total) * recorded
+            if config.burst_seconds:
+                # Recorders send in bursts, silent in between (gaps of 3 to 74 s measured).
+                position = position // config.burst_seconds * config.burst_seconds
+            due = max(due, started + min(position, recorded) / config.playback_speed)
+        return due
+
     async def _run(self) -> None:
         camera = self.camera
         profile = camera.profile
@@ -95,9 +108,11 @@ class Transfer:
         completed = False
         try:
             await camera.wait_downloads_flowing(entry)
-            data = await entry.media()
-            if self.claim.window is not None:
-                data = container_window(data, *self.claim.window)
+            window = self.claim.window
+            data = await (entry.window_media(*window) if window else entry.media())
+            # Seconds of recording the data holds, for real-time pacing.
+            begin, end = window or (entry.begin, entry.end)
+            recorded = max(1.0, (end - begin).total_seconds())
             flag_last = profile.end_marker in (
                 EndMarker.END_FLAG,
                 EndMarker.BOTH,
@@ -118,6 +133,9 @@ class Transfer:
                 chunks = [half[i : i + size] for i in range(0, len(half), size)] or [b""]
             loop = asyncio.get_running_loop()
             started = loop.time()
+            if camera.config.first_packet_delay:
+                await asyncio.sleep(camera.config.first_packet_delay)
+                started = loop.time()
             for index, chunk in enumerate(chunks):
                 await camera.wait_audible()
                 if cut_at is not None and index == len(chunks) - 1:
@@ -143,11 +161,9 @@ class Transfer:
                 ):
                     return
                 self.bytes_sent += len(chunk)
-                bandwidth = camera.config.bandwidth
-                if bandwidth:
-                    delay = started + self.bytes_sent / bandwidth - loop.time()
-                    if delay > 0:
-                        await asyncio.sleep(delay)
+                delay = self._due(started, len(data), recorded) - loop.time()
+                if delay > 0:
+                    await asyncio.sleep(delay)
             if zero_length or (not chunks and profile.end_marker in _MARKED_BY_PACKETS):
                 await camera.wait_audible()
                 if not await connection.send_media(

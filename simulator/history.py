@@ -20,9 +20,20 @@ from enum import StrEnum
 import math
 from typing import Any
 
-from simulator.media import MotionClip, PictureKind, motion_clip, pad_container, picture_entry
+from simulator.media import (
+    MotionClip,
+    PictureKind,
+    container_window,
+    motion_clip,
+    pad_container,
+    picture_entry,
+)
 from simulator.wire import format_time
 
+# Recordings longer than this (continuous recording's hour-long files) are made only for the
+# part a download asks for: encoding an hour would take minutes.
+_SYNTHETIC_LONGER_THAN = timedelta(minutes=10)
+_WINDOWS_KEPT = 4
 # Recordings searched for one still going on reach back this far at most.
 _LONGEST_RECORDING = timedelta(days=1)
 # What firmware with odd times writes for "no time".
@@ -92,6 +103,8 @@ class HistoryEntry:
     name: str | None = None
     _media: bytes | None = field(default=None, repr=False)
     _clip: MotionClip | None = field(default=None, repr=False)
+    # Parts of a long recording made so far (window -> bytes), the oldest dropped first.
+    _windows: dict[tuple[datetime, datetime], bytes] = field(default_factory=dict, repr=False)
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False)
 
     @property
@@ -184,6 +197,34 @@ class HistoryEntry:
         await self.media()
         assert self._clip is not None
         return self._clip
+
+    async def window_media(self, begin: datetime, end: datetime) -> bytes:
+        """What a playback of `begin`..`end` of this recording sends (from the keyframe before).
+
+        A long recording not made whole yet is made for that part alone, as if cut from it.
+        """
+        if self._media is not None or self.end - self.begin <= _SYNTHETIC_LONGER_THAN:
+            return container_window(await self.media(), begin, end)
+        if (cached := self._windows.get((begin, end))) is not None:
+            return cached
+        spec = self.clip_spec
+        start = max(self.begin, begin.replace(microsecond=0))
+        seconds = max(1, math.ceil((min(end, self.end) - start).total_seconds()) + 1)
+        clip = await asyncio.to_thread(
+            motion_clip,
+            codec=spec.codec,
+            width=spec.width,
+            height=spec.height,
+            fps=spec.fps,
+            frames=seconds * spec.fps,
+            start=start,
+            seed=self.seed + int((start - self.begin).total_seconds()),
+            service_blocks=spec.service_blocks,
+        )
+        if len(self._windows) >= _WINDOWS_KEPT:
+            self._windows.pop(next(iter(self._windows)))
+        self._windows[(begin, end)] = clip.data
+        return clip.data
 
     async def media(self) -> bytes:
         """The whole file as a download delivers it (generated on first use)."""

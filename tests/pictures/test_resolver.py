@@ -558,3 +558,31 @@ async def test_motion_clip_downloads_the_window_around_the_alarm(
     assert 0 < result.bytes_downloaded < whole / 4
     assert result.frame_time is not None
     assert alarm - timedelta(seconds=2) <= result.frame_time <= alarm + timedelta(seconds=9)
+
+
+@pytest.mark.parametrize(
+    "simulator_settings",
+    [
+        {
+            "continuous_recording": True,
+            "profile_overrides": {"picture_kinds": (PictureKind.PLACEHOLDER,)},
+            "playback_speed": 20.0,
+            "burst_seconds": 2.0,
+            "first_packet_delay": 0.2,
+        }
+    ],
+)
+async def test_alarm_inside_an_hour_long_recording(
+    camera: CameraSimulator, client: DvripClient
+) -> None:
+    """A continuous-recording camera at recorder pace: the picture costs its window only."""
+    record = await camera.raise_alarm()
+    assert record.clip is not None
+    assert record.clip.end - record.clip.begin == timedelta(hours=1)
+    assert record.clip.begin <= record.time <= record.clip.end
+    result = await resolve_alarm_picture(client, AlarmMarker(record.time, 0, "VideoMotion"))
+    assert result.method is PictureMethod.MOTION_CLIP
+    assert result.source_name == record.clip.file_name
+    assert 0 < result.bytes_downloaded < 0.05 * record.clip.file_length_kib * 1024
+    assert result.frame_time is not None
+    assert abs(result.frame_time - record.time) <= timedelta(seconds=9)
