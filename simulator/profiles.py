@@ -111,20 +111,22 @@ class Profile:
     quirks: frozenset[Quirk] = frozenset()
 
 
+_NVR = Profile(
+    name="nvr",
+    device_type="NVR",
+    model="NBD80X16S-KL",
+    channels=2,
+    fragment_size=256,
+    two_socket_download=False,
+    json_before_data=False,
+    end_marker=EndMarker.END_FLAG,
+    snapshot=False,
+    picture_kinds=(PictureKind.STREAM,),
+)
+
 PROFILES: dict[str, Profile] = {
     "ipc": Profile(name="ipc"),
-    "nvr": Profile(
-        name="nvr",
-        device_type="NVR",
-        model="NBD80X16S-KL",
-        channels=2,
-        fragment_size=256,
-        two_socket_download=False,
-        json_before_data=False,
-        end_marker=EndMarker.END_FLAG,
-        snapshot=False,
-        picture_kinds=(PictureKind.STREAM,),
-    ),
+    "nvr": _NVR,
     "h265": Profile(name="h265", model="XM650_80X50_8M", codec="h265"),
     "nopush": Profile(name="nopush", push_alarms=False),
     "legacy": Profile(
@@ -138,17 +140,12 @@ PROFILES: dict[str, Profile] = {
         picture_kinds=(PictureKind.JPEG,),
     ),
     "encrypted": Profile(name="encrypted", model="XM530_R80X30-PQ", encrypted_login=True),
-    "nbd8008r": Profile(
+    # The recorder Moxnatiy/hass-xmeye measured speaks as the nvr profile does.
+    "nbd8008r": replace(
+        _NVR,
         name="nbd8008r",
-        device_type="NVR",
         model="NBD8008R-U",
         channels=1,
-        fragment_size=256,
-        two_socket_download=False,
-        json_before_data=False,
-        end_marker=EndMarker.END_FLAG,
-        snapshot=False,
-        picture_kinds=(PictureKind.STREAM,),
         quirks=frozenset({Quirk.UNUSED_CHANNELS, Quirk.SLOW_SEARCH, Quirk.FILLER_BLOCKS}),
     ),
     "icsee": Profile(

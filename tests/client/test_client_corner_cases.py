@@ -331,16 +331,12 @@ async def test_pushes_for_another_session_are_dropped() -> None:
     assert client.foreign_pushes == 2
 
 
-def _still(seed: int = 0) -> bytes:
-    return jpeg_picture(seed=seed)
-
-
 @pytest.mark.parametrize(
     "shape",
     ["one packet, channel in byte 12", "raw over packets", "picture frame over packets"],
 )
 async def test_still_shapes_give_the_whole_jpeg(shape: str) -> None:
-    jpeg = _still()
+    jpeg = jpeg_picture()
 
     async def handler(request: Request, writer: asyncio.StreamWriter) -> None:
         if await _login_then(request, writer):
@@ -363,7 +359,7 @@ async def test_still_shapes_give_the_whole_jpeg(shape: str) -> None:
 @pytest.mark.parametrize("ending", ["end flag", "connection closed", "silence"])
 async def test_a_still_cut_short_is_an_error_not_half_a_picture(ending: str) -> None:
     """However the still stops early, no half JPEG comes back and the alarm session stays."""
-    jpeg = _still()
+    jpeg = jpeg_picture()
 
     async def handler(request: Request, writer: asyncio.StreamWriter) -> None:
         if await _login_then(request, writer):
