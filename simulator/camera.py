@@ -217,6 +217,7 @@ class SimulatorStats:
     connections: int = 0  # accepted since start
     open_connections: int = 0
     alarm_centre_sent: int = 0  # 1508 messages delivered to the alarm centre
+    recording_seconds_sent: float = 0.0  # seconds of recording in completed downloads
 
 
 @dataclass(slots=True)
@@ -278,6 +279,7 @@ class _Counters:
     bytes_sent: int = 0
     connections: int = 0
     alarm_centre_sent: int = 0
+    recording_seconds_sent: float = 0.0
 
 
 @dataclass(slots=True)
@@ -705,6 +707,9 @@ class CameraSimulator:
                         self._reply_delays.remove(held)
                 break
         return delay
+
+    def count_recording_sent(self, seconds: float) -> None:
+        self._counters.recording_seconds_sent += seconds
 
     def stall_downloads(self, file_name: str | None = None, *, stalled: bool = True) -> None:
         """Hold the downloads of one file (None: of every file) before their first byte.

@@ -90,7 +90,7 @@ class Transfer:
         due = started
         if config.bandwidth:
             due = max(due, started + self.bytes_sent / config.bandwidth)
-        if config.playback_speed:
+        if config.playback_speed and recorded > 0:
             position = self.bytes_sent / max(1, total) * recorded
             if config.burst_seconds:
                 # Recorders send in bursts, silent in between (gaps of 3 to 74 s measured).
@@ -110,9 +110,9 @@ class Transfer:
             await camera.wait_downloads_flowing(entry)
             window = self.claim.window
             data = await (entry.window_media(*window) if window else entry.media())
-            # Seconds of recording the data holds, for real-time pacing.
+            # Seconds of recording the data holds, for real-time pacing (pictures have none).
             begin, end = window or (entry.begin, entry.end)
-            recorded = max(1.0, (end - begin).total_seconds())
+            recorded = (end - begin).total_seconds()
             flag_last = profile.end_marker in (
                 EndMarker.END_FLAG,
                 EndMarker.BOTH,
@@ -187,6 +187,7 @@ class Transfer:
                 # The end of the file closes the socket it went out on.
                 await connection.close()
             completed = True
+            camera.count_recording_sent(recorded)
             _LOGGER.debug("Sent %s (%d bytes)", entry.file_name, self.bytes_sent)
         finally:
             session = self.claim.session
