@@ -81,15 +81,26 @@ async def async_setup_entry(hass: HomeAssistant, entry: DvripConfigEntry) -> boo
         if not started:
             await client.close()
     async_update_locked_issue(hass, entry, locked=False)
+    entry.runtime_data = DvripRuntime(coordinator=coordinator, options=dict(entry.options))
+    try:
+        await _async_finish_setup(hass, entry, coordinator)
+    except BaseException:
+        # The session is up: a later step that fails must not leave it (and its tasks) behind.
+        await _async_shutdown(entry)
+        raise
+    coordinator.async_start_checks()
+    return True
 
-    pictures: LastAlarmPictures | None = None
+
+async def _async_finish_setup(
+    hass: HomeAssistant, entry: DvripConfigEntry, coordinator: DvripCoordinator
+) -> None:
+    """The steps after the session started: pictures, listeners, the platforms."""
     mode = PictureMode(entry.options.get(CONF_PICTURE_MODE, DEFAULT_PICTURE_MODE))
     if mode is not PictureMode.OFF:
         pictures = LastAlarmPictures(hass, entry, coordinator, mode)
+        entry.runtime_data.pictures = pictures
         await pictures.async_start()
-    entry.runtime_data = DvripRuntime(
-        coordinator=coordinator, options=dict(entry.options), pictures=pictures
-    )
 
     async def _async_stop(_event: Event) -> None:
         # Log out when Home Assistant stops: devices allow only a few sessions.
@@ -101,7 +112,6 @@ async def async_setup_entry(hass: HomeAssistant, entry: DvripConfigEntry) -> boo
     if entry.options.get(CONF_ALARM_CENTRE, DEFAULT_ALARM_CENTRE):
         await _async_listen_alarm_centre(hass, entry, coordinator)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
-    return True
 
 
 async def _async_listen_alarm_centre(

@@ -101,6 +101,8 @@ _BACKOFF_JITTER = 0.2
 # A locked account (Ret 205) is tried again this rarely: some firmware extends the lock at
 # every attempt, and it lasts half an hour on many.
 LOCKED_RETRY_DELAY: float = 300.0
+# Another camera answering at the address (a DHCP lease moved) is looked at again this rarely.
+WRONG_DEVICE_RETRY_DELAY: float = 300.0
 
 # Pushed alarm starts remembered for exports (whose history may lack some of them).
 RECENT_ALARMS = 200
@@ -128,7 +130,14 @@ ISSUE_DETECTION_DISABLED = "detection_disabled"
 ISSUE_UPLOAD_DISABLED = "upload_disabled"
 ISSUE_PUSH_MISSING = "push_missing"
 ISSUE_ACCOUNT_LOCKED = "account_locked"
-ISSUES = (ISSUE_DETECTION_DISABLED, ISSUE_UPLOAD_DISABLED, ISSUE_PUSH_MISSING, ISSUE_ACCOUNT_LOCKED)
+ISSUE_WRONG_DEVICE = "wrong_device"
+ISSUES = (
+    ISSUE_DETECTION_DISABLED,
+    ISSUE_UPLOAD_DISABLED,
+    ISSUE_PUSH_MISSING,
+    ISSUE_ACCOUNT_LOCKED,
+    ISSUE_WRONG_DEVICE,
+)
 
 type DvripConfigEntry = ConfigEntry[DvripRuntime]
 type AlarmKey = tuple[int, AlarmKind]
@@ -406,6 +415,11 @@ class DvripCoordinator:
         self._available = False
         self._closing = False
         self._locked = False
+        # Set after a reconnect found another camera at the address: none of its alarms count.
+        self._wrong_device = False
+        # Whether the session is known to be this camera's: setup checked it, each reconnect
+        # checks it again before a push counts.
+        self._identified = True
         # When the alarm subscription was last confirmed (UTC).
         self._subscribed: datetime | None = None
         self._states: dict[AlarmKey, AlarmState] = {}
@@ -443,9 +457,10 @@ class DvripCoordinator:
     async def async_start(self) -> None:
         """Subscribe on a connected client; client errors propagate to setup.
 
-        Then the history is checked for alarms missed while Home Assistant was away (in a
-        task of its own: setup does not wait for the camera's file search).
+        The ledger is read first: a push that comes with the subscription is recorded in it.
+        The history is checked later, by `async_start_checks`, once the entities exist.
         """
+        self.ledger = AlarmLedger.from_dict(await self._store.async_load())
         self._client_unsubscribers = [
             self.client.add_alarm_listener(self._handle_alarm),
             self.client.add_disconnect_listener(self._handle_disconnect),
@@ -456,10 +471,18 @@ class DvripCoordinator:
         await self.async_read_channels()
         await self.async_learn_clock()
         await self.async_check_detection()
-        self.ledger = AlarmLedger.from_dict(await self._store.async_load())
         self.stats.connects += 1
         self.stats.connected_since = dt_util.utcnow()
         self._available = True
+
+    @callback
+    def async_start_checks(self) -> None:
+        """Check the history for alarms missed while Home Assistant was away.
+
+        Called once the platforms are set up: an alarm fired before its event entity exists
+        would be recorded as delivered and never seen. A task of its own: setup does not wait
+        for the camera's file search.
+        """
         self._start_check(CheckTrigger.STARTUP)
 
     async def async_shutdown(self) -> None:
@@ -557,6 +580,11 @@ class DvripCoordinator:
         received = dt_util.utcnow()
         if self._closing:
             return None  # an alarm-centre message racing the unload
+        if source is AlarmSource.PUSH and not self._identified:
+            # A push on a session not yet known to be this camera's (a reconnect checks
+            # the serial number first), or from another camera at the address.
+            LOGGER.debug("Ignored an alarm from %s before it was recognised", self.entry.title)
+            return None
         if alarm.channel not in self.active_channels:
             # No such channel, or no camera behind it (until a reload finds one).
             LOGGER.debug("Ignored an alarm for channel %d of %s", alarm.channel, self.entry.title)
@@ -674,6 +702,11 @@ class DvripCoordinator:
                 # A lost link: the reconnect asks for a check again.
                 self.history_stats.last_error = str(err)
                 LOGGER.debug("History check of %s failed: %s", self.entry.title, err)
+            except Exception as err:
+                # A reply of a shape nobody foresaw: the checks must go on all the same,
+                # or a polled camera reports no alarm again.
+                self.history_stats.last_error = str(err)
+                LOGGER.exception("History check of %s failed", self.entry.title)
         self._check_task = None
         if self._closing:
             return
@@ -817,6 +850,7 @@ class DvripCoordinator:
         self.stats.last_disconnect = dt_util.utcnow()
         self.stats.last_error = str(error) if error else "connection closed"
         self._set_unavailable(self.stats.last_error)
+        self._identified = False
         if self._reconnect_task is None or self._reconnect_task.done():
             self._reconnect_task = self.entry.async_create_background_task(
                 self.hass, self._async_reconnect(), f"{DOMAIN} reconnect {self.entry.title}"
@@ -847,11 +881,18 @@ class DvripCoordinator:
             delay = backoff_delay(attempt)
             if self._locked:
                 delay = max(delay, LOCKED_RETRY_DELAY)
+            if self._wrong_device:
+                delay = max(delay, WRONG_DEVICE_RETRY_DELAY)
             await asyncio.sleep(delay)
             attempt += 1
             try:
                 # The client renews the alarm subscription as part of logging in again.
                 await self.client.connect()
+                if not await self._async_same_device():
+                    continue
+                if not self.client.alarms_wanted:
+                    # Logged out of another camera meanwhile: that dropped the subscription.
+                    await self.client.subscribe_alarms()
             except DvripAuthError as err:
                 self.stats.failed_attempts += 1
                 self.stats.last_error = str(err)
@@ -895,6 +936,35 @@ class DvripCoordinator:
         except DvripError as err:
             LOGGER.debug("Cannot read the settings of %s: %s", self.entry.title, err)
         self._start_check(CheckTrigger.RECONNECT)
+
+    async def _async_same_device(self) -> bool:
+        """Whether the camera that answered the reconnect is this entry's (by serial number).
+
+        Another one (its DHCP lease moved, same default login) is logged out of, with a
+        repair issue, and none of its alarms is taken.
+        """
+        serial = (await self.client.get_device_info()).serial
+        expected = self.device.serial
+        same = not serial or not expected or serial == expected
+        if same is self._wrong_device:
+            self._wrong_device = not same
+            if same:
+                async_clear_issue(self.hass, self.entry, ISSUE_WRONG_DEVICE)
+            else:
+                LOGGER.warning(
+                    "%s: another camera (serial number %s) answers at its address",
+                    self.entry.title,
+                    serial,
+                )
+                async_raise_issue(
+                    self.hass, self.entry, ISSUE_WRONG_DEVICE, host=self.entry.data[CONF_HOST]
+                )
+        self._identified = same
+        if not same:
+            self.stats.failed_attempts += 1
+            self.stats.last_error = f"another camera answers (serial number {serial})"
+            await self.client.close()
+        return same
 
     @callback
     def _set_locked(self, locked: bool) -> None:

@@ -6,6 +6,7 @@ seconds, and traces closer than two seconds on one channel are taken for one ala
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
@@ -323,3 +324,32 @@ async def test_a_refused_file_query_lists_nothing(
     with patch.object(coordinator.client, "query_files", refuse_pictures):
         [found] = await coordinator.async_check_history(CheckTrigger.AUDIT)
     assert found.alarm.raw["FileName"].endswith(".h264")
+
+
+async def test_checks_go_on_after_an_unexpected_error(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    camera: CameraSimulator,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A check that fails in an unforeseen way is logged, and the next one still comes."""
+    coordinator = loaded_entry.runtime_data.coordinator
+    monkeypatch.setattr(dvrip_coordinator, "HISTORY_AUDIT_INTERVAL", 0.05)
+    monkeypatch.setattr(dvrip_coordinator, "HISTORY_FOLLOW_UP", 0.05)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    checked = asyncio.Event()
+    calls: list[CheckTrigger] = []
+
+    async def failing_once(trigger: CheckTrigger) -> list[Any]:
+        calls.append(trigger)
+        if len(calls) == 1:
+            raise ValueError("a reply of an unforeseen shape")
+        checked.set()
+        return []
+
+    monkeypatch.setattr(coordinator, "async_check_history", failing_once)
+    coordinator._start_check(CheckTrigger.AUDIT)
+    async with asyncio.timeout(5):
+        await checked.wait()
+    assert calls == [CheckTrigger.AUDIT, CheckTrigger.AUDIT]
+    assert coordinator.history_stats.last_error == "a reply of an unforeseen shape"

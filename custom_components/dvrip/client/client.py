@@ -160,6 +160,11 @@ class DvripClient:
         self._two_sockets = value
 
     @property
+    def alarms_wanted(self) -> bool:
+        """Whether logging in (again) subscribes to alarms: from `subscribe_alarms` to `close`."""
+        return self._alarms_wanted
+
+    @property
     def channel_count(self) -> int:
         return max(1, parse_hex_int(self._login_reply.get("ChannelNum"), 1))
 
