@@ -77,9 +77,9 @@ class DvripSnapshotCamera(DvripEntity, Camera):
         """A live JPEG; Home Assistant scales it when a smaller one is asked for."""
         assert self.channel is not None
         coordinator = self.coordinator
-        if not coordinator.snapshot_refused:
+        if not coordinator.still_refused(self.channel):
             jpeg = await coordinator.async_snapshot(self.channel)
-            if jpeg is not None or not coordinator.snapshot_refused:
+            if jpeg is not None or not coordinator.still_refused(self.channel):
                 return jpeg
         picture = self._pictures.picture(self.channel) if self._pictures else None
         return picture.jpeg if picture is not None else None

@@ -104,6 +104,9 @@ LOCKED_RETRY_DELAY: float = 300.0
 # Another camera answering at the address (a DHCP lease moved) is looked at again this rarely.
 WRONG_DEVICE_RETRY_DELAY: float = 300.0
 
+# A channel whose live still was refused is asked again after this long (seconds).
+STILL_REFUSAL_EXPIRY = timedelta(hours=1)
+
 # Pushed alarm starts remembered for exports (whose history may lack some of them).
 RECENT_ALARMS = 200
 
@@ -397,10 +400,11 @@ class DvripCoordinator:
         self.stats = ConnectionStatistics()
         self.history_stats = HistoryCheckStatistics()
         self.detection_config: Any = None
-        # Camera clock minus UTC, learned at each login; None until the camera tells its time.
+        # Camera clock minus UTC, learned at each login and each audit; None until known.
         self.clock_offset: timedelta | None = None
-        # Set when the device refuses OPSNAP (recorders often do); kept until a reload.
-        self.snapshot_refused = False
+        # Channels whose live stills the device refused (recorders often do), and until
+        # when: they are asked again after `STILL_REFUSAL_EXPIRY`.
+        self._stills_refused: dict[int, datetime] = {}
         self.recent_alarms: deque[Alarm] = deque(maxlen=RECENT_ALARMS)
         self.mode = AlarmMode.PUSH
         self.ledger = AlarmLedger()
@@ -736,6 +740,10 @@ class DvripCoordinator:
         (about) now, never further back than the history look-back option.
         """
         ledger = self.ledger
+        if trigger in (CheckTrigger.AUDIT, CheckTrigger.POLL):
+            # A daylight-saving change, an NTP correction or drift since the login: the
+            # window and the alarms' times follow the camera's clock as it is now.
+            await self.async_learn_clock()
         if trigger in (CheckTrigger.STARTUP, CheckTrigger.RECONNECT):
             until = self.camera_time_of(self._subscribed or dt_util.utcnow()) - SUBSCRIBE_MARGIN
         elif trigger is CheckTrigger.AUDIT:
@@ -974,13 +982,30 @@ class DvripCoordinator:
 
     # -- live stills -----------------------------------------------------------------------
 
+    @property
+    def snapshot_refused(self) -> bool:
+        """Whether some channel's live stills are refused now."""
+        return any(self.still_refused(channel) for channel in list(self._stills_refused))
+
+    def still_refused(self, channel: int) -> bool:
+        """Whether the device refused this channel's live stills a short while ago."""
+        until = self._stills_refused.get(channel)
+        if until is None:
+            return False
+        if dt_util.utcnow() >= until:
+            del self._stills_refused[channel]
+            return False
+        return True
+
     async def async_snapshot(self, channel: int) -> bytes | None:
         """A live JPEG of a channel (OPSNAP); None when there is none to be had now.
 
-        A device that refuses OPSNAP is not asked again until the entry reloads: recorders
-        refuse it for good, and the camera entity would otherwise ask at every frame.
+        A channel whose still is refused is not asked again for `STILL_REFUSAL_EXPIRY`
+        seconds: recorders refuse it for good, and the camera entity would otherwise ask at
+        every frame. Each still takes a login of its own (see the client), so a slow one
+        cannot drop the alarm session.
         """
-        if self.snapshot_refused or not self._available:
+        if self.still_refused(channel) or not self._available:
             return None
         try:
             return await self.client.snapshot(channel)
@@ -990,10 +1015,11 @@ class DvripCoordinator:
                 return None
             # Refused outright, or a camera that allows one login only (Ret 207): a still
             # needs a login of its own, so there are none while the alarm session is open.
-            self.snapshot_refused = True
+            self._stills_refused[channel] = dt_util.utcnow() + STILL_REFUSAL_EXPIRY
             LOGGER.info(
-                "%s refuses live snapshots (%s); its alarm pictures stand in for them",
+                "%s refuses live snapshots of channel %d (%s); its alarm pictures stand in",
                 self.entry.title,
+                channel + 1,
                 err,
             )
         except DvripError as err:
@@ -1099,6 +1125,9 @@ class DvripCoordinator:
                 self.clock_offset.total_seconds() if self.clock_offset is not None else None
             ),
             "snapshot_refused": self.snapshot_refused,
+            "stills_refused_channels": sorted(
+                channel + 1 for channel in list(self._stills_refused) if self.still_refused(channel)
+            ),
             "alarm_source": str(self.mode),
             "account_locked": self._locked,
             "statistics": asdict(self.stats),

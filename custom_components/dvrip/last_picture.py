@@ -224,6 +224,11 @@ class LastAlarmPictures:
         self._listeners: dict[int, list[PictureListener]] = {}
         self._pending: dict[int, _Request] = {}
         self._workers: dict[int, asyncio.Task[None]] = {}
+        # One live still at a time per channel; the newest alarm that came meanwhile waits.
+        self._still_pending: dict[int, _Request] = {}
+        self._still_workers: dict[int, asyncio.Task[None]] = {}
+        # Keeping a picture takes turns per channel: an older one never overwrites a newer.
+        self._keep_locks: dict[int, asyncio.Lock] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         # Auto mode: the live still taken when the channel's latest alarm arrived.
         self._held: dict[int, tuple[AlarmEvent, bytes]] = {}
@@ -291,12 +296,26 @@ class LastAlarmPictures:
             return
         request = _Request(event, marker, received)
         if self.mode in (PictureMode.SNAPSHOT, PictureMode.AUTO) and (
-            not self.coordinator.snapshot_refused
+            not self.coordinator.still_refused(request.channel)
         ):
-            self._spawn(self._async_snapshot(request), f"snapshot channel {request.channel + 1}")
+            self._queue_still(request)
             if self.mode is PictureMode.SNAPSHOT:
                 return
         self._queue(request)
+
+    @callback
+    def _queue_still(self, request: _Request) -> None:
+        """Take the request's still next; it replaces any alarm still waiting for one."""
+        self._still_pending[request.channel] = request
+        worker = self._still_workers.get(request.channel)
+        if worker is None or worker.done():
+            self._still_workers[request.channel] = self._spawn(
+                self._async_still_work(request.channel), f"snapshot channel {request.channel + 1}"
+            )
+
+    async def _async_still_work(self, channel: int) -> None:
+        while (request := self._still_pending.pop(channel, None)) is not None:
+            await self._async_snapshot(request)
 
     @callback
     def _queue(self, request: _Request) -> None:
@@ -388,12 +407,21 @@ class LastAlarmPictures:
     ) -> None:
         """Keep a picture on disk and tell the entities; an older alarm's never replaces one."""
         channel = request.channel
+        async with self._keep_locks.setdefault(channel, asyncio.Lock()):
+            await self._async_keep_in_turn(request, jpeg, method, source_file)
+
+    async def _async_keep_in_turn(
+        self, request: _Request, jpeg: bytes, method: str, source_file: str | None
+    ) -> None:
+        channel = request.channel
         event = request.event
         camera_time = request.marker.time
         picture = KeptPicture(
             channel=channel,
             jpeg=jpeg,
-            time=self.coordinator.camera_time_to_utc(camera_time) or event.received,
+            # When the alarm happened, as converted when it came: a clock offset learned
+            # since (a daylight-saving change) must not reorder the pictures.
+            time=event.time or event.received,
             camera_time=camera_time,
             kind=event.kind,
             event=event.alarm.event,

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from dataclasses import replace
+from datetime import datetime, timedelta
 from typing import Any
 from unittest.mock import patch
 
@@ -353,3 +354,25 @@ async def test_checks_go_on_after_an_unexpected_error(
         await checked.wait()
     assert calls == [CheckTrigger.AUDIT, CheckTrigger.AUDIT]
     assert coordinator.history_stats.last_error == "a reply of an unforeseen shape"
+
+
+async def test_audits_learn_the_clock_again(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, camera: CameraSimulator
+) -> None:
+    """The camera's clock moves an hour while connected (daylight saving): the audit sees it."""
+    coordinator = loaded_entry.runtime_data.coordinator
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert coordinator.clock_offset == timedelta(0)
+    camera.config = replace(camera.config, clock_offset=timedelta(hours=1))
+    await coordinator.async_check_history(CheckTrigger.AUDIT)
+    assert coordinator.clock_offset == timedelta(hours=1)
+    log = AlarmEventLog(hass, entity_id(hass, "event", f"{loaded_entry.unique_id}_0_alarm"))
+    try:
+        record = await camera.raise_alarm()
+        [state] = await log.wait_for_count(1)
+    finally:
+        log.close()
+    happened = datetime.fromisoformat(state.attributes["alarm_time"])
+    received = datetime.fromisoformat(state.attributes["received"])
+    assert abs(happened - received) < timedelta(seconds=5)
+    assert state.attributes["camera_time"] == record.time.isoformat()

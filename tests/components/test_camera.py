@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from unittest.mock import patch
 
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.camera import (
     CameraEntityFeature,
     async_get_image,
@@ -15,8 +16,9 @@ from homeassistant.exceptions import HomeAssistantError
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.dvrip import coordinator as dvrip_coordinator
 from custom_components.dvrip.camera import rtsp_url
-from custom_components.dvrip.client import DvripClient, DvripTimeoutError
+from custom_components.dvrip.client import DvripClient, DvripCommandError, DvripTimeoutError
 from custom_components.dvrip.const import CONF_PICTURE_MODE, CONF_RTSP_STREAM
 from simulator import CameraSimulator
 
@@ -136,3 +138,34 @@ async def test_no_snapshot_while_unavailable(
     with pytest.raises(HomeAssistantError):
         await async_get_image(hass, _camera(hass, loaded_entry))
     assert camera.stats.snapshots == snapshots
+
+
+@pytest.mark.parametrize("camera_settings", [{"profile": "nvr"}])
+async def test_a_refused_still_is_per_channel_and_expires(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    monkeypatch: pytest.MonkeyPatch,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A refusal on one channel leaves the others' stills alone, and is asked again later."""
+    coordinator = loaded_entry.runtime_data.coordinator
+    asked: list[int] = []
+
+    async def snapshot(channel: int = 0) -> bytes:
+        asked.append(channel)
+        if channel == 1:
+            raise DvripCommandError("OPSNAP", 515)
+        return b"\xff\xd8still\xff\xd9"
+
+    monkeypatch.setattr(coordinator.client, "snapshot", snapshot)
+    assert await coordinator.async_snapshot(1) is None
+    assert coordinator.still_refused(1)
+    assert await coordinator.async_snapshot(0) == b"\xff\xd8still\xff\xd9"
+    assert await coordinator.async_snapshot(1) is None
+    assert asked == [1, 0]
+
+    freezer.tick(dvrip_coordinator.STILL_REFUSAL_EXPIRY)
+    assert not coordinator.still_refused(1)
+    assert await coordinator.async_snapshot(1) is None  # refused again, and remembered
+    assert await coordinator.async_snapshot(1) is None
+    assert asked == [1, 0, 1]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
 import json
@@ -21,14 +22,18 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.dvrip import last_picture
 from custom_components.dvrip.client import (
+    Alarm,
+    AlarmStatus,
     DvripAuthError,
     DvripClient,
     DvripCommandError,
     DvripConnectionError,
 )
+from custom_components.dvrip.client.const import MessageId
 from custom_components.dvrip.const import CONF_PICTURE_MODE, AlarmKind
-from custom_components.dvrip.coordinator import DvripCoordinator
+from custom_components.dvrip.coordinator import AlarmEvent, AlarmSource, DvripCoordinator
 from custom_components.dvrip.last_picture import KeptPicture, read_kept_pictures
+from custom_components.dvrip.pictures import AlarmMarker
 from simulator import CameraSimulator
 from simulator.media import PictureKind
 
@@ -521,3 +526,68 @@ def test_failed_write_leaves_no_temporary_file(tmp_path: Path) -> None:
     with pytest.raises(OSError):  # noqa: PT011 - which one depends on the platform
         last_picture.write_kept_picture(tmp_path, picture, 10)
     assert sorted(path.name for path in tmp_path.iterdir()) == ["20261125_130510_ch0.jpg"]
+
+
+async def test_newest_picture_wins_a_race_to_the_disk(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, media_dir: Path
+) -> None:
+    """Two pictures written at once: the newer alarm's is kept, in memory and on disk."""
+    pictures = loaded_entry.runtime_data.pictures
+    assert pictures is not None
+    now = dt_util.utcnow().replace(microsecond=0)
+    requests = []
+    for age in (20, 10):
+        moment = now - timedelta(seconds=age)
+        camera_time = moment.replace(tzinfo=None)
+        alarm = Alarm(0, "VideoMotion", AlarmStatus.START, camera_time, {})
+        event = AlarmEvent(AlarmKind.MOTION, alarm, moment, AlarmSource.PUSH, moment)
+        marker = AlarmMarker.from_alarm(alarm)
+        requests.append(last_picture._Request(event, marker, hass.loop.time()))
+    older, newer = requests
+    jobs: list[tuple[asyncio.Future[Any], Any, tuple[Any, ...]]] = []
+
+    def executor_job(target: Any, *args: Any) -> asyncio.Future[Any]:
+        future = hass.loop.create_future()
+        jobs.append((future, target, args))
+        return future
+
+    with patch.object(hass, "async_add_executor_job", executor_job):
+        keeping = [
+            hass.async_create_task(pictures._async_keep(older, b"older", "snapshot", None)),
+            hass.async_create_task(pictures._async_keep(newer, b"newer", "snapshot", None)),
+        ]
+        while not all(task.done() for task in keeping):
+            for _ in range(10):
+                await asyncio.sleep(0)
+            # The disk finishes the newest write first.
+            waiting = sorted(jobs, key=lambda job: job[2][1].camera_time, reverse=True)
+            jobs.clear()
+            for future, target, args in waiting:
+                future.set_result(target(*args))
+                for _ in range(10):
+                    await asyncio.sleep(0)
+    kept = pictures.picture(0)
+    assert kept is not None
+    assert kept.jpeg == b"newer"
+    folder = _pictures_dir(media_dir, loaded_entry)
+    document = json.loads((folder / "last_ch0.json").read_text())
+    assert document["file"] == _file_name(newer.marker.time)
+
+
+async def test_one_still_at_a_time_per_channel(
+    hass: HomeAssistant, config_entry: MockConfigEntry, camera: CameraSimulator
+) -> None:
+    """Alarms during a slow still wait for it; only the newest of them gets a still of its own."""
+    hass.config_entries.async_update_entry(config_entry, options={CONF_PICTURE_MODE: "snapshot"})
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    camera.delay_replies(2.0, message_id=MessageId.SNAP_REQ, count=1)
+    now = camera.now()
+    records = [
+        await camera.raise_alarm(channel=0, time=now - timedelta(seconds=age)) for age in (3, 2, 1)
+    ]
+    await _wait_for_picture(hass, _image(hass, config_entry), records[-1].time)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert camera.stats.snapshots == 2
+    assert config_entry.runtime_data.pictures.picture(0).camera_time == records[-1].time
+    assert await hass.config_entries.async_unload(config_entry.entry_id)
