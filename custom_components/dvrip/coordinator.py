@@ -193,6 +193,8 @@ def create_client(data: Mapping[str, Any]) -> DvripClient:
         keepalive_interval=KEEPALIVE_INTERVAL,
         search_timeout=SEARCH_TIMEOUT,
         guard_timeout=GUARD_TIMEOUT,
+        # Only the coordinator's reconnect loop logs in again (it waits out a locked account).
+        relogin_on_request=False,
     )
 
 

@@ -147,3 +147,23 @@ async def test_disconnect_reports_are_idempotent(
     await coordinator.async_shutdown()
     coordinator._handle_disconnect(None)
     assert coordinator.stats.disconnects == 2
+
+
+async def test_only_the_reconnect_loop_logs_in_again(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    camera: CameraSimulator,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A request made while the link is down fails; it does not log a (locked) camera in."""
+    monkeypatch.setattr(dvrip_coordinator, "BACKOFF_INITIAL", 3600.0)
+    monkeypatch.setattr(dvrip_coordinator, "BACKOFF_MAX", 3600.0)
+    _motion, connectivity, _alarm = _entities(hass, loaded_entry)
+    client = loaded_entry.runtime_data.coordinator.client
+    await camera.inject_fault("disconnect", 0.1)
+    await async_wait_for_state(hass, connectivity, STATE_OFF)
+    await camera.wait_for(lambda: camera.fault is None)
+    logins = camera.stats.logins
+    with pytest.raises(DvripConnectionError):
+        await client.get_time()
+    assert camera.stats.logins == logins
