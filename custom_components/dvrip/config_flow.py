@@ -23,7 +23,13 @@ from homeassistant.helpers.selector import (
 )
 import voluptuous as vol
 
-from .client import DeviceInfo, DvripCommandError, DvripError
+from .client import (
+    DEFAULT_ALARM_CENTRE_PORT,
+    DEFAULT_PORT,
+    DeviceInfo,
+    DvripCommandError,
+    DvripError,
+)
 from .const import (
     BINARY_SENSOR_KINDS,
     CONF_ALARM_CENTRE,
@@ -35,21 +41,20 @@ from .const import (
     CONF_POLL_INTERVAL,
     CONF_RTSP_STREAM,
     DEFAULT_ALARM_CENTRE,
-    DEFAULT_ALARM_CENTRE_PORT,
     DEFAULT_ALARM_KINDS,
     DEFAULT_HISTORY_HOURS,
     DEFAULT_OFF_DELAY,
     DEFAULT_PICTURE_MODE,
     DEFAULT_POLL_INTERVAL,
-    DEFAULT_PORT,
     DEFAULT_RTSP_STREAM,
     DEFAULT_USERNAME,
     DOMAIN,
     LOGGER,
     PictureMode,
 )
-from .coordinator import DvripConfigEntry, create_client, error_key
 from .ha_versions import OptionsFlowBase
+from .runtime import DvripConfigEntry
+from .session import create_client, error_key
 
 # The network settings: their MAC names a device that reports no serial number.
 NETWORK_CONFIG = "NetWork.NetCommon"

@@ -32,18 +32,22 @@ import asyncio
 from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from functools import partial
 import json
 import os
 from pathlib import Path
 from typing import Any, Final
 
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.helpers.dispatcher import async_dispatcher_connect, async_dispatcher_send
 
 from .client import DvripAuthError, DvripError, DvripUnsupportedError
+from .clock import CameraClock
 from .const import DOMAIN, LOGGER, PICTURE_KINDS, AlarmKind, PictureMode
-from .coordinator import AlarmEvent, DvripConfigEntry, DvripCoordinator
-from .pictures import AlarmMarker, resolve_alarm_picture
+from .models import AlarmEvent, signal_alarm, signal_picture
+from .pictures import AlarmMarker, alarm_file_name, resolve_alarm_picture
+from .session import CameraSession
+from .stills import LiveStills
 from .storage import PICTURE_FILE_NAME, PICTURES_FOLDER, is_picture_name, media_root
 
 # Seconds after an alarm before its picture is first looked for: the camera is still writing.
@@ -128,11 +132,6 @@ class KeptPicture:
         )
 
 
-def picture_file_name(camera_time: datetime, channel: int) -> str:
-    """`YYYYmmdd_HHMMSS_ch<N>.jpg`, from the alarm's camera time: the name exports use too."""
-    return f"{camera_time:%Y%m%d_%H%M%S}_ch{channel}.jpg"
-
-
 def _document_name(channel: int) -> str:
     return f"last_ch{channel}.json"
 
@@ -210,18 +209,23 @@ class LastAlarmPictures:
     def __init__(
         self,
         hass: HomeAssistant,
-        entry: DvripConfigEntry,
-        coordinator: DvripCoordinator,
+        entry: ConfigEntry,
+        session: CameraSession,
+        clock: CameraClock,
+        stills: LiveStills,
+        channels: tuple[int, ...],
         mode: PictureMode,
     ) -> None:
         self.hass = hass
         self.entry = entry
-        self.coordinator = coordinator
+        self.session = session
+        self.clock = clock
+        self.stills = stills
+        self.channels = channels
         self.mode = mode
         self.root = media_root(hass)
         self.folder = self.root.camera_dir(entry.entry_id) / PICTURES_FOLDER if self.root else None
         self._pictures: dict[int, KeptPicture] = {}
-        self._listeners: dict[int, list[PictureListener]] = {}
         self._pending: dict[int, _Request] = {}
         self._workers: dict[int, asyncio.Task[None]] = {}
         # One live still at a time per channel; the newest alarm that came meanwhile waits.
@@ -248,14 +252,16 @@ class LastAlarmPictures:
         """Read the kept pictures back and start listening for alarms."""
         if self.folder is not None and self.root is not None:
             kept = await self.hass.async_add_executor_job(
-                read_kept_pictures, self.folder, self.coordinator.active_channels
+                read_kept_pictures, self.folder, self.channels
             )
             for channel, picture in kept.items():
                 assert picture.file_name is not None
                 self._pictures[channel] = replace(picture, url=self._url(picture.file_name))
-        for channel in self.coordinator.active_channels:
+        for channel in self.channels:
             self._unsubscribers.append(
-                self.coordinator.async_add_event_listener(channel, self._handle_alarm)
+                async_dispatcher_connect(
+                    self.hass, signal_alarm(self.entry.entry_id, channel), self._handle_alarm
+                )
             )
 
     async def async_shutdown(self) -> None:
@@ -273,9 +279,9 @@ class LastAlarmPictures:
     @callback
     def async_add_listener(self, channel: int, listener: PictureListener) -> CALLBACK_TYPE:
         """Call `listener` with each new picture of `channel`."""
-        listeners = self._listeners.setdefault(channel, [])
-        listeners.append(listener)
-        return partial(listeners.remove, listener)
+        return async_dispatcher_connect(
+            self.hass, signal_picture(self.entry.entry_id, channel), listener
+        )
 
     # -- alarms ----------------------------------------------------------------------------
 
@@ -287,7 +293,7 @@ class LastAlarmPictures:
             return  # a later alarm's picture is the last one
         # A push without StartTime: the moment it arrived, on the camera's clock.
         marker = AlarmMarker.from_alarm(
-            event.alarm, time=self.coordinator.camera_time_of(event.received).replace(microsecond=0)
+            event.alarm, time=self.clock.camera_time_of(event.received).replace(microsecond=0)
         )
         received = self.hass.loop.time()
         if event.backfilled:
@@ -296,7 +302,7 @@ class LastAlarmPictures:
             return
         request = _Request(event, marker, received)
         if self.mode in (PictureMode.SNAPSHOT, PictureMode.AUTO) and (
-            not self.coordinator.still_refused(request.channel)
+            not self.stills.refused(request.channel)
         ):
             self._queue_still(request)
             if self.mode is PictureMode.SNAPSHOT:
@@ -336,7 +342,7 @@ class LastAlarmPictures:
         return task
 
     async def _async_snapshot(self, request: _Request) -> None:
-        jpeg = await self.coordinator.async_snapshot(request.channel)
+        jpeg = await self.stills.async_snapshot(request.channel)
         if jpeg is None:
             if self.mode is PictureMode.SNAPSHOT and not self._closing:
                 self._queue(request)
@@ -364,12 +370,12 @@ class LastAlarmPictures:
             if channel in self._pending:
                 # A newer alarm arrived: its picture is the last alarm's picture.
                 return
-            if not self.coordinator.available:
+            if not self.session.available:
                 failure = "the camera is unavailable"
                 continue
             try:
                 picture = await resolve_alarm_picture(
-                    self.coordinator.client,
+                    self.session.client,
                     request.marker,
                     download_timeout=PICTURE_DOWNLOAD_TIMEOUT,
                 )
@@ -433,7 +439,7 @@ class LastAlarmPictures:
         if current is not None and picture.time < current.time:
             return
         if self.folder is not None:
-            file_name = picture_file_name(camera_time, channel)
+            file_name = alarm_file_name(camera_time, channel)
             kept = replace(picture, file_name=file_name, url=self._url(file_name))
             try:
                 await self.hass.async_add_executor_job(
@@ -450,8 +456,7 @@ class LastAlarmPictures:
                 picture = kept
         self._failures.pop(channel, None)
         self._pictures[channel] = picture
-        for listener in list(self._listeners.get(channel, ())):
-            listener(picture)
+        async_dispatcher_send(self.hass, signal_picture(self.entry.entry_id, channel), picture)
 
     def _url(self, file_name: str) -> str:
         assert self.root is not None
@@ -462,7 +467,7 @@ class LastAlarmPictures:
     def as_dict(self) -> dict[str, Any]:
         """The mode, and each channel's last picture and last failure, for diagnostics."""
         channels: dict[str, Any] = {}
-        for channel in self.coordinator.active_channels:
+        for channel in self.channels:
             picture = self._pictures.get(channel)
             channels[f"channel {channel + 1}"] = {
                 "picture": (

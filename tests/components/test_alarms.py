@@ -124,7 +124,7 @@ async def test_off_delay_without_stop(
     hass: HomeAssistant, loaded_entry: MockConfigEntry, camera: CameraSimulator
 ) -> None:
     """Without a Stop, the sensor turns off after the off-delay; a new Start restarts it."""
-    loaded_entry.runtime_data.coordinator.off_delay = 0.2
+    loaded_entry.runtime_data.coordinator.alarms.off_delay = 0.2
     motion = entity_id(hass, "binary_sensor", f"{_serial(loaded_entry)}_0_motion")
     recorder = StateRecorder(hass, [motion])
     try:
@@ -184,5 +184,5 @@ async def test_alarm_for_unknown_channel_is_ignored(
     """A channel the login reply did not announce has no entities to update."""
     coordinator = loaded_entry.runtime_data.coordinator
     alarm: Any = type("FakeAlarm", (), {"channel": 5, "event": "VideoMotion", "status": "Start"})()
-    coordinator._handle_alarm(alarm)
+    coordinator.alarms.handle_push(alarm)
     assert coordinator.stats.alarms == 0

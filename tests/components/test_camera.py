@@ -16,7 +16,7 @@ from homeassistant.exceptions import HomeAssistantError
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.dvrip import coordinator as dvrip_coordinator
+from custom_components.dvrip import stills
 from custom_components.dvrip.camera import rtsp_url
 from custom_components.dvrip.client import DvripClient, DvripCommandError, DvripTimeoutError
 from custom_components.dvrip.const import CONF_PICTURE_MODE, CONF_RTSP_STREAM
@@ -56,7 +56,7 @@ async def test_snapshot_fails_for_now(
         pytest.raises(HomeAssistantError),
     ):
         await async_get_image(hass, camera_id)
-    assert not loaded_entry.runtime_data.coordinator.snapshot_refused
+    assert not loaded_entry.runtime_data.coordinator.stills.refused_channels()
     assert (await async_get_image(hass, camera_id)).content.startswith(b"\xff\xd8")
 
 
@@ -72,7 +72,7 @@ async def test_recorder_shows_the_last_alarm_picture(
     # No alarm picture yet: nothing to show.
     with pytest.raises(HomeAssistantError):
         await async_get_image(hass, camera_id)
-    assert loaded_entry.runtime_data.coordinator.snapshot_refused
+    assert loaded_entry.runtime_data.coordinator.stills.refused_channels()
 
     record = await camera.raise_alarm(channel=1, event="VideoMotion", status="Start")
     image_id = entity_id(hass, "image", f"{loaded_entry.unique_id}_1_last_alarm_picture")
@@ -158,14 +158,14 @@ async def test_a_refused_still_is_per_channel_and_expires(
         return b"\xff\xd8still\xff\xd9"
 
     monkeypatch.setattr(coordinator.client, "snapshot", snapshot)
-    assert await coordinator.async_snapshot(1) is None
-    assert coordinator.still_refused(1)
-    assert await coordinator.async_snapshot(0) == b"\xff\xd8still\xff\xd9"
-    assert await coordinator.async_snapshot(1) is None
+    assert await coordinator.stills.async_snapshot(1) is None
+    assert coordinator.stills.refused(1)
+    assert await coordinator.stills.async_snapshot(0) == b"\xff\xd8still\xff\xd9"
+    assert await coordinator.stills.async_snapshot(1) is None
     assert asked == [1, 0]
 
-    freezer.tick(dvrip_coordinator.STILL_REFUSAL_EXPIRY)
-    assert not coordinator.still_refused(1)
-    assert await coordinator.async_snapshot(1) is None  # refused again, and remembered
-    assert await coordinator.async_snapshot(1) is None
+    freezer.tick(stills.STILL_REFUSAL_EXPIRY)
+    assert not coordinator.stills.refused(1)
+    assert await coordinator.stills.async_snapshot(1) is None  # refused again, and remembered
+    assert await coordinator.stills.async_snapshot(1) is None
     assert asked == [1, 0, 1]

@@ -273,7 +273,7 @@ async def test_options_flow(hass: HomeAssistant, loaded_entry: MockConfigEntry) 
     assert loaded_entry.state is ConfigEntryState.LOADED
     reloaded = loaded_entry.runtime_data.coordinator
     assert reloaded is not coordinator
-    assert reloaded.off_delay == 5
+    assert reloaded.alarms.off_delay == 5
 
 
 @pytest.mark.parametrize("camera_settings", [{"serial": ""}])

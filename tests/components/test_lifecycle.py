@@ -15,9 +15,10 @@ from homeassistant.helpers import issue_registry as ir
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.dvrip import coordinator as dvrip_coordinator
+from custom_components.dvrip import alarms, session
 from custom_components.dvrip.client import Alarm, AlarmStatus, DvripClient
 from custom_components.dvrip.const import CONF_PICTURE_MODE, DOMAIN
+from custom_components.dvrip.history_checks import HistoryChecker
 from simulator import CameraSimulator
 
 from .common import async_wait_for_state, entity_id
@@ -34,14 +35,14 @@ async def test_history_checks_start_after_the_entities(
 ) -> None:
     """A backfilled alarm is fired to an event entity that exists, never before it does."""
     seen: list[bool] = []
-    check_history = dvrip_coordinator.DvripCoordinator.async_check_history
+    check_history = HistoryChecker.async_check
 
     async def checking(self: Any, trigger: Any) -> Any:
         event = f"event.{config_entry.title.lower()}_alarm"
         seen.append(hass.states.get(event) is not None)
         return await check_history(self, trigger)
 
-    with patch.object(dvrip_coordinator.DvripCoordinator, "async_check_history", checking):
+    with patch.object(HistoryChecker, "async_check", checking):
         assert await hass.config_entries.async_setup(config_entry.entry_id)
         await hass.async_block_till_done(wait_background_tasks=True)
     assert seen == [True]
@@ -59,10 +60,10 @@ async def test_an_alarm_at_subscription_keeps_the_ledger(
     """The ledger is loaded before the first push can come: neither it nor the push is lost."""
     moment = camera.now().replace(microsecond=0) - timedelta(seconds=5)
     earlier = moment - timedelta(minutes=1)
-    hass_storage[dvrip_coordinator.storage_key(config_entry.entry_id)] = {
-        "version": dvrip_coordinator.STORAGE_VERSION,
+    hass_storage[alarms.storage_key(config_entry.entry_id)] = {
+        "version": alarms.STORAGE_VERSION,
         "minor_version": 1,
-        "key": dvrip_coordinator.storage_key(config_entry.entry_id),
+        "key": alarms.storage_key(config_entry.entry_id),
         "data": {
             "version": 1,
             "checked_until": earlier.isoformat(),
@@ -81,8 +82,8 @@ async def test_an_alarm_at_subscription_keeps_the_ledger(
         assert await hass.config_entries.async_setup(config_entry.entry_id)
         await hass.async_block_till_done()
     coordinator = config_entry.runtime_data.coordinator
-    assert coordinator.ledger.newest(0) == moment
-    assert len(coordinator.ledger) == 2
+    assert coordinator.alarms.ledger.newest(0) == moment
+    assert len(coordinator.alarms.ledger) == 2
     assert await hass.config_entries.async_unload(config_entry.entry_id)
     await hass.async_block_till_done()
 
@@ -128,7 +129,7 @@ async def test_reconnect_to_another_camera(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Another camera at the address: unavailable, a repair issue, none of its alarms taken."""
-    monkeypatch.setattr(dvrip_coordinator, "WRONG_DEVICE_RETRY_DELAY", 0.2)
+    monkeypatch.setattr(session, "WRONG_DEVICE_RETRY_DELAY", 0.2)
     coordinator = loaded_entry.runtime_data.coordinator
     serial = camera.config.serial
     connectivity = entity_id(hass, "binary_sensor", f"{loaded_entry.unique_id}_connectivity")

@@ -8,7 +8,7 @@ from http import HTTPStatus
 import json
 from pathlib import Path
 from typing import Any
-from unittest.mock import PropertyMock, patch
+from unittest.mock import patch
 
 from homeassistant.components.event import DATA_COMPONENT as EVENT_COMPONENT
 from homeassistant.const import STATE_UNKNOWN
@@ -31,8 +31,8 @@ from custom_components.dvrip.client import (
 )
 from custom_components.dvrip.client.const import MessageId
 from custom_components.dvrip.const import CONF_PICTURE_MODE, AlarmKind
-from custom_components.dvrip.coordinator import AlarmEvent, AlarmSource, DvripCoordinator
 from custom_components.dvrip.last_picture import KeptPicture, read_kept_pictures
+from custom_components.dvrip.models import AlarmEvent, AlarmSource
 from custom_components.dvrip.pictures import AlarmMarker
 from simulator import CameraSimulator
 from simulator.media import PictureKind
@@ -160,11 +160,11 @@ async def test_alarm_time_in_another_zone(
 ) -> None:
     """The camera keeps Tokyo time: the picture's time is converted with the learned offset."""
     coordinator = loaded_entry.runtime_data.coordinator
-    assert coordinator.clock_offset is not None
-    assert abs(coordinator.clock_offset - timedelta(hours=9)) <= timedelta(seconds=2)
+    assert coordinator.clock.offset is not None
+    assert abs(coordinator.clock.offset - timedelta(hours=9)) <= timedelta(seconds=2)
     record = await camera.raise_alarm(channel=0, event="VideoMotion", status="Start")
     state = await _wait_for_picture(hass, _image(hass, loaded_entry), record.time)
-    expected = (record.time - coordinator.clock_offset).replace(tzinfo=UTC)
+    expected = (record.time - coordinator.clock.offset).replace(tzinfo=UTC)
     assert datetime.fromisoformat(state.state) == expected
     assert state.attributes["camera_time"] == record.time.isoformat()
 
@@ -270,7 +270,7 @@ async def test_snapshot_mode_on_a_recorder(
     assert state.attributes["method"] == "direct_stream"
     assert state.attributes["channel"] == 2
     assert state.name.endswith("Channel 2 last alarm picture")
-    assert config_entry.runtime_data.coordinator.snapshot_refused
+    assert config_entry.runtime_data.coordinator.stills.refused_channels()
     assert hass.states.get(_image(hass, config_entry, 0)).state == STATE_UNKNOWN
     assert await hass.config_entries.async_unload(config_entry.entry_id)
 
@@ -476,7 +476,7 @@ async def test_search_while_unavailable(
     await hass.async_block_till_done()
     motion = entity_id(hass, "binary_sensor", f"{config_entry.unique_id}_0_motion")
     queries = camera.stats.queries
-    with patch.object(DvripCoordinator, "available", new_callable=PropertyMock, return_value=False):
+    with patch.object(config_entry.runtime_data.coordinator.session, "available", False):
         await camera.raise_alarm(channel=0, event="VideoMotion", status="Start")
         await async_wait_for_state(hass, motion, "unavailable")
         await hass.async_block_till_done(wait_background_tasks=True)
@@ -498,11 +498,11 @@ async def test_camera_without_a_clock(
         assert await hass.config_entries.async_setup(config_entry.entry_id)
         await hass.async_block_till_done()
     coordinator = config_entry.runtime_data.coordinator
-    assert coordinator.clock_offset is None
-    assert coordinator.camera_time_to_utc(camera.now()) is None
+    assert coordinator.clock.offset is None
+    assert coordinator.clock.to_utc(camera.now()) is None
     # Taken to keep Home Assistant's local time.
     local_now = dt_util.now().replace(tzinfo=None)
-    assert abs(coordinator.camera_now() - local_now) < timedelta(seconds=2)
+    assert abs(coordinator.clock.now() - local_now) < timedelta(seconds=2)
     before = dt_util.utcnow()
     record = await camera.raise_alarm(channel=0, event="VideoMotion", status="Start")
     state = await _wait_for_picture(hass, _image(hass, config_entry), record.time)
