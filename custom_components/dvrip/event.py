@@ -11,7 +11,8 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from .const import AlarmKind
 from .coordinator import DvripCoordinator
 from .entity import DvripEntity
-from .last_picture import ATTR_PICTURE_URL, KeptPicture, LastAlarmPictures
+from .kept_pictures import ATTR_PICTURE_URL, KeptPicture
+from .last_picture import LastAlarmPictures
 from .models import AlarmEvent
 from .runtime import DvripConfigEntry
 

@@ -20,7 +20,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.dvrip import last_picture
+from custom_components.dvrip import kept_pictures, last_picture
 from custom_components.dvrip.client import (
     Alarm,
     AlarmStatus,
@@ -31,7 +31,7 @@ from custom_components.dvrip.client import (
 )
 from custom_components.dvrip.client.const import MessageId
 from custom_components.dvrip.const import CONF_PICTURE_MODE, AlarmKind
-from custom_components.dvrip.last_picture import KeptPicture, read_kept_pictures
+from custom_components.dvrip.kept_pictures import KeptPicture, read_kept_pictures
 from custom_components.dvrip.models import AlarmEvent, AlarmSource
 from custom_components.dvrip.pictures import AlarmMarker
 from simulator import CameraSimulator
@@ -524,7 +524,7 @@ def test_failed_write_leaves_no_temporary_file(tmp_path: Path) -> None:
     # A folder where the picture should go: it cannot be replaced by a file.
     (tmp_path / "20261125_130510_ch0.jpg").mkdir()
     with pytest.raises(OSError):  # noqa: PT011 - which one depends on the platform
-        last_picture.write_kept_picture(tmp_path, picture, 10)
+        kept_pictures.write_kept_picture(tmp_path, picture, 10)
     assert sorted(path.name for path in tmp_path.iterdir()) == ["20261125_130510_ch0.jpg"]
 
 
