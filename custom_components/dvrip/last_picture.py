@@ -183,26 +183,31 @@ class LastAlarmPictures:
     @callback
     def _queue_still(self, request: _Request) -> None:
         """Take the request's still next; it replaces any alarm still waiting for one."""
-        self._still_pending[request.channel] = request
-        worker = self._still_workers.get(request.channel)
-        if worker is None or worker.done():
-            self._still_workers[request.channel] = self._spawn(
-                self._async_still_work(request.channel), f"snapshot channel {request.channel + 1}"
-            )
-
-    async def _async_still_work(self, channel: int) -> None:
-        while (request := self._still_pending.pop(channel, None)) is not None:
-            await self._async_snapshot(request)
+        self._enqueue(self._still_pending, self._still_workers, request, self._async_snapshot)
 
     @callback
     def _queue(self, request: _Request) -> None:
         """Look for the request's picture next; it replaces any alarm still waiting."""
-        self._pending[request.channel] = request
-        worker = self._workers.get(request.channel)
-        if worker is None or worker.done():
-            self._workers[request.channel] = self._spawn(
-                self._async_work(request.channel), f"picture channel {request.channel + 1}"
-            )
+        self._enqueue(self._pending, self._workers, request, self._async_resolve)
+
+    @callback
+    def _enqueue(
+        self,
+        pending: dict[int, _Request],
+        workers: dict[int, asyncio.Task[None]],
+        request: _Request,
+        handle: Callable[[_Request], Coroutine[Any, Any, None]],
+    ) -> None:
+        """One worker per channel takes the newest waiting request, one at a time."""
+        channel = request.channel
+        pending[channel] = request
+        if (worker := workers.get(channel)) is None or worker.done():
+
+            async def work() -> None:
+                while (waiting := pending.pop(channel, None)) is not None:
+                    await handle(waiting)
+
+            workers[channel] = self._spawn(work(), f"{handle.__name__} channel {channel + 1}")
 
     def _spawn(self, coro: Coroutine[Any, Any, None], name: str) -> asyncio.Task[None]:
         task = self.entry.async_create_background_task(
@@ -226,10 +231,6 @@ class LastAlarmPictures:
             await self._async_keep(request, jpeg, SNAPSHOT_METHOD, None)
         else:
             self._held[request.channel] = (request.event, jpeg)
-
-    async def _async_work(self, channel: int) -> None:
-        while (request := self._pending.pop(channel, None)) is not None:
-            await self._async_resolve(request)
 
     async def _async_resolve(self, request: _Request) -> None:
         """Look for the picture of one alarm until found, given up, or a newer alarm came."""
