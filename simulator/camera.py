@@ -85,6 +85,7 @@ from simulator.wire import (
 _LOGGER = logging.getLogger(__name__)
 
 DEFAULT_SERIAL = "7c9a2f31d0e84b56"
+DEFAULT_MAC = "00:12:41:5c:3e:9a"
 # Session ids handed out by a freshly booted camera; odd-looking on purpose so that clients
 # parse them as hex rather than assume small numbers.
 FIRST_SESSION_ID = 0x0000001C
@@ -163,6 +164,7 @@ class SimulatorConfig:
     profile_overrides: Mapping[str, Any] = field(default_factory=dict)
     channels: int | None = None  # shorthand for profile_overrides["channels"]
     serial: str = DEFAULT_SERIAL
+    mac: str = DEFAULT_MAC  # NetWork.NetCommon's MAC, as the firmware writes it
     alive_interval: int = 20
     idle_timeout: float | None = None  # default: three AliveIntervals
     login_timeout: float = 30.0  # sockets that never log in are closed after this
@@ -595,6 +597,21 @@ class CameraSimulator:
 
     def session_by_id(self, session_id: int) -> LoginSession | None:
         return self._sessions.get(session_id)
+
+    def net_common(self) -> dict[str, Any]:
+        """`NetWork.NetCommon`: the network settings, of which clients read the MAC."""
+        return {
+            "HostName": "LocalHost",
+            "HostIP": "0x0100007F",
+            "Submask": "0x00FFFFFF",
+            "GateWay": "0x0100007F",
+            "HttpPort": 80,
+            "TCPPort": self.port,
+            "MAC": self.config.mac,
+            "MaxBps": 0,
+            "TransferPlan": "Quality",
+            "UseHSDownLoad": False,
+        }
 
     def motion_config(self) -> list[dict[str, Any]]:
         """Detect.MotionDetect as the camera reports it, one object per channel."""

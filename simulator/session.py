@@ -508,6 +508,12 @@ class Connection:
 
     async def _config_get(self, packet: Packet, body: dict[str, Any]) -> None:
         name = body.get("Name")
+        if name == "NetWork.NetCommon":
+            await self.reply(
+                MessageId.CONFIG_GET_REPLY,
+                {"Name": name, name: self.camera.net_common(), "Ret": Ret.OK},
+            )
+            return
         known = self._config_name(name)
         configs = self.camera.motion_config()
         if known is None or (known[1] is not None and not 0 <= known[1] < len(configs)):

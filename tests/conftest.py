@@ -15,7 +15,7 @@ from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.dvrip import coordinator as dvrip_coordinator
+from custom_components.dvrip import session as dvrip_session
 import custom_components.dvrip.const  # noqa: F401  (see the module docstring)
 from custom_components.dvrip.const import DOMAIN
 from simulator import CameraSimulator
@@ -73,12 +73,12 @@ def no_deprecation_reports() -> Iterator[None]:
 @pytest.fixture
 def fast_timing(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Short timeouts, keepalives and reconnect delays, so a dead link shows in well under 1 s."""
-    monkeypatch.setattr(dvrip_coordinator, "REQUEST_TIMEOUT", 1.0)
-    monkeypatch.setattr(dvrip_coordinator, "SEARCH_TIMEOUT", 2.0)
-    monkeypatch.setattr(dvrip_coordinator, "GUARD_TIMEOUT", 0.5)
-    monkeypatch.setattr(dvrip_coordinator, "KEEPALIVE_INTERVAL", 0.2)
-    monkeypatch.setattr(dvrip_coordinator, "BACKOFF_INITIAL", 0.05)
-    monkeypatch.setattr(dvrip_coordinator, "BACKOFF_MAX", 0.2)
+    monkeypatch.setattr(dvrip_session, "REQUEST_TIMEOUT", 1.0)
+    monkeypatch.setattr(dvrip_session, "SEARCH_TIMEOUT", 2.0)
+    monkeypatch.setattr(dvrip_session, "GUARD_TIMEOUT", 0.5)
+    monkeypatch.setattr(dvrip_session, "KEEPALIVE_INTERVAL", 0.2)
+    monkeypatch.setattr(dvrip_session, "BACKOFF_INITIAL", 0.05)
+    monkeypatch.setattr(dvrip_session, "BACKOFF_MAX", 0.2)
     return
 
 

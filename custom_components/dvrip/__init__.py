@@ -10,32 +10,25 @@ from homeassistant.helpers.storage import Store
 from homeassistant.helpers.typing import ConfigType
 
 from .alarm_centre import alarm_centre_hub
-from .client import DvripAuthError, DvripError
+from .alarms import STORAGE_VERSION, storage_key
+from .client import DEFAULT_ALARM_CENTRE_PORT, DvripAuthError, DvripError
 from .const import (
     CONF_ALARM_CENTRE,
     CONF_ALARM_CENTRE_PORT,
     CONF_PICTURE_MODE,
     DEFAULT_ALARM_CENTRE,
-    DEFAULT_ALARM_CENTRE_PORT,
     DEFAULT_PICTURE_MODE,
     DOMAIN,
     LOGGER,
     PictureMode,
 )
-from .coordinator import (
-    STORAGE_VERSION,
-    DvripConfigEntry,
-    DvripCoordinator,
-    DvripRuntime,
-    async_update_locked_issue,
-    create_client,
-    delete_issues,
-    setup_error,
-    storage_key,
-)
+from .coordinator import DvripCoordinator
 from .ha_versions import OPTIONS_FLOW_RELOADS
 from .last_picture import LastAlarmPictures
+from .repairs import async_update_locked_issue, delete_issues
+from .runtime import DvripConfigEntry, DvripRuntime
 from .services import async_setup_services
+from .session import create_client, setup_error
 
 PLATFORMS: list[Platform] = [
     Platform.BINARY_SENSOR,
@@ -81,15 +74,34 @@ async def async_setup_entry(hass: HomeAssistant, entry: DvripConfigEntry) -> boo
         if not started:
             await client.close()
     async_update_locked_issue(hass, entry, locked=False)
+    entry.runtime_data = DvripRuntime(coordinator=coordinator, options=dict(entry.options))
+    try:
+        await _async_finish_setup(hass, entry, coordinator)
+    except BaseException:
+        # The session is up: a later step that fails must not leave it (and its tasks) behind.
+        await _async_shutdown(entry)
+        raise
+    coordinator.async_start_checks()
+    return True
 
-    pictures: LastAlarmPictures | None = None
+
+async def _async_finish_setup(
+    hass: HomeAssistant, entry: DvripConfigEntry, coordinator: DvripCoordinator
+) -> None:
+    """The steps after the session started: pictures, listeners, the platforms."""
     mode = PictureMode(entry.options.get(CONF_PICTURE_MODE, DEFAULT_PICTURE_MODE))
     if mode is not PictureMode.OFF:
-        pictures = LastAlarmPictures(hass, entry, coordinator, mode)
+        pictures = LastAlarmPictures(
+            hass,
+            entry,
+            coordinator.session,
+            coordinator.clock,
+            coordinator.stills,
+            coordinator.active_channels,
+            mode,
+        )
+        entry.runtime_data.pictures = pictures
         await pictures.async_start()
-    entry.runtime_data = DvripRuntime(
-        coordinator=coordinator, options=dict(entry.options), pictures=pictures
-    )
 
     async def _async_stop(_event: Event) -> None:
         # Log out when Home Assistant stops: devices allow only a few sessions.
@@ -101,7 +113,6 @@ async def async_setup_entry(hass: HomeAssistant, entry: DvripConfigEntry) -> boo
     if entry.options.get(CONF_ALARM_CENTRE, DEFAULT_ALARM_CENTRE):
         await _async_listen_alarm_centre(hass, entry, coordinator)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
-    return True
 
 
 async def _async_listen_alarm_centre(
@@ -115,7 +126,7 @@ async def _async_listen_alarm_centre(
     hub = alarm_centre_hub(hass)
     try:
         bound, unregister = await hub.async_register(
-            port, coordinator.unique_id, coordinator.async_handle_alarm_centre
+            port, coordinator.unique_id, coordinator.alarms.handle_alarm_centre
         )
     except OSError as err:
         LOGGER.error("Cannot listen for alarm-centre messages on port %d: %s", port, err)

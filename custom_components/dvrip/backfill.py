@@ -13,7 +13,9 @@ Two things make that exact enough:
 - `find_unseen_alarms` matches history against it. Traces of one alarm do not carry the same
   second on every firmware (a clip may start a moment before the push), so a trace within
   `ALARM_MATCH_WINDOW` of a fired alarm is that alarm, a clip that covers one is its
-  recording, and new traces closer than the window to each other are one new alarm.
+  recording, a jpg entry inside the clip that began with a fired alarm is that alarm's (the
+  snapshot may be saved seconds late), and new traces closer than the window to each other
+  are one new alarm.
 
 The price of that tolerance: two alarms of one channel less than the window apart, one pushed
 and one missed, count as one. Nothing here talks to the camera or knows Home Assistant.
@@ -178,11 +180,19 @@ def _unseen_on_channel(
     ledger: AlarmLedger,
     window: timedelta,
 ) -> list[HistoryAlarm]:
+    # The clips that began with an alarm already fired: a jpg entry inside one is that
+    # alarm's, however late the camera saved it.
+    fired_clips = _merged(
+        (clip.begin, clip.end)
+        for clip in clips
+        if ledger.fired_between(channel, clip.begin - window, clip.begin + window)
+    )
     new_pictures = sorted(
         (
             picture
             for picture in pictures
             if not ledger.fired_between(channel, picture.begin - window, picture.begin + window)
+            and not _inside(fired_clips, picture.begin)
         ),
         key=lambda record: (record.begin, record.name),
     )
@@ -214,6 +224,23 @@ def _unseen_on_channel(
     if group:
         alarms.append(_alarm_of(channel, group))
     return alarms
+
+
+def _merged(spans: Iterable[tuple[datetime, datetime]]) -> list[tuple[datetime, datetime]]:
+    """The spans, sorted, with overlapping ones joined."""
+    merged: list[tuple[datetime, datetime]] = []
+    for begin, end in sorted(spans):
+        if merged and begin <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((begin, end))
+    return merged
+
+
+def _inside(spans: list[tuple[datetime, datetime]], time: datetime) -> bool:
+    """Whether `time` lies in one of `spans` (sorted, not overlapping)."""
+    position = bisect.bisect_right(spans, time, key=lambda span: span[0])
+    return position > 0 and spans[position - 1][0] <= time <= spans[position - 1][1]
 
 
 def _alarm_of(channel: int, group: list[RecordFile]) -> HistoryAlarm:

@@ -14,8 +14,9 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .const import CONF_ALARM_KINDS, DEFAULT_ALARM_KINDS, AlarmKind
-from .coordinator import DvripConfigEntry, DvripCoordinator
+from .coordinator import DvripCoordinator
 from .entity import DvripEntity, remove_stale_entities
+from .runtime import DvripConfigEntry
 
 # Pushes arrive on one connection; there is nothing to fetch in parallel.
 PARALLEL_UPDATES = 0

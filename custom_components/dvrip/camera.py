@@ -12,9 +12,10 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .const import CONF_RTSP_STREAM, DEFAULT_RTSP_STREAM, MANUFACTURER, RTSP_PORT
-from .coordinator import DvripConfigEntry, DvripCoordinator
+from .coordinator import DvripCoordinator
 from .entity import DvripEntity
 from .last_picture import LastAlarmPictures
+from .runtime import DvripConfigEntry
 
 # A still is one request on the camera's connection; Home Assistant asks when a view needs it.
 PARALLEL_UPDATES = 0
@@ -77,9 +78,10 @@ class DvripSnapshotCamera(DvripEntity, Camera):
         """A live JPEG; Home Assistant scales it when a smaller one is asked for."""
         assert self.channel is not None
         coordinator = self.coordinator
-        if not coordinator.snapshot_refused:
-            jpeg = await coordinator.async_snapshot(self.channel)
-            if jpeg is not None or not coordinator.snapshot_refused:
+        stills = coordinator.stills
+        if not stills.refused(self.channel):
+            jpeg = await stills.async_snapshot(self.channel)
+            if jpeg is not None or not stills.refused(self.channel):
                 return jpeg
         picture = self._pictures.picture(self.channel) if self._pictures else None
         return picture.jpeg if picture is not None else None

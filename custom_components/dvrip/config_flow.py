@@ -8,6 +8,7 @@ from typing import Any
 from homeassistant.config_entries import ConfigFlow, ConfigFlowResult
 from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_PORT, CONF_USERNAME
 from homeassistant.core import callback
+from homeassistant.helpers.device_registry import format_mac
 from homeassistant.helpers.selector import (
     BooleanSelector,
     NumberSelector,
@@ -22,7 +23,13 @@ from homeassistant.helpers.selector import (
 )
 import voluptuous as vol
 
-from .client import DeviceInfo, DvripError
+from .client import (
+    DEFAULT_ALARM_CENTRE_PORT,
+    DEFAULT_PORT,
+    DeviceInfo,
+    DvripCommandError,
+    DvripError,
+)
 from .const import (
     BINARY_SENSOR_KINDS,
     CONF_ALARM_CENTRE,
@@ -34,21 +41,23 @@ from .const import (
     CONF_POLL_INTERVAL,
     CONF_RTSP_STREAM,
     DEFAULT_ALARM_CENTRE,
-    DEFAULT_ALARM_CENTRE_PORT,
     DEFAULT_ALARM_KINDS,
     DEFAULT_HISTORY_HOURS,
     DEFAULT_OFF_DELAY,
     DEFAULT_PICTURE_MODE,
     DEFAULT_POLL_INTERVAL,
-    DEFAULT_PORT,
     DEFAULT_RTSP_STREAM,
     DEFAULT_USERNAME,
     DOMAIN,
     LOGGER,
     PictureMode,
 )
-from .coordinator import DvripConfigEntry, create_client, error_key
 from .ha_versions import OptionsFlowBase
+from .runtime import DvripConfigEntry
+from .session import create_client, error_key
+
+# The network settings: their MAC names a device that reports no serial number.
+NETWORK_CONFIG = "NetWork.NetCommon"
 
 _PORT_SELECTOR = vol.All(
     NumberSelector(NumberSelectorConfig(min=1, max=65535, mode=NumberSelectorMode.BOX)),
@@ -68,34 +77,47 @@ def _user_schema(defaults: Mapping[str, Any]) -> vol.Schema:
     )
 
 
-async def _async_read_device(data: Mapping[str, Any]) -> DeviceInfo:
-    """Log in and read the device's identity; client errors propagate."""
+async def _async_read_device(data: Mapping[str, Any]) -> tuple[DeviceInfo, str | None]:
+    """Log in and read the device and its identity; client errors propagate.
+
+    The identity is the serial number; a device without one is known by the MAC address of
+    its network settings (`NetWork.NetCommon`), which no DHCP lease changes. None when it
+    tells neither.
+    """
     client = create_client(data)
     try:
         await client.connect()
-        return await client.get_device_info()
+        device = await client.get_device_info()
+        if device.serial:
+            return device, device.serial
+        try:
+            network = await client.get_config(NETWORK_CONFIG)
+        except DvripCommandError as err:
+            LOGGER.debug("%s has no %s: %s", data[CONF_HOST], NETWORK_CONFIG, err)
+            return device, None
+        mac = network.get("MAC") if isinstance(network, dict) else None
+        if not isinstance(mac, str) or len(mac.replace(":", "").replace("-", "")) != 12:
+            return device, None
+        return device, format_mac(mac)
     finally:
         await client.close()
 
 
 async def _async_try_read_device(
     data: Mapping[str, Any], errors: dict[str, str]
-) -> DeviceInfo | None:
-    """The device's identity, or None with the reason in `errors["base"]`."""
+) -> tuple[DeviceInfo, str | None] | None:
+    """The device and its identity, or None with the reason in `errors["base"]`."""
     try:
-        return await _async_read_device(data)
+        device, identity = await _async_read_device(data)
     except DvripError as err:
         LOGGER.debug("Cannot log in to %s: %s", data[CONF_HOST], err)
         errors["base"] = error_key(err)
     except Exception:
         LOGGER.exception("Unexpected error logging in to %s", data[CONF_HOST])
         errors["base"] = "unknown"
+    else:
+        return device, identity
     return None
-
-
-def _unique_id(device: DeviceInfo, data: Mapping[str, Any]) -> str:
-    # Every device seen reports a serial; an address is the last resort without one.
-    return device.serial or f"{data[CONF_HOST]}:{data[CONF_PORT]}"
 
 
 class DvripConfigFlow(ConfigFlow, domain=DOMAIN):
@@ -107,9 +129,13 @@ class DvripConfigFlow(ConfigFlow, domain=DOMAIN):
         """Ask for the address and the login."""
         errors: dict[str, str] = {}
         if user_input is not None:
-            device = await _async_try_read_device(user_input, errors)
-            if device is not None:
-                await self.async_set_unique_id(_unique_id(device, user_input))
+            found = await _async_try_read_device(user_input, errors)
+            if found is not None:
+                device, identity = found
+                if identity is None:
+                    # An address is no identity: the entry would break at the next lease.
+                    return self.async_abort(reason="no_identity")
+                await self.async_set_unique_id(identity)
                 # The same camera at a new address: move the entry rather than add another.
                 self._abort_if_unique_id_configured(
                     updates={CONF_HOST: user_input[CONF_HOST], CONF_PORT: user_input[CONF_PORT]}
@@ -152,10 +178,17 @@ class DvripConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> ConfigFlowResult | None:
         """Check the new login or address reaches the same camera, then save and reload."""
         data = {**entry.data, **user_input}
-        device = await _async_try_read_device(data, errors)
-        if device is None:
+        found = await _async_try_read_device(data, errors)
+        if found is None:
             return None
-        await self.async_set_unique_id(_unique_id(device, data))
+        identity = found[1]
+        if identity is None:
+            return self.async_abort(reason="no_identity")
+        if entry.unique_id == f"{entry.data[CONF_HOST]}:{entry.data[CONF_PORT]}":
+            # Added by an older version, named by its address for want of a serial number:
+            # its MAC names it from now on.
+            self.hass.config_entries.async_update_entry(entry, unique_id=identity)
+        await self.async_set_unique_id(identity)
         self._abort_if_unique_id_mismatch(reason="wrong_device")
         return self.async_update_reload_and_abort(entry, data_updates=user_input)
 

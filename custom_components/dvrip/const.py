@@ -10,7 +10,6 @@ DOMAIN: Final = "dvrip"
 LOGGER: Final = logging.getLogger(__package__)
 
 MANUFACTURER: Final = "Xiongmai"
-DEFAULT_PORT: Final = 34567
 DEFAULT_USERNAME: Final = "admin"
 
 # Options.
@@ -29,7 +28,6 @@ DEFAULT_RTSP_STREAM: Final = False
 # Seconds between history searches on a camera that does not push its alarms.
 DEFAULT_POLL_INTERVAL: Final = 60
 DEFAULT_ALARM_CENTRE: Final = False
-DEFAULT_ALARM_CENTRE_PORT: Final = 15002
 # XMEye devices serve RTSP on this port, with the login in the path rather than the URL's
 # user part: rtsp://host:554/user=admin&password=...&channel=1&stream=0.sdp
 RTSP_PORT: Final = 554

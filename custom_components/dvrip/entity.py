@@ -9,7 +9,9 @@ from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import Entity
 
 from .const import DOMAIN, MANUFACTURER
-from .coordinator import AlarmKey, DvripConfigEntry, DvripCoordinator
+from .coordinator import DvripCoordinator
+from .models import AlarmKey
+from .runtime import DvripConfigEntry
 
 
 def remove_stale_entities(

@@ -9,9 +9,12 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .const import AlarmKind
-from .coordinator import AlarmEvent, DvripConfigEntry, DvripCoordinator
+from .coordinator import DvripCoordinator
 from .entity import DvripEntity
-from .last_picture import ATTR_PICTURE_URL, KeptPicture, LastAlarmPictures
+from .kept_pictures import ATTR_PICTURE_URL, KeptPicture
+from .last_picture import LastAlarmPictures
+from .models import AlarmEvent
+from .runtime import DvripConfigEntry
 
 # Pushes arrive on one connection; there is nothing to fetch in parallel.
 PARALLEL_UPDATES = 0

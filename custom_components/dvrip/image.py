@@ -7,9 +7,11 @@ from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .coordinator import DvripConfigEntry, DvripCoordinator
+from .coordinator import DvripCoordinator
 from .entity import DvripEntity, remove_stale_entities
-from .last_picture import KeptPicture, LastAlarmPictures
+from .kept_pictures import KeptPicture
+from .last_picture import LastAlarmPictures
+from .runtime import DvripConfigEntry
 
 # Pictures arrive from the alarm pushes; nothing is fetched on a schedule.
 PARALLEL_UPDATES = 0

@@ -29,22 +29,23 @@ so the URL an alarm's notification carries still works when the next alarm comes
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Coroutine, Iterable
-from dataclasses import dataclass, field, replace
-from datetime import datetime
-from functools import partial
-import json
-import os
-from pathlib import Path
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, replace
 from typing import Any, Final
 
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.helpers.dispatcher import async_dispatcher_connect, async_dispatcher_send
 
 from .client import DvripAuthError, DvripError, DvripUnsupportedError
-from .const import DOMAIN, LOGGER, PICTURE_KINDS, AlarmKind, PictureMode
-from .coordinator import AlarmEvent, DvripConfigEntry, DvripCoordinator
-from .pictures import AlarmMarker, resolve_alarm_picture
-from .storage import PICTURE_FILE_NAME, PICTURES_FOLDER, is_picture_name, media_root
+from .clock import CameraClock
+from .const import DOMAIN, LOGGER, PICTURE_KINDS, PictureMode
+from .kept_pictures import KeptPicture, read_kept_pictures, write_kept_picture
+from .models import AlarmEvent, signal_alarm, signal_picture
+from .pictures import AlarmMarker, alarm_file_name, resolve_alarm_picture
+from .session import CameraSession
+from .stills import LiveStills
+from .storage import PICTURES_FOLDER, media_root
 
 # Seconds after an alarm before its picture is first looked for: the camera is still writing.
 SETTLE_SECONDS: float = 10.0
@@ -56,139 +57,8 @@ KEPT_PICTURES: int = 10
 
 # The method of a live still (the resolver's methods name the recording's sources).
 SNAPSHOT_METHOD: Final = "snapshot"
-ATTR_PICTURE_URL: Final = "picture_url"
-_DOCUMENT_VERSION: Final = 1
 
 type PictureListener = Callable[[KeptPicture], None]
-
-
-@dataclass(frozen=True, slots=True)
-class KeptPicture:
-    """The picture of one alarm on one channel (counted from 0), and where it came from.
-
-    `time` is the alarm's time, aware; `camera_time` the same on the camera's own clock.
-    `file_name` and `url` say where it is kept (None when it could not be written). `alarm`
-    is the pushed alarm it belongs to, while Home Assistant runs (not kept on disk).
-    """
-
-    channel: int
-    jpeg: bytes = field(repr=False)
-    time: datetime
-    camera_time: datetime
-    kind: AlarmKind
-    event: str
-    method: str
-    source_file: str | None = None
-    file_name: str | None = None
-    url: str | None = None
-    alarm: AlarmEvent | None = field(default=None, compare=False)
-
-    def attributes(self) -> dict[str, Any]:
-        """State attributes of the image entity."""
-        return {
-            "event_type": str(self.kind),
-            "event": self.event,
-            "channel": self.channel + 1,
-            "camera_time": self.camera_time.isoformat(),
-            "method": self.method,
-            "source_file": self.source_file,
-            ATTR_PICTURE_URL: self.url,
-        }
-
-    def document(self) -> dict[str, Any]:
-        """The JSON kept next to the picture."""
-        return {
-            "version": _DOCUMENT_VERSION,
-            "file": self.file_name,
-            "time": self.time.isoformat(),
-            "camera_time": self.camera_time.isoformat(),
-            "kind": str(self.kind),
-            "event": self.event,
-            "method": self.method,
-            "source_file": self.source_file,
-        }
-
-    @classmethod
-    def from_document(cls, channel: int, document: dict[str, Any], jpeg: bytes) -> KeptPicture:
-        """Read back `document()`; ValueError, KeyError or TypeError when it is not one."""
-        time = datetime.fromisoformat(document["time"])
-        if time.tzinfo is None:
-            raise ValueError("a kept picture's time has no zone")
-        source_file = document.get("source_file")
-        return cls(
-            channel=channel,
-            jpeg=jpeg,
-            time=time,
-            camera_time=datetime.fromisoformat(document["camera_time"]).replace(tzinfo=None),
-            kind=AlarmKind(document["kind"]),
-            event=str(document["event"]),
-            method=str(document["method"]),
-            source_file=source_file if isinstance(source_file, str) else None,
-            file_name=str(document["file"]),
-        )
-
-
-def picture_file_name(camera_time: datetime, channel: int) -> str:
-    """`YYYYmmdd_HHMMSS_ch<N>.jpg`, from the alarm's camera time: the name exports use too."""
-    return f"{camera_time:%Y%m%d_%H%M%S}_ch{channel}.jpg"
-
-
-def _document_name(channel: int) -> str:
-    return f"last_ch{channel}.json"
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    """A reader sees the old file or the new one, never half of one."""
-    temporary = path.with_name(f".{path.name}.tmp")
-    try:
-        temporary.write_bytes(data)
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-
-
-def write_kept_picture(folder: Path, picture: KeptPicture, keep: int) -> None:
-    """Write a picture and its document, then drop the channel's oldest (blocking I/O)."""
-    assert picture.file_name is not None
-    assert is_picture_name(picture.file_name)
-    folder.mkdir(parents=True, exist_ok=True)
-    _write_atomically(folder / picture.file_name, picture.jpeg)
-    document = json.dumps(picture.document(), indent=2) + "\n"
-    _write_atomically(folder / _document_name(picture.channel), document.encode())
-    kept = sorted(
-        (
-            path.name
-            for path in folder.iterdir()
-            if (match := PICTURE_FILE_NAME.fullmatch(path.name)) is not None
-            and int(match.group(2)) == picture.channel
-        ),
-        reverse=True,
-    )
-    for name in kept[max(1, keep) :]:
-        if name != picture.file_name:
-            (folder / name).unlink(missing_ok=True)
-
-
-def read_kept_pictures(folder: Path, channels: Iterable[int]) -> dict[int, KeptPicture]:
-    """What `write_kept_picture` left, by channel (blocking I/O); damaged files are skipped."""
-    found: dict[int, KeptPicture] = {}
-    for channel in channels:
-        try:
-            document = json.loads((folder / _document_name(channel)).read_text("utf-8"))
-            name = document["file"]
-            # The name becomes a path: only one we could have written.
-            if not isinstance(name, str) or not is_picture_name(name):
-                LOGGER.debug("Ignored a kept picture named %r in %s", name, folder)
-                continue
-            found[channel] = KeptPicture.from_document(
-                channel, document, (folder / name).read_bytes()
-            )
-        except FileNotFoundError:
-            continue
-        except (OSError, ValueError, KeyError, TypeError) as err:
-            LOGGER.debug("Ignored the kept picture of channel %d in %s: %s", channel, folder, err)
-    return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,20 +80,30 @@ class LastAlarmPictures:
     def __init__(
         self,
         hass: HomeAssistant,
-        entry: DvripConfigEntry,
-        coordinator: DvripCoordinator,
+        entry: ConfigEntry,
+        session: CameraSession,
+        clock: CameraClock,
+        stills: LiveStills,
+        channels: tuple[int, ...],
         mode: PictureMode,
     ) -> None:
         self.hass = hass
         self.entry = entry
-        self.coordinator = coordinator
+        self.session = session
+        self.clock = clock
+        self.stills = stills
+        self.channels = channels
         self.mode = mode
         self.root = media_root(hass)
         self.folder = self.root.camera_dir(entry.entry_id) / PICTURES_FOLDER if self.root else None
         self._pictures: dict[int, KeptPicture] = {}
-        self._listeners: dict[int, list[PictureListener]] = {}
         self._pending: dict[int, _Request] = {}
         self._workers: dict[int, asyncio.Task[None]] = {}
+        # One live still at a time per channel; the newest alarm that came meanwhile waits.
+        self._still_pending: dict[int, _Request] = {}
+        self._still_workers: dict[int, asyncio.Task[None]] = {}
+        # Keeping a picture takes turns per channel: an older one never overwrites a newer.
+        self._keep_locks: dict[int, asyncio.Lock] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         # Auto mode: the live still taken when the channel's latest alarm arrived.
         self._held: dict[int, tuple[AlarmEvent, bytes]] = {}
@@ -243,14 +123,16 @@ class LastAlarmPictures:
         """Read the kept pictures back and start listening for alarms."""
         if self.folder is not None and self.root is not None:
             kept = await self.hass.async_add_executor_job(
-                read_kept_pictures, self.folder, self.coordinator.active_channels
+                read_kept_pictures, self.folder, self.channels
             )
             for channel, picture in kept.items():
                 assert picture.file_name is not None
                 self._pictures[channel] = replace(picture, url=self._url(picture.file_name))
-        for channel in self.coordinator.active_channels:
+        for channel in self.channels:
             self._unsubscribers.append(
-                self.coordinator.async_add_event_listener(channel, self._handle_alarm)
+                async_dispatcher_connect(
+                    self.hass, signal_alarm(self.entry.entry_id, channel), self._handle_alarm
+                )
             )
 
     async def async_shutdown(self) -> None:
@@ -268,9 +150,9 @@ class LastAlarmPictures:
     @callback
     def async_add_listener(self, channel: int, listener: PictureListener) -> CALLBACK_TYPE:
         """Call `listener` with each new picture of `channel`."""
-        listeners = self._listeners.setdefault(channel, [])
-        listeners.append(listener)
-        return partial(listeners.remove, listener)
+        return async_dispatcher_connect(
+            self.hass, signal_picture(self.entry.entry_id, channel), listener
+        )
 
     # -- alarms ----------------------------------------------------------------------------
 
@@ -282,7 +164,7 @@ class LastAlarmPictures:
             return  # a later alarm's picture is the last one
         # A push without StartTime: the moment it arrived, on the camera's clock.
         marker = AlarmMarker.from_alarm(
-            event.alarm, time=self.coordinator.camera_time_of(event.received).replace(microsecond=0)
+            event.alarm, time=self.clock.camera_time_of(event.received).replace(microsecond=0)
         )
         received = self.hass.loop.time()
         if event.backfilled:
@@ -291,22 +173,41 @@ class LastAlarmPictures:
             return
         request = _Request(event, marker, received)
         if self.mode in (PictureMode.SNAPSHOT, PictureMode.AUTO) and (
-            not self.coordinator.snapshot_refused
+            not self.stills.refused(request.channel)
         ):
-            self._spawn(self._async_snapshot(request), f"snapshot channel {request.channel + 1}")
+            self._queue_still(request)
             if self.mode is PictureMode.SNAPSHOT:
                 return
         self._queue(request)
 
     @callback
+    def _queue_still(self, request: _Request) -> None:
+        """Take the request's still next; it replaces any alarm still waiting for one."""
+        self._enqueue(self._still_pending, self._still_workers, request, self._async_snapshot)
+
+    @callback
     def _queue(self, request: _Request) -> None:
         """Look for the request's picture next; it replaces any alarm still waiting."""
-        self._pending[request.channel] = request
-        worker = self._workers.get(request.channel)
-        if worker is None or worker.done():
-            self._workers[request.channel] = self._spawn(
-                self._async_work(request.channel), f"picture channel {request.channel + 1}"
-            )
+        self._enqueue(self._pending, self._workers, request, self._async_resolve)
+
+    @callback
+    def _enqueue(
+        self,
+        pending: dict[int, _Request],
+        workers: dict[int, asyncio.Task[None]],
+        request: _Request,
+        handle: Callable[[_Request], Coroutine[Any, Any, None]],
+    ) -> None:
+        """One worker per channel takes the newest waiting request, one at a time."""
+        channel = request.channel
+        pending[channel] = request
+        if (worker := workers.get(channel)) is None or worker.done():
+
+            async def work() -> None:
+                while (waiting := pending.pop(channel, None)) is not None:
+                    await handle(waiting)
+
+            workers[channel] = self._spawn(work(), f"{handle.__name__} channel {channel + 1}")
 
     def _spawn(self, coro: Coroutine[Any, Any, None], name: str) -> asyncio.Task[None]:
         task = self.entry.async_create_background_task(
@@ -317,7 +218,7 @@ class LastAlarmPictures:
         return task
 
     async def _async_snapshot(self, request: _Request) -> None:
-        jpeg = await self.coordinator.async_snapshot(request.channel)
+        jpeg = await self.stills.async_snapshot(request.channel)
         if jpeg is None:
             if self.mode is PictureMode.SNAPSHOT and not self._closing:
                 self._queue(request)
@@ -331,10 +232,6 @@ class LastAlarmPictures:
         else:
             self._held[request.channel] = (request.event, jpeg)
 
-    async def _async_work(self, channel: int) -> None:
-        while (request := self._pending.pop(channel, None)) is not None:
-            await self._async_resolve(request)
-
     async def _async_resolve(self, request: _Request) -> None:
         """Look for the picture of one alarm until found, given up, or a newer alarm came."""
         channel = request.channel
@@ -345,12 +242,12 @@ class LastAlarmPictures:
             if channel in self._pending:
                 # A newer alarm arrived: its picture is the last alarm's picture.
                 return
-            if not self.coordinator.available:
+            if not self.session.available:
                 failure = "the camera is unavailable"
                 continue
             try:
                 picture = await resolve_alarm_picture(
-                    self.coordinator.client,
+                    self.session.client,
                     request.marker,
                     download_timeout=PICTURE_DOWNLOAD_TIMEOUT,
                 )
@@ -388,12 +285,21 @@ class LastAlarmPictures:
     ) -> None:
         """Keep a picture on disk and tell the entities; an older alarm's never replaces one."""
         channel = request.channel
+        async with self._keep_locks.setdefault(channel, asyncio.Lock()):
+            await self._async_keep_in_turn(request, jpeg, method, source_file)
+
+    async def _async_keep_in_turn(
+        self, request: _Request, jpeg: bytes, method: str, source_file: str | None
+    ) -> None:
+        channel = request.channel
         event = request.event
         camera_time = request.marker.time
         picture = KeptPicture(
             channel=channel,
             jpeg=jpeg,
-            time=self.coordinator.camera_time_to_utc(camera_time) or event.received,
+            # When the alarm happened, as converted when it came: a clock offset learned
+            # since (a daylight-saving change) must not reorder the pictures.
+            time=event.time or event.received,
             camera_time=camera_time,
             kind=event.kind,
             event=event.alarm.event,
@@ -405,7 +311,7 @@ class LastAlarmPictures:
         if current is not None and picture.time < current.time:
             return
         if self.folder is not None:
-            file_name = picture_file_name(camera_time, channel)
+            file_name = alarm_file_name(camera_time, channel)
             kept = replace(picture, file_name=file_name, url=self._url(file_name))
             try:
                 await self.hass.async_add_executor_job(
@@ -422,8 +328,7 @@ class LastAlarmPictures:
                 picture = kept
         self._failures.pop(channel, None)
         self._pictures[channel] = picture
-        for listener in list(self._listeners.get(channel, ())):
-            listener(picture)
+        async_dispatcher_send(self.hass, signal_picture(self.entry.entry_id, channel), picture)
 
     def _url(self, file_name: str) -> str:
         assert self.root is not None
@@ -434,7 +339,7 @@ class LastAlarmPictures:
     def as_dict(self) -> dict[str, Any]:
         """The mode, and each channel's last picture and last failure, for diagnostics."""
         channels: dict[str, Any] = {}
-        for channel in self.coordinator.active_channels:
+        for channel in self.channels:
             picture = self._pictures.get(channel)
             channels[f"channel {channel + 1}"] = {
                 "picture": (

@@ -27,14 +27,16 @@ import voluptuous as vol
 
 from .client import DvripError
 from .const import DOMAIN, PICTURE_KINDS, alarm_kind
-from .coordinator import DvripConfigEntry, DvripCoordinator
+from .coordinator import DvripCoordinator
 from .ha_versions import device_config_entry_ids
 from .pictures import (
     DEFAULT_DOWNLOAD_TIMEOUT,
+    REPORT_NAME,
     PreferredSource,
     last_alarm_pictures,
     write_export,
 )
+from .runtime import DvripConfigEntry
 from .storage import media_root
 
 SERVICE_EXPORT_LAST_ALARMS: Final = "export_last_alarms"
@@ -53,7 +55,6 @@ ATTR_FOLDER: Final = "folder"
 DEFAULT_LIMIT: Final = 5
 MAX_LIMIT: Final = 100
 MAX_DOWNLOAD_TIMEOUT: Final = 3600
-REPORT_NAME: Final = "report.json"
 # No space left, or the user's quota used up.
 _DISK_FULL: Final = frozenset({errno.ENOSPC, errno.EDQUOT})
 
@@ -120,7 +121,7 @@ def _camera_time(coordinator: DvripCoordinator, value: datetime) -> datetime:
     """A time on the camera's clock: a time without a zone already is one."""
     if value.tzinfo is None:
         return value
-    return coordinator.camera_time_of(value).replace(microsecond=0)
+    return coordinator.clock.camera_time_of(value).replace(microsecond=0)
 
 
 def _read_report(folder: Path) -> dict[str, Any]:
@@ -140,7 +141,7 @@ async def async_export_last_alarms(hass: HomeAssistant, call: ServiceCall) -> Se
             translation_key="invalid_channel",
             translation_placeholders={**placeholders, "channels": str(coordinator.channels)},
         )
-    now = coordinator.camera_now()
+    now = coordinator.clock.now()
     end = _camera_time(coordinator, call.data[ATTR_END]) if ATTR_END in call.data else now
     if ATTR_BEGIN in call.data:
         begin = _camera_time(coordinator, call.data[ATTR_BEGIN])
@@ -173,7 +174,7 @@ async def async_export_last_alarms(hass: HomeAssistant, call: ServiceCall) -> Se
 
     pushed = [
         alarm
-        for alarm in coordinator.recent_alarms
+        for alarm in coordinator.alarms.recent_alarms
         if alarm.channel == channel - 1 and alarm_kind(alarm.event) in PICTURE_KINDS
     ]
     try:

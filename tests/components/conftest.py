@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from custom_components.dvrip import coordinator as dvrip_coordinator, last_picture
+from custom_components.dvrip import history_checks, last_picture
 
 
 @pytest.fixture
@@ -45,5 +45,5 @@ def fast_history(monkeypatch: pytest.MonkeyPatch) -> None:
     The margins leave the last seconds to the next check, minutes later; a test's alarms
     are all within those seconds.
     """
-    monkeypatch.setattr(dvrip_coordinator, "SUBSCRIBE_MARGIN", timedelta(0))
-    monkeypatch.setattr(dvrip_coordinator, "HISTORY_SETTLE", timedelta(0))
+    monkeypatch.setattr(history_checks, "SUBSCRIBE_MARGIN", timedelta(0))
+    monkeypatch.setattr(history_checks, "HISTORY_SETTLE", timedelta(0))

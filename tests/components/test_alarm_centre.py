@@ -23,8 +23,8 @@ from custom_components.dvrip.const import (
     CONF_PICTURE_MODE,
     DOMAIN,
 )
-from custom_components.dvrip.coordinator import CheckTrigger
 from custom_components.dvrip.diagnostics import async_get_config_entry_diagnostics
+from custom_components.dvrip.models import CheckTrigger
 from simulator import CameraSimulator
 
 from .common import AlarmEventLog, async_wait_for_state, camera_config, entity_id, entry_data
@@ -100,7 +100,7 @@ async def test_firmware_that_only_reports_to_an_alarm_centre(
     assert hass.states.get(motion).state != STATE_ON
     assert coordinator.stats.alarm_centre_alarms == 1
     # Its recording is the alarm already fired: no backfill, no switch to polling.
-    assert await coordinator.async_check_history(CheckTrigger.AUDIT) == []
+    assert await coordinator.history.async_check(CheckTrigger.AUDIT) == []
     diagnostics = await async_get_config_entry_diagnostics(hass, loaded_entry)
     assert diagnostics["coordinator"]["alarm_centre"]["listening"] is True
 

@@ -13,7 +13,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from simulator import CameraSimulator
 
-from .common import StateRecorder, async_wait_for_state, entity_id
+from .common import StateRecorder, async_wait_for_state, entity_id, one_socket_downloads
 
 
 def _serial(entry: MockConfigEntry) -> str:
@@ -124,7 +124,7 @@ async def test_off_delay_without_stop(
     hass: HomeAssistant, loaded_entry: MockConfigEntry, camera: CameraSimulator
 ) -> None:
     """Without a Stop, the sensor turns off after the off-delay; a new Start restarts it."""
-    loaded_entry.runtime_data.coordinator.off_delay = 0.2
+    loaded_entry.runtime_data.coordinator.alarms.off_delay = 0.2
     motion = entity_id(hass, "binary_sensor", f"{_serial(loaded_entry)}_0_motion")
     recorder = StateRecorder(hass, [motion])
     try:
@@ -165,10 +165,17 @@ async def test_two_channel_recorder(
     assert hass.states.get(alarm_2).name.endswith("Channel 2 alarm")
     connectivity = hass.states.get(entity_id(hass, "binary_sensor", f"{serial}_connectivity"))
     assert connectivity.name.endswith("Connection")
+    # The alarm's picture is searched for on the control connection: without the wait for a
+    # second download socket, which would hold up keepalives on a busy machine.
+    one_socket_downloads(loaded_entry)
 
     await camera.raise_alarm(channel=1, event="VideoMotion", status="Start")
     await async_wait_for_state(hass, second.entity_id, STATE_ON)
-    event = await async_wait_for_state(hass, alarm_2, lambda state: state.state != "unknown")
+    event = await async_wait_for_state(
+        hass,
+        alarm_2,
+        lambda state: state is not None and state.state not in ("unknown", "unavailable"),
+    )
     assert event.attributes["channel"] == 2
     assert hass.states.get(first.entity_id).state == STATE_OFF
     devices = {
@@ -184,5 +191,5 @@ async def test_alarm_for_unknown_channel_is_ignored(
     """A channel the login reply did not announce has no entities to update."""
     coordinator = loaded_entry.runtime_data.coordinator
     alarm: Any = type("FakeAlarm", (), {"channel": 5, "event": "VideoMotion", "status": "Start"})()
-    coordinator._handle_alarm(alarm)
+    coordinator.alarms.handle_push(alarm)
     assert coordinator.stats.alarms == 0

@@ -6,8 +6,10 @@ seconds, and traces closer than two seconds on one channel are taken for one ala
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from dataclasses import replace
+from datetime import datetime, timedelta
 from typing import Any
 from unittest.mock import patch
 
@@ -18,7 +20,8 @@ from homeassistant.helpers import issue_registry as ir
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.dvrip import coordinator as dvrip_coordinator
+from custom_components.dvrip import history_checks
+from custom_components.dvrip.alarms import storage_key
 from custom_components.dvrip.client import DvripCommandError
 from custom_components.dvrip.const import (
     CONF_HISTORY_HOURS,
@@ -26,8 +29,8 @@ from custom_components.dvrip.const import (
     CONF_POLL_INTERVAL,
     DOMAIN,
 )
-from custom_components.dvrip.coordinator import AlarmMode, CheckTrigger, storage_key
 from custom_components.dvrip.diagnostics import async_get_config_entry_diagnostics
+from custom_components.dvrip.models import AlarmMode, CheckTrigger
 from simulator import CameraSimulator
 from simulator.media import PictureKind
 
@@ -97,7 +100,7 @@ async def test_restart_neither_loses_nor_repeats(
     # A restart more: nothing new, nothing repeated.
     await _unload(hass, config_entry)
     await _setup(hass, config_entry)
-    assert config_entry.runtime_data.coordinator.history_stats.checks == 1
+    assert config_entry.runtime_data.coordinator.history.stats.checks == 1
     assert len(events.states) == 2
     await _unload(hass, config_entry)
 
@@ -113,9 +116,9 @@ async def test_first_setup_backfills_nothing(
     camera.seed_history(days=0.1, interval=timedelta(minutes=10))
     await _setup(hass, config_entry)
     coordinator = config_entry.runtime_data.coordinator
-    assert coordinator.ledger.checked_until is not None
+    assert coordinator.alarms.ledger.checked_until is not None
     assert events.states == []
-    assert coordinator.history_stats.checks == 0  # the first check only sets the mark
+    assert coordinator.history.stats.checks == 0  # the first check only sets the mark
     await _unload(hass, config_entry)
 
 
@@ -146,7 +149,7 @@ async def test_backfill_is_bounded_by_the_look_back(
     await _setup(hass, config_entry)
     [state] = await events.wait_for_count(1)
     assert state.attributes["camera_time"] == recent.isoformat()
-    window = config_entry.runtime_data.coordinator.history_stats.last_window
+    window = config_entry.runtime_data.coordinator.history.stats.last_window
     assert window is not None
     assert window[0] >= (now - timedelta(hours=1, seconds=5)).isoformat()
     await _unload(hass, config_entry)
@@ -165,18 +168,18 @@ async def test_checks_find_nothing_twice(
         await log.wait_for_count(1)
         # Recorded while the camera thought nobody listened (no push).
         camera.add_history(now - timedelta(seconds=15), picture_kind=PictureKind.JPEG)
-        found = await coordinator.async_check_history(CheckTrigger.AUDIT)
+        found = await coordinator.history.async_check(CheckTrigger.AUDIT)
         assert [event.data["camera_time"] for event in found] == [
             (now - timedelta(seconds=15)).isoformat()
         ]
         assert found[0].data["backfilled"] is True
-        assert await coordinator.async_check_history(CheckTrigger.AUDIT) == []
+        assert await coordinator.history.async_check(CheckTrigger.AUDIT) == []
         await log.wait_for_count(2)
     finally:
         log.close()
     assert coordinator.stats.backfilled_alarms == 1
     assert coordinator.stats.pushed_alarms == 1
-    assert coordinator.mode is AlarmMode.PUSH
+    assert coordinator.history.mode is AlarmMode.PUSH
 
 
 @pytest.mark.parametrize("camera_settings", [{"profile": "nopush"}])
@@ -189,24 +192,24 @@ async def test_firmware_that_never_pushes_is_polled(
 ) -> None:
     """History shows alarms no push announced, twice: the camera is polled, with a repair."""
     coordinator = loaded_entry.runtime_data.coordinator
-    monkeypatch.setattr(dvrip_coordinator, "HISTORY_AUDIT_INTERVAL", 0.05)
-    coordinator.poll_interval = 0.05
+    monkeypatch.setattr(history_checks, "HISTORY_AUDIT_INTERVAL", 0.05)
+    coordinator.history.poll_interval = 0.05
     # As if connected for a minute: the alarms below came while it was (and were not pushed).
-    assert coordinator._subscribed is not None
-    coordinator._subscribed -= timedelta(minutes=1)
+    assert coordinator.session.subscribed is not None
+    coordinator.session.subscribed -= timedelta(minutes=1)
     now = camera.now()
     log = AlarmEventLog(hass, entity_id(hass, "event", f"{loaded_entry.unique_id}_0_alarm"))
     issue_id = f"push_missing_{loaded_entry.entry_id}"
     try:
-        coordinator._start_check(CheckTrigger.AUDIT)
+        coordinator.history.start_check(CheckTrigger.AUDIT)
         await camera.raise_alarm(time=now - timedelta(seconds=30))
         await log.wait_for_count(1)
-        assert coordinator.mode is AlarmMode.PUSH
+        assert coordinator.history.mode is AlarmMode.PUSH
         assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
 
         await camera.raise_alarm(time=now - timedelta(seconds=20))
         await log.wait_for_count(2)
-        assert coordinator.mode is AlarmMode.HISTORY_POLLING
+        assert coordinator.history.mode is AlarmMode.HISTORY_POLLING
         issue = ir.async_get(hass).async_get_issue(DOMAIN, issue_id)
         assert issue is not None
         assert issue.translation_placeholders == {"name": loaded_entry.title, "poll_interval": "0"}
@@ -227,13 +230,13 @@ async def test_a_push_ends_polling(
 ) -> None:
     """Once the camera pushes (its upload was turned on), polling stops and the repair goes."""
     coordinator = loaded_entry.runtime_data.coordinator
-    coordinator._start_polling()
+    coordinator.history._start_polling()
     issue_id = f"push_missing_{loaded_entry.entry_id}"
     assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is not None
     motion = entity_id(hass, "binary_sensor", f"{loaded_entry.unique_id}_0_motion")
     await camera.raise_alarm()
     await async_wait_for_state(hass, motion, STATE_ON)
-    assert coordinator.mode is AlarmMode.PUSH
+    assert coordinator.history.mode is AlarmMode.PUSH
     assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
 
 
@@ -244,11 +247,11 @@ async def test_upload_off_raises_no_second_repair(
     coordinator = loaded_entry.runtime_data.coordinator
     camera.set_motion_detection(upload=False)
     await coordinator.async_check_detection()
-    coordinator._start_polling()
+    coordinator.history._start_polling()
     registry = ir.async_get(hass)
     assert registry.async_get_issue(DOMAIN, f"upload_disabled_{loaded_entry.entry_id}")
     assert registry.async_get_issue(DOMAIN, f"push_missing_{loaded_entry.entry_id}") is None
-    assert coordinator.mode is AlarmMode.HISTORY_POLLING
+    assert coordinator.history.mode is AlarmMode.HISTORY_POLLING
 
 
 @pytest.mark.usefixtures("fast_pictures")
@@ -264,7 +267,7 @@ async def test_picture_of_the_newest_backfilled_alarm(
     newer = now - timedelta(seconds=20)
     for moment in (older, newer):
         camera.add_history(moment, picture_kind=PictureKind.JPEG)
-    found = await coordinator.async_check_history(CheckTrigger.AUDIT)
+    found = await coordinator.history.async_check(CheckTrigger.AUDIT)
     assert [event.newest for event in found] == [True, True]
 
     def shows(state: State | None) -> bool:
@@ -278,7 +281,7 @@ async def test_picture_of_the_newest_backfilled_alarm(
     assert camera.stats.downloads == 1
     # An alarm older than the newest fired is no candidate for the picture.
     camera.add_history(now - timedelta(seconds=30), picture_kind=PictureKind.JPEG)
-    [late] = await coordinator.async_check_history(CheckTrigger.AUDIT)
+    [late] = await coordinator.history.async_check(CheckTrigger.AUDIT)
     assert late.newest is False
     await hass.async_block_till_done(wait_background_tasks=True)
     assert camera.stats.downloads == 1
@@ -292,14 +295,14 @@ async def test_camera_clock_going_back_starts_over(
     coordinator = loaded_entry.runtime_data.coordinator
     now = camera.now().replace(microsecond=0)
     # As if the last check had been made by a clock a day ahead of the camera's now.
-    coordinator.ledger.checked_until = now + timedelta(days=1)
+    coordinator.alarms.ledger.checked_until = now + timedelta(days=1)
     camera.add_history(now - timedelta(seconds=30), picture_kind=PictureKind.JPEG)
-    assert await coordinator.async_check_history(CheckTrigger.AUDIT) == []
-    assert coordinator.ledger.checked_until <= now
+    assert await coordinator.history.async_check(CheckTrigger.AUDIT) == []
+    assert coordinator.alarms.ledger.checked_until <= now
     # From there on (less the overlap), what the camera records is found again.
     camera.add_history(now - timedelta(seconds=5), picture_kind=PictureKind.JPEG)
-    coordinator.ledger.checked_until = now - timedelta(seconds=10)
-    found = await coordinator.async_check_history(CheckTrigger.AUDIT)
+    coordinator.alarms.ledger.checked_until = now - timedelta(seconds=10)
+    found = await coordinator.history.async_check(CheckTrigger.AUDIT)
     assert [event.alarm.start_time for event in found] == [
         now - timedelta(seconds=30),
         now - timedelta(seconds=5),
@@ -321,5 +324,56 @@ async def test_a_refused_file_query_lists_nothing(
         return await real_query(*args, **kwargs)
 
     with patch.object(coordinator.client, "query_files", refuse_pictures):
-        [found] = await coordinator.async_check_history(CheckTrigger.AUDIT)
+        [found] = await coordinator.history.async_check(CheckTrigger.AUDIT)
     assert found.alarm.raw["FileName"].endswith(".h264")
+
+
+async def test_checks_go_on_after_an_unexpected_error(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    camera: CameraSimulator,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A check that fails in an unforeseen way is logged, and the next one still comes."""
+    coordinator = loaded_entry.runtime_data.coordinator
+    monkeypatch.setattr(history_checks, "HISTORY_AUDIT_INTERVAL", 0.05)
+    monkeypatch.setattr(history_checks, "HISTORY_FOLLOW_UP", 0.05)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    checked = asyncio.Event()
+    calls: list[CheckTrigger] = []
+
+    async def failing_once(trigger: CheckTrigger) -> list[Any]:
+        calls.append(trigger)
+        if len(calls) == 1:
+            raise ValueError("a reply of an unforeseen shape")
+        checked.set()
+        return []
+
+    monkeypatch.setattr(coordinator.history, "async_check", failing_once)
+    coordinator.history.start_check(CheckTrigger.AUDIT)
+    async with asyncio.timeout(5):
+        await checked.wait()
+    assert calls == [CheckTrigger.AUDIT, CheckTrigger.AUDIT]
+    assert coordinator.history.stats.last_error == "a reply of an unforeseen shape"
+
+
+async def test_audits_learn_the_clock_again(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, camera: CameraSimulator
+) -> None:
+    """The camera's clock moves an hour while connected (daylight saving): the audit sees it."""
+    coordinator = loaded_entry.runtime_data.coordinator
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert coordinator.clock.offset == timedelta(0)
+    camera.config = replace(camera.config, clock_offset=timedelta(hours=1))
+    await coordinator.history.async_check(CheckTrigger.AUDIT)
+    assert coordinator.clock.offset == timedelta(hours=1)
+    log = AlarmEventLog(hass, entity_id(hass, "event", f"{loaded_entry.unique_id}_0_alarm"))
+    try:
+        record = await camera.raise_alarm()
+        [state] = await log.wait_for_count(1)
+    finally:
+        log.close()
+    happened = datetime.fromisoformat(state.attributes["alarm_time"])
+    received = datetime.fromisoformat(state.attributes["received"])
+    assert abs(happened - received) < timedelta(seconds=5)
+    assert state.attributes["camera_time"] == record.time.isoformat()

@@ -172,3 +172,11 @@ def test_a_flood_is_matched_quickly() -> None:
             ledger.record(0, T0 + timedelta(seconds=seconds))
     found = _unseen(records, ledger)
     assert found == []
+
+
+def test_a_late_jpg_inside_a_fired_alarms_clip_is_that_alarm() -> None:
+    """The camera saved the alarm's jpg a few seconds after the push, inside the push's clip."""
+    ledger = AlarmLedger()
+    ledger.record(0, T0 + timedelta(seconds=10))
+    records = [_record(10, picture=False, length=20), _record(13)]
+    assert _unseen(records, ledger) == []

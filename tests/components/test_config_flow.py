@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 from unittest.mock import patch
 
-from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
+from homeassistant.config_entries import SOURCE_RECONFIGURE, SOURCE_USER, ConfigEntryState
 from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_PORT, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
@@ -273,4 +273,38 @@ async def test_options_flow(hass: HomeAssistant, loaded_entry: MockConfigEntry) 
     assert loaded_entry.state is ConfigEntryState.LOADED
     reloaded = loaded_entry.runtime_data.coordinator
     assert reloaded is not coordinator
-    assert reloaded.off_delay == 5
+    assert reloaded.alarms.off_delay == 5
+
+
+@pytest.mark.parametrize("camera_settings", [{"serial": ""}])
+async def test_a_camera_without_a_serial_is_known_by_its_mac(
+    hass: HomeAssistant, camera: CameraSimulator
+) -> None:
+    """No serial number: the MAC names the camera, so it can move to another address."""
+    result = await _submit(hass, await _start_user_flow(hass), entry_data(camera))
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    entry = result["result"]
+    assert entry.unique_id == "00:12:41:5c:3e:9a"
+    await hass.async_block_till_done()
+
+    async with CameraSimulator(camera_config(serial="")) as moved:
+        result = await hass.config_entries.flow.async_init(
+            DOMAIN, context={"source": SOURCE_RECONFIGURE, "entry_id": entry.entry_id}
+        )
+        result = await _submit(
+            hass, result["flow_id"], {CONF_HOST: moved.host, CONF_PORT: moved.port}
+        )
+        assert result["type"] is FlowResultType.ABORT
+        assert result["reason"] == "reconfigure_successful"
+        assert entry.data[CONF_PORT] == moved.port
+        await hass.async_block_till_done()
+        assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+@pytest.mark.parametrize("camera_settings", [{"serial": "", "mac": ""}])
+async def test_a_camera_without_an_identity_is_refused(
+    hass: HomeAssistant, camera: CameraSimulator
+) -> None:
+    result = await _submit(hass, await _start_user_flow(hass), entry_data(camera))
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "no_identity"

@@ -15,7 +15,7 @@ from custom_components.dvrip.const import (
     PictureMode,
     alarm_kind,
 )
-from custom_components.dvrip.coordinator import detection_problems
+from custom_components.dvrip.repairs import detection_problems
 
 INTEGRATION = Path(__file__).parents[2] / "custom_components" / "dvrip"
 

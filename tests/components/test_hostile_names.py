@@ -12,7 +12,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.dvrip.const import CONF_PICTURE_MODE, DOMAIN
-from custom_components.dvrip.coordinator import CheckTrigger
+from custom_components.dvrip.models import CheckTrigger
 from simulator import CameraSimulator
 from simulator.media import PictureKind
 
@@ -64,7 +64,7 @@ async def test_camera_file_names_never_become_paths(
 
     # The alarm comes from the history (a backfill) and gets its picture from the entry.
     coordinator = loaded_entry.runtime_data.coordinator
-    [found] = await coordinator.async_check_history(CheckTrigger.AUDIT)
+    [found] = await coordinator.history.async_check(CheckTrigger.AUDIT)
     assert found.alarm.raw["FileName"] == names[1]
     image = entity_id(hass, "image", f"{loaded_entry.unique_id}_0_last_alarm_picture")
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
 import json
 from pathlib import Path
 from typing import Any
-from unittest.mock import PropertyMock, patch
+from unittest.mock import patch
 
 from homeassistant.components.event import DATA_COMPONENT as EVENT_COMPONENT
 from homeassistant.const import STATE_UNKNOWN
@@ -19,16 +20,20 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.dvrip import last_picture
+from custom_components.dvrip import kept_pictures, last_picture
 from custom_components.dvrip.client import (
+    Alarm,
+    AlarmStatus,
     DvripAuthError,
     DvripClient,
     DvripCommandError,
     DvripConnectionError,
 )
+from custom_components.dvrip.client.const import MessageId
 from custom_components.dvrip.const import CONF_PICTURE_MODE, AlarmKind
-from custom_components.dvrip.coordinator import DvripCoordinator
-from custom_components.dvrip.last_picture import KeptPicture, read_kept_pictures
+from custom_components.dvrip.kept_pictures import KeptPicture, read_kept_pictures
+from custom_components.dvrip.models import AlarmEvent, AlarmSource
+from custom_components.dvrip.pictures import AlarmMarker
 from simulator import CameraSimulator
 from simulator.media import PictureKind
 
@@ -155,11 +160,11 @@ async def test_alarm_time_in_another_zone(
 ) -> None:
     """The camera keeps Tokyo time: the picture's time is converted with the learned offset."""
     coordinator = loaded_entry.runtime_data.coordinator
-    assert coordinator.clock_offset is not None
-    assert abs(coordinator.clock_offset - timedelta(hours=9)) <= timedelta(seconds=2)
+    assert coordinator.clock.offset is not None
+    assert abs(coordinator.clock.offset - timedelta(hours=9)) <= timedelta(seconds=2)
     record = await camera.raise_alarm(channel=0, event="VideoMotion", status="Start")
     state = await _wait_for_picture(hass, _image(hass, loaded_entry), record.time)
-    expected = (record.time - coordinator.clock_offset).replace(tzinfo=UTC)
+    expected = (record.time - coordinator.clock.offset).replace(tzinfo=UTC)
     assert datetime.fromisoformat(state.state) == expected
     assert state.attributes["camera_time"] == record.time.isoformat()
 
@@ -265,7 +270,7 @@ async def test_snapshot_mode_on_a_recorder(
     assert state.attributes["method"] == "direct_stream"
     assert state.attributes["channel"] == 2
     assert state.name.endswith("Channel 2 last alarm picture")
-    assert config_entry.runtime_data.coordinator.snapshot_refused
+    assert config_entry.runtime_data.coordinator.stills.refused_channels()
     assert hass.states.get(_image(hass, config_entry, 0)).state == STATE_UNKNOWN
     assert await hass.config_entries.async_unload(config_entry.entry_id)
 
@@ -471,7 +476,7 @@ async def test_search_while_unavailable(
     await hass.async_block_till_done()
     motion = entity_id(hass, "binary_sensor", f"{config_entry.unique_id}_0_motion")
     queries = camera.stats.queries
-    with patch.object(DvripCoordinator, "available", new_callable=PropertyMock, return_value=False):
+    with patch.object(config_entry.runtime_data.coordinator.session, "available", False):
         await camera.raise_alarm(channel=0, event="VideoMotion", status="Start")
         await async_wait_for_state(hass, motion, "unavailable")
         await hass.async_block_till_done(wait_background_tasks=True)
@@ -493,11 +498,11 @@ async def test_camera_without_a_clock(
         assert await hass.config_entries.async_setup(config_entry.entry_id)
         await hass.async_block_till_done()
     coordinator = config_entry.runtime_data.coordinator
-    assert coordinator.clock_offset is None
-    assert coordinator.camera_time_to_utc(camera.now()) is None
+    assert coordinator.clock.offset is None
+    assert coordinator.clock.to_utc(camera.now()) is None
     # Taken to keep Home Assistant's local time.
     local_now = dt_util.now().replace(tzinfo=None)
-    assert abs(coordinator.camera_now() - local_now) < timedelta(seconds=2)
+    assert abs(coordinator.clock.now() - local_now) < timedelta(seconds=2)
     before = dt_util.utcnow()
     record = await camera.raise_alarm(channel=0, event="VideoMotion", status="Start")
     state = await _wait_for_picture(hass, _image(hass, config_entry), record.time)
@@ -519,5 +524,70 @@ def test_failed_write_leaves_no_temporary_file(tmp_path: Path) -> None:
     # A folder where the picture should go: it cannot be replaced by a file.
     (tmp_path / "20261125_130510_ch0.jpg").mkdir()
     with pytest.raises(OSError):  # noqa: PT011 - which one depends on the platform
-        last_picture.write_kept_picture(tmp_path, picture, 10)
+        kept_pictures.write_kept_picture(tmp_path, picture, 10)
     assert sorted(path.name for path in tmp_path.iterdir()) == ["20261125_130510_ch0.jpg"]
+
+
+async def test_newest_picture_wins_a_race_to_the_disk(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, media_dir: Path
+) -> None:
+    """Two pictures written at once: the newer alarm's is kept, in memory and on disk."""
+    pictures = loaded_entry.runtime_data.pictures
+    assert pictures is not None
+    now = dt_util.utcnow().replace(microsecond=0)
+    requests = []
+    for age in (20, 10):
+        moment = now - timedelta(seconds=age)
+        camera_time = moment.replace(tzinfo=None)
+        alarm = Alarm(0, "VideoMotion", AlarmStatus.START, camera_time, {})
+        event = AlarmEvent(AlarmKind.MOTION, alarm, moment, AlarmSource.PUSH, moment)
+        marker = AlarmMarker.from_alarm(alarm)
+        requests.append(last_picture._Request(event, marker, hass.loop.time()))
+    older, newer = requests
+    jobs: list[tuple[asyncio.Future[Any], Any, tuple[Any, ...]]] = []
+
+    def executor_job(target: Any, *args: Any) -> asyncio.Future[Any]:
+        future = hass.loop.create_future()
+        jobs.append((future, target, args))
+        return future
+
+    with patch.object(hass, "async_add_executor_job", executor_job):
+        keeping = [
+            hass.async_create_task(pictures._async_keep(older, b"older", "snapshot", None)),
+            hass.async_create_task(pictures._async_keep(newer, b"newer", "snapshot", None)),
+        ]
+        while not all(task.done() for task in keeping):
+            for _ in range(10):
+                await asyncio.sleep(0)
+            # The disk finishes the newest write first.
+            waiting = sorted(jobs, key=lambda job: job[2][1].camera_time, reverse=True)
+            jobs.clear()
+            for future, target, args in waiting:
+                future.set_result(target(*args))
+                for _ in range(10):
+                    await asyncio.sleep(0)
+    kept = pictures.picture(0)
+    assert kept is not None
+    assert kept.jpeg == b"newer"
+    folder = _pictures_dir(media_dir, loaded_entry)
+    document = json.loads((folder / "last_ch0.json").read_text())
+    assert document["file"] == _file_name(newer.marker.time)
+
+
+async def test_one_still_at_a_time_per_channel(
+    hass: HomeAssistant, config_entry: MockConfigEntry, camera: CameraSimulator
+) -> None:
+    """Alarms during a slow still wait for it; only the newest of them gets a still of its own."""
+    hass.config_entries.async_update_entry(config_entry, options={CONF_PICTURE_MODE: "snapshot"})
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    camera.delay_replies(2.0, message_id=MessageId.SNAP_REQ, count=1)
+    now = camera.now()
+    records = [
+        await camera.raise_alarm(channel=0, time=now - timedelta(seconds=age)) for age in (3, 2, 1)
+    ]
+    await _wait_for_picture(hass, _image(hass, config_entry), records[-1].time)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert camera.stats.snapshots == 2
+    assert config_entry.runtime_data.pictures.picture(0).camera_time == records[-1].time
+    assert await hass.config_entries.async_unload(config_entry.entry_id)

@@ -10,7 +10,7 @@ from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.dvrip import coordinator as dvrip_coordinator
+from custom_components.dvrip import session as dvrip_session
 from custom_components.dvrip.client import DvripConnectionError
 from custom_components.dvrip.const import DOMAIN
 from simulator import CameraSimulator
@@ -107,8 +107,8 @@ async def test_locked_account_keeps_retrying(
     # Lock the account the way the camera does: too many wrong logins.
     for _ in range(camera.config.max_login_failures):
         camera.check_login("admin", "nope", plain=True)
-    monkeypatch.setattr(dvrip_coordinator, "BACKOFF_MAX", 0.05)
-    monkeypatch.setattr(dvrip_coordinator, "LOCKED_RETRY_DELAY", 0.05)
+    monkeypatch.setattr(dvrip_session, "BACKOFF_MAX", 0.05)
+    monkeypatch.setattr(dvrip_session, "LOCKED_RETRY_DELAY", 0.05)
 
     await camera.inject_fault("disconnect", 0.05)
     await async_wait_for_state(hass, connectivity, STATE_OFF)
@@ -126,7 +126,7 @@ async def test_locked_account_keeps_retrying(
 async def test_backoff_delays() -> None:
     """1 s doubling to a 5 minute cap, each shortened by up to 20 % of jitter."""
     for attempt, base in [(0, 1.0), (1, 2.0), (3, 8.0), (8, 256.0), (9, 300.0), (99, 300.0)]:
-        delay = dvrip_coordinator.backoff_delay(attempt)
+        delay = dvrip_session.backoff_delay(attempt)
         assert base * 0.8 <= delay <= base
 
 
@@ -136,8 +136,8 @@ async def test_disconnect_reports_are_idempotent(
     """A second report while reconnecting changes nothing; none count after shutdown."""
     _motion, connectivity, _alarm = _entities(hass, loaded_entry)
     coordinator = loaded_entry.runtime_data.coordinator
-    coordinator._handle_disconnect(DvripConnectionError("first"))
-    coordinator._handle_disconnect(DvripConnectionError("second"))
+    coordinator.session._handle_disconnect(DvripConnectionError("first"))
+    coordinator.session._handle_disconnect(DvripConnectionError("second"))
     assert hass.states.get(connectivity).state == STATE_OFF
     # The client's link was fine all along: the single reconnect finds it up at once.
     await async_wait_for_state(hass, connectivity, STATE_ON)
@@ -145,5 +145,25 @@ async def test_disconnect_reports_are_idempotent(
     assert camera.stats.logins == 1
 
     await coordinator.async_shutdown()
-    coordinator._handle_disconnect(None)
+    coordinator.session._handle_disconnect(None)
     assert coordinator.stats.disconnects == 2
+
+
+async def test_only_the_reconnect_loop_logs_in_again(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    camera: CameraSimulator,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A request made while the link is down fails; it does not log a (locked) camera in."""
+    monkeypatch.setattr(dvrip_session, "BACKOFF_INITIAL", 3600.0)
+    monkeypatch.setattr(dvrip_session, "BACKOFF_MAX", 3600.0)
+    _motion, connectivity, _alarm = _entities(hass, loaded_entry)
+    client = loaded_entry.runtime_data.coordinator.client
+    await camera.inject_fault("disconnect", 0.1)
+    await async_wait_for_state(hass, connectivity, STATE_OFF)
+    await camera.wait_for(lambda: camera.fault is None)
+    logins = camera.stats.logins
+    with pytest.raises(DvripConnectionError):
+        await client.get_time()
+    assert camera.stats.logins == logins

@@ -102,7 +102,7 @@ async def test_export_with_every_option(
     assert parameters["download_timeout_sec"] == 30
     assert datetime.fromisoformat(parameters["end"]) == end
     # The camera keeps UTC: the aware begin is the same time on its clock.
-    offset = loaded_entry.runtime_data.coordinator.clock_offset
+    offset = loaded_entry.runtime_data.coordinator.clock.offset
     assert datetime.fromisoformat(parameters["begin"]) == begin + offset
     assert [alarm["time"] for alarm in response["alarms"]] == [
         times[1].isoformat(),

@@ -87,7 +87,10 @@ class DvripClient:
 
     `connect()` logs in and starts a keepalive. A request that finds the connection gone
     logs in again first (and renews the alarm subscription); listeners hear about every
-    disconnect, so a caller can show the device as unavailable meanwhile.
+    disconnect, so a caller can show the device as unavailable meanwhile. With
+    `relogin_on_request=False` only `connect()` logs in again, and such a request fails
+    with `DvripConnectionError`: a caller with its own reconnect policy (one that waits out
+    a locked account, say) keeps the only say over logins.
     """
 
     def __init__(
@@ -103,8 +106,10 @@ class DvripClient:
         two_socket_downloads: bool | None = None,
         guard_timeout: float = DEFAULT_GUARD_TIMEOUT,
         search_timeout: float = DEFAULT_SEARCH_TIMEOUT,
+        relogin_on_request: bool = True,
     ) -> None:
         self.host = host
+        self.relogin_on_request = relogin_on_request
         self.port = port
         self.username = username
         self._password_hash = sofia_hash(password)
@@ -165,13 +170,18 @@ class DvripClient:
         self._two_sockets = value
 
     @property
+    def alarms_wanted(self) -> bool:
+        """Whether logging in (again) subscribes to alarms: from `subscribe_alarms` to `close`."""
+        return self._alarms_wanted
+
+    @property
     def channel_count(self) -> int:
         return max(1, parse_hex_int(self._login_reply.get("ChannelNum"), 1))
 
     async def connect(self) -> None:
         """Connect and log in (again, if the connection was lost)."""
         self._closing = False
-        await self._ensure_connected()
+        await self._ensure_connected(login=True)
 
     async def close(self) -> None:
         """Log out when possible and stop every task this client started.
@@ -206,12 +216,14 @@ class DvripClient:
         self._disconnect_listeners.append(listener)
         return lambda: self._disconnect_listeners.remove(listener)
 
-    async def _ensure_connected(self) -> DvripConnection:
+    async def _ensure_connected(self, *, login: bool = False) -> DvripConnection:
         async with self._connect_lock:
             if self._closing:
                 raise DvripConnectionError("the client is closed")
             if self._connection is not None and not self._connection.closed:
                 return self._connection
+            if not login and not self.relogin_on_request:
+                raise DvripConnectionError("not connected (the session is down)")
             await self._stop_keepalive()
             connection = await DvripConnection.open(self.host, self.port, timeout=self.timeout)
             connection.on_alarm = functools.partial(self._handle_alarm_message, connection)

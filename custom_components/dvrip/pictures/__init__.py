@@ -9,7 +9,7 @@ threads (callers on an event loop run `write_export` in an executor).
     folder = write_export(report, Path("exports"))                # JPEGs + report.json
 """
 
-from .export import export_file_names, picture_file_name, write_export
+from .export import REPORT_NAME, alarm_file_name, export_file_names, picture_file_name, write_export
 from .frames import ExtractedFrame, NoFrameError, extract_sharpest_frame, sharpness
 from .history import (
     ALARM_MERGE_WINDOW,
@@ -44,6 +44,7 @@ __all__ = [
     "ALARM_MERGE_WINDOW",
     "CLIP_MAX_DISTANCE",
     "DEFAULT_DOWNLOAD_TIMEOUT",
+    "REPORT_NAME",
     "AlarmHistory",
     "AlarmMarker",
     "AlarmPicture",
@@ -59,6 +60,7 @@ __all__ = [
     "PreferredSource",
     "ProgressCallback",
     "Step",
+    "alarm_file_name",
     "export_file_names",
     "extract_sharpest_frame",
     "find_motion_clip",

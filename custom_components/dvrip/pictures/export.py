@@ -13,6 +13,7 @@ next to its final place and renamed when complete, so a reader never sees half a
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 import json
 import os
 from pathlib import Path
@@ -26,10 +27,14 @@ REPORT_NAME: Final = "report.json"
 FOLDER_PREFIX: Final = "last_alarms_"
 
 
+def alarm_file_name(camera_time: datetime, channel: int) -> str:
+    """`YYYYmmdd_HHMMSS_ch<N>.jpg` from an alarm's camera time and channel (counted from 0)."""
+    return f"{camera_time:%Y%m%d_%H%M%S}_ch{channel}.jpg"
+
+
 def picture_file_name(picture: AlarmPicture) -> str:
-    """`YYYYmmdd_HHMMSS_ch<N>.jpg` from the alarm's camera time and channel."""
-    marker = picture.marker
-    return f"{marker.time:%Y%m%d_%H%M%S}_ch{int(marker.channel)}.jpg"
+    """The file name of an alarm picture: `alarm_file_name` of its marker."""
+    return alarm_file_name(picture.marker.time, int(picture.marker.channel))
 
 
 def export_file_names(pictures: Sequence[AlarmPicture]) -> list[str | None]:

@@ -1,0 +1,266 @@
+"""History checks and polling: the alarms of the camera's history that no push announced.
+
+The history is checked at startup, after every reconnect, and every `HISTORY_AUDIT_INTERVAL`
+seconds while connected (see `backfill` for how the alarms found there are matched against
+those already fired). What it finds is fired as `backfilled`. A camera whose history keeps
+showing alarms that no push announced does not push at all: it is switched to history
+polling, every `history_poll_interval` seconds, with a repair issue that says how to turn
+the push on. A check that fails, for whatever reason, never stops the next one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import CALLBACK_TYPE, HassJob, HomeAssistant, callback
+from homeassistant.helpers.event import async_call_later
+from homeassistant.util import dt as dt_util
+
+from .alarms import AlarmProcessor
+from .backfill import CHECK_OVERLAP, HistoryAlarm, find_unseen_alarms
+from .client import (
+    Alarm,
+    AlarmStatus,
+    DvripCommandError,
+    DvripError,
+    FileType,
+    RecordEvent,
+    RecordFile,
+)
+from .clock import CameraClock
+from .const import DOMAIN, LOGGER, AlarmKind
+from .models import AlarmEvent, AlarmMode, AlarmSource, CheckTrigger, HistoryCheckStatistics
+from .repairs import (
+    ISSUE_PUSH_MISSING,
+    ISSUE_UPLOAD_DISABLED,
+    async_clear_issue,
+    async_has_issue,
+    async_raise_issue,
+)
+from .session import CameraSession
+
+# While pushes flow, the history is compared with them this often (seconds).
+HISTORY_AUDIT_INTERVAL: float = 300.0
+# ...and this soon after a check at startup or after a reconnect, which stopped short of the
+# subscription: the entries of the alarms just before it are in the history by then.
+HISTORY_FOLLOW_UP: float = 30.0
+# An audit leaves out the last seconds: their entries may not be in the history yet.
+HISTORY_SETTLE = timedelta(seconds=10)
+# A check after a (re)subscription stops this long before it: an alarm of those seconds may
+# still be on its way as a push. The next check looks at them.
+SUBSCRIBE_MARGIN = timedelta(seconds=2)
+# Checks in a row that find alarms no push announced, before the camera is polled instead.
+UNANNOUNCED_CHECKS = 2
+
+
+class HistoryChecker:
+    """One history check at a time; another asked for meanwhile runs right after it."""
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: ConfigEntry,
+        session: CameraSession,
+        clock: CameraClock,
+        alarms: AlarmProcessor,
+        *,
+        poll_interval: float,
+        history_hours: float,
+    ) -> None:
+        self.hass = hass
+        self.entry = entry
+        self.session = session
+        self.clock = clock
+        self.alarms = alarms
+        self.poll_interval = poll_interval
+        self.history_hours = history_hours
+        self.mode = AlarmMode.PUSH
+        self.stats = HistoryCheckStatistics()
+        self._task: asyncio.Task[None] | None = None
+        self._pending: CheckTrigger | None = None
+        self._cancel_timer: CALLBACK_TYPE | None = None
+        self._unannounced = 0
+
+    async def async_shutdown(self) -> None:
+        if self._cancel_timer is not None:
+            self._cancel_timer()
+            self._cancel_timer = None
+        if (task := self._task) is not None and not task.done():
+            task.cancel()
+            await asyncio.wait([task])
+
+    @callback
+    def start_check(self, trigger: CheckTrigger) -> None:
+        """Check the history now, or right after the check under way."""
+        if self.session.closing:
+            return
+        if self._cancel_timer is not None:
+            self._cancel_timer()
+            self._cancel_timer = None
+        if self._task is not None and not self._task.done():
+            # A reconnect's check matters more than a periodic one.
+            if self._pending is None or trigger is CheckTrigger.RECONNECT:
+                self._pending = trigger
+            return
+        self._task = self.entry.async_create_background_task(
+            self.hass, self._async_run(trigger), f"{DOMAIN} history {self.entry.title}"
+        )
+
+    async def _async_run(self, trigger: CheckTrigger) -> None:
+        follow_up = trigger in (CheckTrigger.STARTUP, CheckTrigger.RECONNECT)
+        if self.session.available:
+            try:
+                await self.async_check(trigger)
+            except DvripError as err:
+                # A lost link: the reconnect asks for a check again.
+                self.stats.last_error = str(err)
+                LOGGER.debug("History check of %s failed: %s", self.entry.title, err)
+            except Exception as err:
+                # A reply of a shape nobody foresaw: the checks must go on all the same,
+                # or a polled camera reports no alarm again.
+                self.stats.last_error = str(err)
+                LOGGER.exception("History check of %s failed", self.entry.title)
+        self._task = None
+        if self.session.closing:
+            return
+        if (pending := self._pending) is not None:
+            self._pending = None
+            self.start_check(pending)
+            return
+        if self.mode is AlarmMode.HISTORY_POLLING:
+            delay = self.poll_interval
+        else:
+            delay = HISTORY_FOLLOW_UP if follow_up else HISTORY_AUDIT_INTERVAL
+        self._cancel_timer = async_call_later(
+            self.hass, delay, HassJob(self._timer_expired, cancel_on_shutdown=True)
+        )
+
+    @callback
+    def _timer_expired(self, _now: datetime) -> None:
+        self._cancel_timer = None
+        polling = self.mode is AlarmMode.HISTORY_POLLING
+        self.start_check(CheckTrigger.POLL if polling else CheckTrigger.AUDIT)
+
+    async def async_check(self, trigger: CheckTrigger) -> list[AlarmEvent]:
+        """Fire the alarms of the camera's history that no push announced; return them.
+
+        The window runs from a while before the last check (`CHECK_OVERLAP`) to the
+        subscription (at startup and after a reconnect: later alarms are pushed) or to
+        (about) now, never further back than the history look-back option.
+        """
+        ledger = self.alarms.ledger
+        if trigger in (CheckTrigger.AUDIT, CheckTrigger.POLL):
+            # A daylight-saving change, an NTP correction or drift since the login: the
+            # window and the alarms' times follow the camera's clock as it is now.
+            await self.clock.async_learn(self.session.client, self.entry.title)
+        subscribed = self.clock.camera_time_of(self.session.subscribed or dt_util.utcnow())
+        if trigger in (CheckTrigger.STARTUP, CheckTrigger.RECONNECT):
+            until = subscribed - SUBSCRIBE_MARGIN
+        elif trigger is CheckTrigger.AUDIT:
+            until = self.clock.now() - HISTORY_SETTLE
+        else:
+            until = self.clock.now() - SUBSCRIBE_MARGIN
+        until = until.replace(microsecond=0)
+        self.stats.last_trigger = str(trigger)
+        mark = ledger.checked_until
+        if mark is None or until < mark - CHECK_OVERLAP:
+            # The first check of a camera (nothing before it is backfilled), or its clock
+            # went back (a reboot without a clock battery): start over from here.
+            ledger.checked_until = until
+            self.alarms.save_later()
+            return []
+        begin = max(mark - CHECK_OVERLAP, until - timedelta(hours=self.history_hours))
+        if begin >= until:
+            return []
+        records = await self._async_list(begin, until)
+        found = find_unseen_alarms(records, ledger, begin=begin, end=until)
+        unannounced = [
+            alarm
+            for alarm in found
+            if trigger is CheckTrigger.AUDIT and alarm.time >= subscribed + SUBSCRIBE_MARGIN
+        ]
+        events = [event for alarm in found if (event := self._fire(alarm))]
+        ledger.checked_until = max(mark, until)
+        ledger.prune(ledger.checked_until - CHECK_OVERLAP)
+        self.alarms.save_later()
+        stats = self.stats
+        stats.checks += 1
+        stats.last_check = dt_util.utcnow()
+        stats.last_window = (begin.isoformat(), until.isoformat())
+        stats.last_found = len(found)
+        stats.last_error = None
+        if found:
+            LOGGER.info(
+                "%s: %d alarm(s) found in the camera's history that were not pushed",
+                self.entry.title,
+                len(found),
+            )
+        if unannounced and self.mode is AlarmMode.PUSH:
+            self._unannounced += 1
+            stats.unannounced_checks += 1
+            if self._unannounced >= UNANNOUNCED_CHECKS:
+                self._start_polling()
+        return events
+
+    async def _async_list(self, begin: datetime, end: datetime) -> list[RecordFile]:
+        """The jpg entries and clips of every channel in the window (a refusal lists none)."""
+        records: list[RecordFile] = []
+        for channel in self.alarms.active_channels:
+            for file_type in (FileType.PICTURE, FileType.VIDEO):
+                try:
+                    records.extend(
+                        await self.session.client.query_files(
+                            begin, end, channel=channel, file_type=file_type
+                        )
+                    )
+                except DvripCommandError as err:
+                    LOGGER.debug(
+                        "%s lists no %s files of channel %d: %s",
+                        self.entry.title,
+                        file_type,
+                        channel + 1,
+                        err,
+                    )
+        return records
+
+    @callback
+    def _fire(self, found: HistoryAlarm) -> AlarmEvent | None:
+        kind = AlarmKind.ALARM_INPUT if found.tag is RecordEvent.ALARM else AlarmKind.MOTION
+        alarm = Alarm(
+            channel=found.channel,
+            # No event name is recorded: the recording's tag stands in for it.
+            event="alarm" if found.tag is RecordEvent.ALARM else "motion",
+            status=AlarmStatus.START,
+            start_time=found.time,
+            raw={"FileName": found.source_name},
+        )
+        return self.alarms.process(alarm, AlarmSource.HISTORY, kind)
+
+    @callback
+    def live_alarm_seen(self) -> None:
+        """A pushed (or alarm-centre) alarm arrived: this camera tells of its alarms."""
+        self._unannounced = 0
+        if self.mode is AlarmMode.HISTORY_POLLING:
+            self.mode = AlarmMode.PUSH
+            LOGGER.info("%s pushes its alarms again; history polling stops", self.entry.title)
+            async_clear_issue(self.hass, self.entry, ISSUE_PUSH_MISSING)
+
+    @callback
+    def _start_polling(self) -> None:
+        self.mode = AlarmMode.HISTORY_POLLING
+        LOGGER.warning(
+            "%s records alarms but does not push them; its recordings are searched for"
+            " alarms every %d s instead",
+            self.entry.title,
+            self.poll_interval,
+        )
+        # Where alarm upload is known to be off, that issue already says how to fix it.
+        if not async_has_issue(self.hass, self.entry, ISSUE_UPLOAD_DISABLED):
+            async_raise_issue(
+                self.hass,
+                self.entry,
+                ISSUE_PUSH_MISSING,
+                poll_interval=str(round(self.poll_interval)),
+            )
