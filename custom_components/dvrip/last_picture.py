@@ -8,8 +8,9 @@ then again after growing delays, for about five minutes in all (`SETTLE_SECONDS`
 - `recording`: the alarm's jpg entry or its motion clip (the `pictures` resolver);
 - `snapshot`: a live OPSNAP still taken when the alarm arrives; where the device refuses
   OPSNAP, the recording instead;
-- `auto`: the recording; a live still taken when the alarm arrived when the recording never
-  shows up (a camera without an SD card);
+- `auto`: both, in turn: the live still taken when the alarm arrives is shown at once, then
+  the recording's picture replaces it once found (the still stays where the recording never
+  shows up, on a camera without an SD card, say). `method` tells which is shown;
 - `off`: nothing (no `LastAlarmPictures` is created).
 
 One channel looks for one picture at a time: an alarm that arrives meanwhile waits, and when
@@ -105,10 +106,6 @@ class LastAlarmPictures:
         # Keeping a picture takes turns per channel: an older one never overwrites a newer.
         self._keep_locks: dict[int, asyncio.Lock] = {}
         self._tasks: set[asyncio.Task[None]] = set()
-        # Auto mode: the live still taken when the channel's latest alarm arrived.
-        self._held: dict[int, tuple[AlarmEvent, bytes]] = {}
-        # Auto mode: the alarm whose recording was given up before its still came.
-        self._given_up: dict[int, AlarmEvent] = {}
         self._failures: dict[int, str] = {}
         self._unsubscribers: list[CALLBACK_TYPE] = []
         self._closing = False
@@ -223,14 +220,8 @@ class LastAlarmPictures:
             if self.mode is PictureMode.SNAPSHOT and not self._closing:
                 self._queue(request)
             return
-        if self.mode is PictureMode.SNAPSHOT or (
-            self._given_up.get(request.channel) is request.event
-        ):
-            # The still is all there is (its recording was looked for in vain meanwhile).
-            self._given_up.pop(request.channel, None)
-            await self._async_keep(request, jpeg, SNAPSHOT_METHOD, None)
-        else:
-            self._held[request.channel] = (request.event, jpeg)
+        # At once: the recording's picture, when found, replaces it (see _async_keep_in_turn).
+        await self._async_keep(request, jpeg, SNAPSHOT_METHOD, None)
 
     async def _async_resolve(self, request: _Request) -> None:
         """Look for the picture of one alarm until found, given up, or a newer alarm came."""
@@ -263,13 +254,6 @@ class LastAlarmPictures:
                 )
                 return
             failure = picture.reason or str(picture.method)
-        held = self._held.get(channel)
-        if held is not None and held[0] is request.event:
-            del self._held[channel]
-            await self._async_keep(request, held[1], SNAPSHOT_METHOD, None)
-            return
-        # A still taken at this alarm that comes later is kept then.
-        self._given_up[channel] = request.event
         self._failures[channel] = failure
         LOGGER.debug(
             "No picture of the %s alarm at %s on %s channel %d: %s",
@@ -310,6 +294,13 @@ class LastAlarmPictures:
         current = self._pictures.get(channel)
         if current is not None and picture.time < current.time:
             return
+        if (
+            current is not None
+            and current.alarm is event
+            and method == SNAPSHOT_METHOD
+            and current.method != SNAPSHOT_METHOD
+        ):
+            return  # the recording's picture of this alarm came first: it is the better one
         if self.folder is not None:
             file_name = alarm_file_name(camera_time, channel)
             kept = replace(picture, file_name=file_name, url=self._url(file_name))

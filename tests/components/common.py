@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from datetime import datetime
 import socket
 from typing import Any
 
@@ -56,6 +57,20 @@ async def async_wait_for_state(
             return await future
     finally:
         unsubscribe()
+
+
+def picture_shown(moment: datetime, method: str | None = None) -> StateCheck:
+    """An image entity state that shows the picture of the alarm at `moment` (by `method`).
+
+    In the automatic mode the live still shows first and the recording's picture replaces it.
+    """
+
+    def check(state: State | None) -> bool:
+        if state is None or state.attributes.get("camera_time") != moment.isoformat():
+            return False
+        return method is None or state.attributes.get("method") == method
+
+    return check
 
 
 class StateRecorder:

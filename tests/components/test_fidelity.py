@@ -22,7 +22,7 @@ from custom_components.dvrip.client.still import jpeg_length
 from simulator import CameraSimulator
 from simulator.quirks import Quirk
 
-from .common import async_wait_for_state, entity_id
+from .common import async_wait_for_state, entity_id, picture_shown
 
 # Slower than a request may take (1 s under fast_timing), quicker than a search may (2 s).
 SEARCH_DELAY = 1.5
@@ -66,13 +66,10 @@ async def test_setup_alarm_and_picture(
     assert fired is not None
     assert fired.attributes["event_type"] == "motion"
 
-    def shown(state: State | None) -> bool:
-        return state is not None and state.attributes.get("camera_time") == record.time.isoformat()
-
-    picture = await async_wait_for_state(hass, image, shown)
+    # The live still shows at once; the alarm's own jpg entry then replaces it: no variant
+    # may push the picture off to a fallback.
+    picture = await async_wait_for_state(hass, image, picture_shown(record.time, "direct"))
     assert picture is not None
-    # The alarm's own jpg entry: no variant may push the picture off to a fallback.
-    assert picture.attributes["method"] == "direct"
     assert record.picture is not None
     assert picture.attributes["source_file"] == record.picture.file_name
 

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
-from homeassistant.core import HomeAssistant, State
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -29,6 +29,7 @@ from .common import (
     entity_id,
     entry_data,
     export_last_alarms,
+    picture_shown,
 )
 
 pytestmark = pytest.mark.usefixtures("fast_timing")
@@ -300,10 +301,7 @@ async def test_slow_search_keeps_the_alarm_session(
     await async_wait_for_state(hass, motion, "on")
     image = entity_id(hass, "image", f"{loaded_entry.unique_id}_0_last_alarm_picture")
 
-    def shown(state: State | None) -> bool:
-        return state is not None and state.attributes.get("camera_time") == record.time.isoformat()
-
-    await async_wait_for_state(hass, image, shown)
+    await async_wait_for_state(hass, image, picture_shown(record.time, "direct"))
     await camera.raise_alarm(channel=0, event="VideoMotion", status="Stop")
     await async_wait_for_state(hass, motion, "off")
     assert coordinator.stats.disconnects == 0
@@ -357,11 +355,7 @@ async def test_picture_from_a_clip_with_filler_blocks(
     record = await camera.raise_alarm(channel=0, event="VideoMotion", status="Start")
     image = entity_id(hass, "image", f"{loaded_entry.unique_id}_0_last_alarm_picture")
 
-    def shown(state: State | None) -> bool:
-        return state is not None and state.attributes.get("camera_time") == record.time.isoformat()
-
-    state = await async_wait_for_state(hass, image, shown)
+    state = await async_wait_for_state(hass, image, picture_shown(record.time, "motion_clip"))
     assert state is not None
-    assert state.attributes["method"] == "motion_clip"
     assert record.clip is not None
     assert (await record.clip.motion_clip()).service_blocks > 0

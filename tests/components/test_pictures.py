@@ -37,7 +37,13 @@ from custom_components.dvrip.pictures import AlarmMarker
 from simulator import CameraSimulator
 from simulator.media import PictureKind
 
-from .common import async_change_options, async_wait_for_state, entity_id, one_socket_downloads
+from .common import (
+    StateRecorder,
+    async_change_options,
+    async_wait_for_state,
+    entity_id,
+    one_socket_downloads,
+)
 
 pytestmark = pytest.mark.usefixtures("fast_pictures")
 
@@ -59,12 +65,17 @@ def _file_name(moment: datetime, channel: int = 0) -> str:
 
 
 async def _wait_for_picture(
-    hass: HomeAssistant, image: str, moment: datetime | None = None
+    hass: HomeAssistant, image: str, moment: datetime | None = None, method: str | None = None
 ) -> State:
-    """The image entity's state once it shows a picture (of the alarm at `moment`)."""
+    """The image entity's state once it shows a picture (of the alarm at `moment`, by `method`).
+
+    In the automatic mode the live still shows first and the recording's picture replaces it.
+    """
 
     def shown(state: State | None) -> bool:
         if state is None or state.state in (STATE_UNKNOWN, "unavailable"):
+            return False
+        if method is not None and state.attributes.get("method") != method:
             return False
         return moment is None or state.attributes.get("camera_time") == moment.isoformat()
 
@@ -93,8 +104,16 @@ async def test_image_updates_after_an_alarm(
     alarm = _alarm(hass, loaded_entry)
     assert hass.states.get(image).state == STATE_UNKNOWN
 
+    shown = StateRecorder(hass, [image])
+    # The recording's download waits until the still shows, whatever the machine's pace.
+    camera.stall_downloads()
     record = await camera.raise_alarm(channel=0, event="VideoMotion", status="Start")
-    state = await _wait_for_picture(hass, image, record.time)
+    await _wait_for_picture(hass, image, record.time, method="snapshot")
+    camera.stall_downloads(stalled=False)
+    state = await _wait_for_picture(hass, image, record.time, method="direct")
+    shown.close()
+    # A picture at once, the best one soon: the live still first, then the recording's.
+    assert [picture.attributes["method"] for picture in shown.states] == ["snapshot", "direct"]
 
     # The camera's clock is UTC here: the alarm time is the camera's time with that zone.
     assert datetime.fromisoformat(state.state) == record.time.replace(tzinfo=UTC)
@@ -177,7 +196,9 @@ async def test_picture_from_the_motion_clip(
 ) -> None:
     """An empty jpg entry: the sharpest frame of the motion clip instead."""
     record = await camera.raise_alarm(channel=0, event="VideoMotion", status="Start")
-    state = await _wait_for_picture(hass, _image(hass, loaded_entry), record.time)
+    state = await _wait_for_picture(
+        hass, _image(hass, loaded_entry), record.time, method="motion_clip"
+    )
     assert record.clip is not None
     assert state.attributes["method"] == "motion_clip"
     assert state.attributes["source_file"] == record.clip.file_name
@@ -198,7 +219,7 @@ async def test_picture_found_on_a_later_try(
     await camera.wait_for(lambda: camera.stats.queries >= queries + 2)
     camera.add_history(record.time, channel=0, picture_kind=PictureKind.JPEG)
 
-    state = await _wait_for_picture(hass, image, record.time)
+    state = await _wait_for_picture(hass, image, record.time, method="direct")
     assert state.attributes["event_type"] == "person"
     assert state.attributes["method"] == "direct"
     assert camera.stats.queries > queries + 2
@@ -215,7 +236,9 @@ async def test_picture_given_up(
     """Nothing ever recorded: auto mode falls back to the still taken at the alarm."""
     monkeypatch.setattr(last_picture, "RETRY_DELAYS", (0.0,))
     record = await camera.raise_alarm(channel=0, event="HumanDetection", status="Start")
-    state = await _wait_for_picture(hass, _image(hass, loaded_entry), record.time)
+    state = await _wait_for_picture(
+        hass, _image(hass, loaded_entry), record.time, method="snapshot"
+    )
     assert state.attributes["method"] == "snapshot"
     assert state.attributes["source_file"] is None
 
@@ -249,7 +272,9 @@ async def test_snapshot_mode(
     assert await hass.config_entries.async_setup(config_entry.entry_id)
     await hass.async_block_till_done()
     record = await camera.raise_alarm(channel=0, event="VideoMotion", status="Start")
-    state = await _wait_for_picture(hass, _image(hass, config_entry), record.time)
+    state = await _wait_for_picture(
+        hass, _image(hass, config_entry), record.time, method="snapshot"
+    )
     assert state.attributes["method"] == "snapshot"
     assert camera.stats.snapshots == 1
     assert camera.stats.downloads == 0
@@ -266,7 +291,9 @@ async def test_snapshot_mode_on_a_recorder(
     await hass.async_block_till_done()
     one_socket_downloads(config_entry)
     record = await camera.raise_alarm(channel=1, event="VideoMotion", status="Start")
-    state = await _wait_for_picture(hass, _image(hass, config_entry, 1), record.time)
+    state = await _wait_for_picture(
+        hass, _image(hass, config_entry, 1), record.time, method="direct_stream"
+    )
     assert state.attributes["method"] == "direct_stream"
     assert state.attributes["channel"] == 2
     assert state.name.endswith("Channel 2 last alarm picture")
@@ -409,7 +436,7 @@ async def test_unwritable_media_folder(
     assert await hass.config_entries.async_setup(config_entry.entry_id)
     await hass.async_block_till_done()
     record = await camera.raise_alarm(channel=0, event="VideoMotion", status="Start")
-    state = await _wait_for_picture(hass, _image(hass, config_entry), record.time)
+    state = await _wait_for_picture(hass, _image(hass, config_entry), record.time, method="direct")
     assert state.attributes["picture_url"] is None
     assert state.attributes["method"] == "direct"
     assert await hass.config_entries.async_unload(config_entry.entry_id)
