@@ -28,15 +28,12 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from homeassistant import loader  # noqa: E402
+from ha_support import async_set_up_camera  # noqa: E402
 from homeassistant.const import EVENT_STATE_CHANGED  # noqa: E402
 from homeassistant.core import Event, callback  # noqa: E402
 from homeassistant.helpers import entity_registry as er  # noqa: E402
 from pictures_support import show_results  # noqa: E402
-from pytest_homeassistant_custom_component.common import (  # noqa: E402
-    MockConfigEntry,
-    async_test_home_assistant,
-)
+from pytest_homeassistant_custom_component.common import async_test_home_assistant  # noqa: E402
 
 from custom_components.dvrip.const import DOMAIN  # noqa: E402
 from simulator import CameraSimulator, SimulatorConfig  # noqa: E402
@@ -62,23 +59,9 @@ async def run(alarms: int) -> list[float]:
                 async_test_home_assistant() as hass,
                 CameraSimulator(SimulatorConfig(password="pw", alive_interval=20)) as camera,
             ):
-                hass.data.pop(loader.DATA_CUSTOM_COMPONENTS, None)
                 hass.config.media_dirs = {"local": media}
                 hass.config.allowlist_external_dirs = {media}
-                entry = MockConfigEntry(
-                    domain=DOMAIN,
-                    title=camera.profile.model,
-                    unique_id=camera.config.serial,
-                    data={
-                        "host": camera.host,
-                        "port": camera.port,
-                        "username": "admin",
-                        "password": "pw",
-                    },
-                )
-                entry.add_to_hass(hass)
-                assert await hass.config_entries.async_setup(entry.entry_id)
-                await hass.async_block_till_done()
+                entry = await async_set_up_camera(hass, camera, "pw")
                 image = er.async_get(hass).async_get_entity_id(
                     "image", DOMAIN, f"{entry.unique_id}_0_last_alarm_picture"
                 )

@@ -32,15 +32,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 # The repository first on the path: `custom_components` is ours, not the test harness's.
-from homeassistant import loader  # noqa: E402
+from ha_support import async_set_up_camera  # noqa: E402
 from homeassistant.const import EVENT_STATE_CHANGED  # noqa: E402
 from homeassistant.core import Event, HomeAssistant, callback  # noqa: E402
 from homeassistant.helpers import entity_registry as er  # noqa: E402
 from homeassistant.helpers.entity_platform import async_get_platforms  # noqa: E402
-from pytest_homeassistant_custom_component.common import (  # noqa: E402
-    MockConfigEntry,
-    async_test_home_assistant,
-)
+from pytest_homeassistant_custom_component.common import async_test_home_assistant  # noqa: E402
 
 from custom_components.dvrip.const import DOMAIN, AlarmKind  # noqa: E402
 from simulator import CameraSimulator, SimulatorConfig  # noqa: E402
@@ -116,21 +113,7 @@ async def run(alarms: int) -> tuple[Summary, Summary]:
             async_test_home_assistant() as hass,
             CameraSimulator(SimulatorConfig(password="pw", alive_interval=20)) as camera,
         ):
-            hass.data.pop(loader.DATA_CUSTOM_COMPONENTS, None)
-            entry = MockConfigEntry(
-                domain=DOMAIN,
-                title=camera.profile.model,
-                unique_id=camera.config.serial,
-                data={
-                    "host": camera.host,
-                    "port": camera.port,
-                    "username": "admin",
-                    "password": "pw",
-                },
-            )
-            entry.add_to_hass(hass)
-            assert await hass.config_entries.async_setup(entry.entry_id)
-            await hass.async_block_till_done()
+            entry = await async_set_up_camera(hass, camera, "pw")
             entity_id = er.async_get(hass).async_get_entity_id(
                 "binary_sensor", DOMAIN, f"{entry.unique_id}_0_motion"
             )
@@ -152,7 +135,7 @@ async def run(alarms: int) -> tuple[Summary, Summary]:
                 for platform in async_get_platforms(hass, DOMAIN)
                 if entity_id in platform.entities
             )
-            state = coordinator._states[(0, AlarmKind.MOTION)]
+            state = coordinator.alarms.states[(0, AlarmKind.MOTION)]
 
             async def write(index: int) -> float:
                 state.is_on = index % 2 == 0

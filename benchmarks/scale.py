@@ -112,7 +112,7 @@ async def measure(count: int, idle: float) -> dict[str, Any]:
 
         cpu = cpu_seconds()
         for entry in entries:
-            await entry.runtime_data.coordinator.async_check_history(CheckTrigger.AUDIT)
+            await entry.runtime_data.coordinator.history.async_check(CheckTrigger.AUDIT)
         check_cpu = cpu_seconds() - cpu
         queries = (await cameras.command("stats"))["queries"] - after["queries"]
         return {

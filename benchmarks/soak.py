@@ -38,6 +38,7 @@ from homeassistant.const import EVENT_STATE_CHANGED
 from homeassistant.core import Event, callback
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from reliability_support import (
     PASSWORD,
     CameraProcess,
@@ -50,7 +51,7 @@ from reliability_support import (
 )
 
 from custom_components.dvrip.const import DOMAIN
-from custom_components.dvrip.coordinator import AlarmEvent, AlarmSource
+from custom_components.dvrip.models import AlarmEvent, AlarmSource, signal_alarm
 from simulator import CameraSimulator, SimulatorConfig
 
 TARGET_GROWTH_MB = 10.0
@@ -149,7 +150,7 @@ async def soak(
             if event.source is AlarmSource.HISTORY:
                 backfilled.append(event.data["camera_time"])
 
-        coordinator.async_add_event_listener(0, count)
+        async_dispatcher_connect(hass, signal_alarm(entry.entry_id, 0), count)
         event_entity = er.async_get(hass).async_get_entity_id("event", DOMAIN, f"{SERIAL}_0_alarm")
         state_changes = 0
 
@@ -224,7 +225,7 @@ async def soak(
         # Each cut's backfill: a check at the reconnect, and a follow-up check 30 s after the
         # last one, for the seconds just before it.
         async with asyncio.timeout(90):
-            while coordinator.history_stats.last_trigger != "audit" or coordinator._check_task:  # noqa: ASYNC110 - nothing to wait on
+            while coordinator.history.stats.last_trigger != "audit" or coordinator.history.busy:  # noqa: ASYNC110 - nothing to wait on
                 await asyncio.sleep(0.2)
         await hass.async_block_till_done()
         elapsed = loop.time() - started

@@ -91,6 +91,11 @@ class HistoryChecker:
             task.cancel()
             await asyncio.wait([task])
 
+    @property
+    def busy(self) -> bool:
+        """Whether a check is under way."""
+        return self._task is not None and not self._task.done()
+
     @callback
     def start_check(self, trigger: CheckTrigger) -> None:
         """Check the history now, or right after the check under way."""
