@@ -59,16 +59,18 @@ async def async_wait_for_state(
         unsubscribe()
 
 
-def picture_shown(moment: datetime, method: str | None = None) -> StateCheck:
-    """An image entity state that shows the picture of the alarm at `moment` (by `method`).
+def picture_shown(moment: datetime | None = None, method: str | None = None) -> StateCheck:
+    """An image entity state that shows a picture (of the alarm at `moment`, by `method`).
 
     In the automatic mode the live still shows first and the recording's picture replaces it.
     """
 
     def check(state: State | None) -> bool:
-        if state is None or state.attributes.get("camera_time") != moment.isoformat():
+        if state is None or state.state in ("unknown", "unavailable"):
             return False
-        return method is None or state.attributes.get("method") == method
+        if method is not None and state.attributes.get("method") != method:
+            return False
+        return moment is None or state.attributes.get("camera_time") == moment.isoformat()
 
     return check
 

@@ -43,6 +43,7 @@ from .common import (
     async_wait_for_state,
     entity_id,
     one_socket_downloads,
+    picture_shown,
 )
 
 pytestmark = pytest.mark.usefixtures("fast_pictures")
@@ -67,19 +68,8 @@ def _file_name(moment: datetime, channel: int = 0) -> str:
 async def _wait_for_picture(
     hass: HomeAssistant, image: str, moment: datetime | None = None, method: str | None = None
 ) -> State:
-    """The image entity's state once it shows a picture (of the alarm at `moment`, by `method`).
-
-    In the automatic mode the live still shows first and the recording's picture replaces it.
-    """
-
-    def shown(state: State | None) -> bool:
-        if state is None or state.state in (STATE_UNKNOWN, "unavailable"):
-            return False
-        if method is not None and state.attributes.get("method") != method:
-            return False
-        return moment is None or state.attributes.get("camera_time") == moment.isoformat()
-
-    state = await async_wait_for_state(hass, image, shown)
+    """The image entity's state once it shows a picture (of the alarm at `moment`, by `method`)."""
+    state = await async_wait_for_state(hass, image, picture_shown(moment, method))
     assert state is not None
     return state
 

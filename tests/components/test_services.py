@@ -10,7 +10,7 @@ from typing import Any
 from unittest.mock import patch
 
 from homeassistant.const import STATE_OFF, STATE_UNKNOWN
-from homeassistant.core import HomeAssistant, State
+from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import device_registry as dr
 import pytest
@@ -29,6 +29,7 @@ from .common import (
     entity_id,
     export_last_alarms,
     one_socket_downloads,
+    picture_shown,
 )
 
 
@@ -175,12 +176,7 @@ async def test_export_while_alarms_keep_arriving(
     assert {alarm["method"] for alarm in response["alarms"]} == {"motion_clip"}
     # The pictures of the new alarms took their turn after the export's downloads.
 
-    def shows_last(state: State | None) -> bool:
-        return state is not None and state.attributes.get("camera_time") == (
-            raised[-1].time.isoformat()
-        )
-
-    await async_wait_for_state(hass, image, shows_last)
+    await async_wait_for_state(hass, image, picture_shown(raised[-1].time))
 
 
 @pytest.mark.parametrize("camera_settings", [{"profile": "nvr"}])

@@ -254,12 +254,7 @@ class DvripClient:
         """Log in on `connection`; return the login reply."""
         packet = await connection.request(
             MessageId.LOGIN_REQ,
-            {
-                "EncryptType": "MD5",
-                "LoginType": "DVRIP-Web",
-                "PassWord": self._password_hash,
-                "UserName": self.username,
-            },
+            _login_message(self.username, self._password_hash),
             timeout=self.timeout,
         )
         reply = decode_json(packet.payload)
@@ -299,12 +294,7 @@ class DvripClient:
         try:
             packet = await probe.request(
                 MessageId.LOGIN_REQ,
-                {
-                    "EncryptType": "MD5",
-                    "LoginType": "DVRIP-Web",
-                    "PassWord": sofia_hash(""),
-                    "UserName": _PROBE_USER,
-                },
+                _login_message(_PROBE_USER, sofia_hash("")),
                 timeout=self.timeout,
             )
             ret = parse_hex_int(decode_json(packet.payload).get("Ret"), RetCode.UNKNOWN_ERROR)
@@ -839,6 +829,15 @@ async def _first_refusal(replies: list[asyncio.Future[Packet]]) -> None:
             ret = parse_hex_int(reply.get("Ret"), RetCode.OK)
             if ret not in SUCCESS_CODES:
                 raise DvripCommandError("OPPlayBack", ret)
+
+
+def _login_message(username: str, password_hash: str) -> dict[str, Any]:
+    return {
+        "EncryptType": "MD5",
+        "LoginType": "DVRIP-Web",
+        "PassWord": password_hash,
+        "UserName": username,
+    }
 
 
 def _accepted(reply: asyncio.Future[Packet]) -> bool:
