@@ -141,7 +141,8 @@ async def test_picture_survives_a_restart(
     image = _image(hass, loaded_entry)
     alarm = _alarm(hass, loaded_entry)
     record = await camera.raise_alarm(channel=0, event="VideoMotion", status="Start")
-    before = await _wait_for_picture(hass, image, record.time)
+    # The recording's picture, which replaces the live still and is the one kept for good.
+    before = await _wait_for_picture(hass, image, record.time, method="direct")
     await async_wait_for_state(
         hass, alarm, lambda state: state is not None and "picture_url" in state.attributes
     )
