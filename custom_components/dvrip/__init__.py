@@ -11,22 +11,20 @@ from homeassistant.helpers.typing import ConfigType
 
 from .alarm_centre import alarm_centre_hub
 from .alarms import STORAGE_VERSION, storage_key
-from .client import DEFAULT_ALARM_CENTRE_PORT, DvripAuthError, DvripError
+from .client import DvripAuthError, DvripError
 from .const import (
     CONF_ALARM_CENTRE,
     CONF_ALARM_CENTRE_PORT,
     CONF_PICTURE_MODE,
-    DEFAULT_ALARM_CENTRE,
-    DEFAULT_PICTURE_MODE,
     DOMAIN,
     LOGGER,
     PictureMode,
+    option,
 )
-from .coordinator import DvripCoordinator
+from .coordinator import DvripConfigEntry, DvripCoordinator, DvripRuntime
 from .ha_versions import OPTIONS_FLOW_RELOADS
 from .last_picture import LastAlarmPictures
 from .repairs import async_update_locked_issue, delete_issues
-from .runtime import DvripConfigEntry, DvripRuntime
 from .services import async_setup_services
 from .session import create_client, setup_error
 
@@ -89,7 +87,7 @@ async def _async_finish_setup(
     hass: HomeAssistant, entry: DvripConfigEntry, coordinator: DvripCoordinator
 ) -> None:
     """The steps after the session started: pictures, listeners, the platforms."""
-    mode = PictureMode(entry.options.get(CONF_PICTURE_MODE, DEFAULT_PICTURE_MODE))
+    mode = PictureMode(option(entry.options, CONF_PICTURE_MODE))
     if mode is not PictureMode.OFF:
         pictures = LastAlarmPictures(
             hass,
@@ -110,7 +108,7 @@ async def _async_finish_setup(
     entry.async_on_unload(hass.bus.async_listen(EVENT_HOMEASSISTANT_STOP, _async_stop))
     if not OPTIONS_FLOW_RELOADS:
         entry.async_on_unload(entry.add_update_listener(_async_options_updated))
-    if entry.options.get(CONF_ALARM_CENTRE, DEFAULT_ALARM_CENTRE):
+    if option(entry.options, CONF_ALARM_CENTRE):
         await _async_listen_alarm_centre(hass, entry, coordinator)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
 
@@ -118,11 +116,8 @@ async def _async_finish_setup(
 async def _async_listen_alarm_centre(
     hass: HomeAssistant, entry: DvripConfigEntry, coordinator: DvripCoordinator
 ) -> None:
-    """Take this camera's alarm-centre messages; a port that cannot be had is only logged.
-
-    The camera's pushes and its history still bring its alarms without the listener.
-    """
-    port = int(entry.options.get(CONF_ALARM_CENTRE_PORT, DEFAULT_ALARM_CENTRE_PORT))
+    """Take this camera's alarm-centre messages; a port that cannot be had is only logged."""
+    port = int(option(entry.options, CONF_ALARM_CENTRE_PORT))
     hub = alarm_centre_hub(hass)
     try:
         bound, unregister = await hub.async_register(

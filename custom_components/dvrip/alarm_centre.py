@@ -1,12 +1,9 @@
 """The alarm-centre listener: one TCP port shared by every camera that reports to it.
 
-Firmware that sends its alarms only to an "alarm centre" connects out to a host and port set
-on the camera (15002 by default) and writes a 1508 message naming itself by serial number
-(see `client.alarm_centre`). Several cameras usually report to the same port, so one listener
-per port serves every entry that enables the option, and routes each message by its serial
-number to that camera's coordinator, into the same alarm path as a push. The listener is the
-one thing shared between entries, so it lives in `hass.data`; it closes with the last entry
-that uses it.
+Some firmware sends its alarms only to an "alarm centre": it connects out (to port 15002 by
+default) and writes a 1508 message naming itself by serial number. One listener per port
+routes each message to its camera's alarm path; it is shared between entries, so it lives in
+`hass.data` and closes with the last entry that uses it.
 """
 
 from __future__ import annotations

@@ -1,12 +1,9 @@
 """The one path every alarm takes, whatever told of it: its states, off-timers and the ledger.
 
-- a push on the DVRIP session (1504), the usual way;
-- an alarm-centre message (1508), for firmware that only reports to such a server;
-- the camera's history (its jpg entries and motion clips), for alarms no push announced.
-
-A live alarm (pushed, or from the alarm centre) turns its binary sensor on until its Stop or
-the off-delay; a backfilled one only fires the event: it is over. Every start is recorded in
-the `AlarmLedger` (kept on disk), so that the history checks neither repeat nor lose one.
+A push (1504), an alarm-centre message (1508) or the camera's history (a backfilled alarm).
+A live alarm turns its binary sensor on until its Stop or the off-delay; a backfilled one only
+fires the event. Every start goes into the `AlarmLedger`, kept on disk, so that the history
+checks neither repeat nor lose one.
 """
 
 from __future__ import annotations

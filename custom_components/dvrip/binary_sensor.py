@@ -13,10 +13,9 @@ from homeassistant.const import EntityCategory, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .const import CONF_ALARM_KINDS, DEFAULT_ALARM_KINDS, AlarmKind
-from .coordinator import DvripCoordinator
+from .const import BINARY_SENSOR_KINDS, CONF_ALARM_KINDS, AlarmKind, option
+from .coordinator import DvripConfigEntry, DvripCoordinator
 from .entity import DvripEntity, remove_stale_entities
-from .runtime import DvripConfigEntry
 
 # Pushes arrive on one connection; there is nothing to fetch in parallel.
 PARALLEL_UPDATES = 0
@@ -29,54 +28,26 @@ class DvripAlarmSensorDescription(BinarySensorEntityDescription):
     kind: AlarmKind
 
 
-ALARM_SENSORS: tuple[DvripAlarmSensorDescription, ...] = (
+# The device class of each kind's sensor; only motion and person are enabled by default.
+_DEVICE_CLASSES: dict[AlarmKind, BinarySensorDeviceClass | None] = {
+    AlarmKind.MOTION: BinarySensorDeviceClass.MOTION,
+    AlarmKind.PERSON: BinarySensorDeviceClass.OCCUPANCY,
+    AlarmKind.VEHICLE: BinarySensorDeviceClass.OCCUPANCY,
+    AlarmKind.FACE: BinarySensorDeviceClass.OCCUPANCY,
+    AlarmKind.TAMPER: BinarySensorDeviceClass.TAMPER,
+    AlarmKind.VIDEO_LOSS: BinarySensorDeviceClass.PROBLEM,
+    AlarmKind.LINE_CROSSING: BinarySensorDeviceClass.MOTION,
+    AlarmKind.FALL: BinarySensorDeviceClass.SAFETY,
+    AlarmKind.ALARM_INPUT: None,
+}
+ALARM_SENSORS: tuple[DvripAlarmSensorDescription, ...] = tuple(
     DvripAlarmSensorDescription(
-        key="motion", kind=AlarmKind.MOTION, device_class=BinarySensorDeviceClass.MOTION
-    ),
-    DvripAlarmSensorDescription(
-        key="person", kind=AlarmKind.PERSON, device_class=BinarySensorDeviceClass.OCCUPANCY
-    ),
-    DvripAlarmSensorDescription(
-        key="vehicle",
-        kind=AlarmKind.VEHICLE,
-        device_class=BinarySensorDeviceClass.OCCUPANCY,
-        entity_registry_enabled_default=False,
-    ),
-    DvripAlarmSensorDescription(
-        key="face",
-        kind=AlarmKind.FACE,
-        device_class=BinarySensorDeviceClass.OCCUPANCY,
-        entity_registry_enabled_default=False,
-    ),
-    DvripAlarmSensorDescription(
-        key="tamper",
-        kind=AlarmKind.TAMPER,
-        device_class=BinarySensorDeviceClass.TAMPER,
-        entity_registry_enabled_default=False,
-    ),
-    DvripAlarmSensorDescription(
-        key="video_loss",
-        kind=AlarmKind.VIDEO_LOSS,
-        device_class=BinarySensorDeviceClass.PROBLEM,
-        entity_registry_enabled_default=False,
-    ),
-    DvripAlarmSensorDescription(
-        key="line_crossing",
-        kind=AlarmKind.LINE_CROSSING,
-        device_class=BinarySensorDeviceClass.MOTION,
-        entity_registry_enabled_default=False,
-    ),
-    DvripAlarmSensorDescription(
-        key="fall",
-        kind=AlarmKind.FALL,
-        device_class=BinarySensorDeviceClass.SAFETY,
-        entity_registry_enabled_default=False,
-    ),
-    DvripAlarmSensorDescription(
-        key="alarm_input",
-        kind=AlarmKind.ALARM_INPUT,
-        entity_registry_enabled_default=False,
-    ),
+        key=str(kind),
+        kind=kind,
+        device_class=_DEVICE_CLASSES[kind],
+        entity_registry_enabled_default=kind in (AlarmKind.MOTION, AlarmKind.PERSON),
+    )
+    for kind in BINARY_SENSOR_KINDS
 )
 
 
@@ -87,7 +58,7 @@ async def async_setup_entry(
 ) -> None:
     """Create the connectivity sensor and the alarm sensors of the chosen kinds."""
     coordinator = entry.runtime_data.coordinator
-    kinds = set(entry.options.get(CONF_ALARM_KINDS, DEFAULT_ALARM_KINDS))
+    kinds = set(option(entry.options, CONF_ALARM_KINDS))
     entities: list[DvripEntity] = [DvripConnectivitySensor(coordinator)]
     entities.extend(
         DvripAlarmSensor(coordinator, description, channel)

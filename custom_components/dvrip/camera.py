@@ -11,11 +11,10 @@ from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .const import CONF_RTSP_STREAM, DEFAULT_RTSP_STREAM, MANUFACTURER, RTSP_PORT
-from .coordinator import DvripCoordinator
+from .const import CONF_RTSP_STREAM, MANUFACTURER, RTSP_PORT, option
+from .coordinator import DvripConfigEntry, DvripCoordinator
 from .entity import DvripEntity
 from .last_picture import LastAlarmPictures
-from .runtime import DvripConfigEntry
 
 # A still is one request on the camera's connection; Home Assistant asks when a view needs it.
 PARALLEL_UPDATES = 0
@@ -28,7 +27,7 @@ async def async_setup_entry(
 ) -> None:
     """One camera entity per channel."""
     runtime = entry.runtime_data
-    rtsp = bool(entry.options.get(CONF_RTSP_STREAM, DEFAULT_RTSP_STREAM))
+    rtsp = bool(option(entry.options, CONF_RTSP_STREAM))
     async_add_entities(
         DvripSnapshotCamera(runtime.coordinator, runtime.pictures, channel, rtsp=rtsp)
         for channel in runtime.coordinator.active_channels

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from homeassistant.config_entries import ConfigFlow, ConfigFlowResult
@@ -23,13 +23,7 @@ from homeassistant.helpers.selector import (
 )
 import voluptuous as vol
 
-from .client import (
-    DEFAULT_ALARM_CENTRE_PORT,
-    DEFAULT_PORT,
-    DeviceInfo,
-    DvripCommandError,
-    DvripError,
-)
+from .client import DEFAULT_PORT, DeviceInfo, DvripCommandError, DvripError
 from .const import (
     BINARY_SENSOR_KINDS,
     CONF_ALARM_CENTRE,
@@ -40,20 +34,14 @@ from .const import (
     CONF_PICTURE_MODE,
     CONF_POLL_INTERVAL,
     CONF_RTSP_STREAM,
-    DEFAULT_ALARM_CENTRE,
-    DEFAULT_ALARM_KINDS,
-    DEFAULT_HISTORY_HOURS,
-    DEFAULT_OFF_DELAY,
-    DEFAULT_PICTURE_MODE,
-    DEFAULT_POLL_INTERVAL,
-    DEFAULT_RTSP_STREAM,
     DEFAULT_USERNAME,
     DOMAIN,
     LOGGER,
     PictureMode,
+    option,
 )
+from .coordinator import DvripConfigEntry
 from .ha_versions import OptionsFlowBase
-from .runtime import DvripConfigEntry
 from .session import create_client, error_key
 
 # The network settings: their MAC names a device that reports no serial number.
@@ -228,69 +216,39 @@ class DvripOptionsFlow(OptionsFlowBase):
         """Show and store the options (the entry reloads to apply them)."""
         if user_input is not None:
             return self.async_create_entry(data=user_input)
+        selectors = {
+            CONF_OFF_DELAY: _whole_number(1, 3600, "s"),
+            CONF_ALARM_KINDS: _choice(CONF_ALARM_KINDS, BINARY_SENSOR_KINDS, multiple=True),
+            CONF_PICTURE_MODE: _choice(CONF_PICTURE_MODE, PictureMode),
+            CONF_HISTORY_HOURS: _whole_number(1, 720, "h"),
+            CONF_RTSP_STREAM: BooleanSelector(),
+            CONF_POLL_INTERVAL: _whole_number(10, 3600, "s"),
+            CONF_ALARM_CENTRE: BooleanSelector(),
+            CONF_ALARM_CENTRE_PORT: _PORT_SELECTOR,
+        }
         options = self.config_entry.options
-        schema = vol.Schema(
-            {
-                vol.Required(
-                    CONF_OFF_DELAY, default=options.get(CONF_OFF_DELAY, DEFAULT_OFF_DELAY)
-                ): _whole_number(1, 3600, "s"),
-                vol.Required(
-                    CONF_ALARM_KINDS,
-                    default=options.get(CONF_ALARM_KINDS, DEFAULT_ALARM_KINDS),
-                ): SelectSelector(
-                    SelectSelectorConfig(
-                        options=[str(kind) for kind in BINARY_SENSOR_KINDS],
-                        multiple=True,
-                        mode=SelectSelectorMode.LIST,
-                        translation_key=CONF_ALARM_KINDS,
-                    )
-                ),
-                vol.Required(
-                    CONF_PICTURE_MODE,
-                    default=options.get(CONF_PICTURE_MODE, DEFAULT_PICTURE_MODE),
-                ): SelectSelector(
-                    SelectSelectorConfig(
-                        options=[str(mode) for mode in PictureMode],
-                        mode=SelectSelectorMode.DROPDOWN,
-                        translation_key=CONF_PICTURE_MODE,
-                    )
-                ),
-                vol.Required(
-                    CONF_HISTORY_HOURS,
-                    default=options.get(CONF_HISTORY_HOURS, DEFAULT_HISTORY_HOURS),
-                ): _whole_number(1, 720, "h"),
-                vol.Required(
-                    CONF_RTSP_STREAM,
-                    default=options.get(CONF_RTSP_STREAM, DEFAULT_RTSP_STREAM),
-                ): BooleanSelector(),
-                vol.Required(
-                    CONF_POLL_INTERVAL,
-                    default=options.get(CONF_POLL_INTERVAL, DEFAULT_POLL_INTERVAL),
-                ): _whole_number(10, 3600, "s"),
-                vol.Required(
-                    CONF_ALARM_CENTRE,
-                    default=options.get(CONF_ALARM_CENTRE, DEFAULT_ALARM_CENTRE),
-                ): BooleanSelector(),
-                vol.Required(
-                    CONF_ALARM_CENTRE_PORT,
-                    default=options.get(CONF_ALARM_CENTRE_PORT, DEFAULT_ALARM_CENTRE_PORT),
-                ): _PORT_SELECTOR,
-            }
+        schema = {
+            vol.Required(key, default=option(options, key)): selector
+            for key, selector in selectors.items()
+        }
+        return self.async_show_form(step_id="init", data_schema=vol.Schema(schema))
+
+
+def _choice(key: str, values: Iterable[str], *, multiple: bool = False) -> SelectSelector:
+    """A list of choices, translated under `key`."""
+    return SelectSelector(
+        SelectSelectorConfig(
+            options=[str(value) for value in values],
+            multiple=multiple,
+            mode=SelectSelectorMode.LIST if multiple else SelectSelectorMode.DROPDOWN,
+            translation_key=key,
         )
-        return self.async_show_form(step_id="init", data_schema=schema)
+    )
 
 
 def _whole_number(minimum: int, maximum: int, unit: str) -> vol.All:
     """A number box for a whole count of `unit`, stored as an int."""
-    return vol.All(
-        NumberSelector(
-            NumberSelectorConfig(
-                min=minimum,
-                max=maximum,
-                step=1,
-                unit_of_measurement=unit,
-                mode=NumberSelectorMode.BOX,
-            )
-        ),
-        vol.Coerce(int),
+    config = NumberSelectorConfig(
+        min=minimum, max=maximum, step=1, unit_of_measurement=unit, mode=NumberSelectorMode.BOX
     )
+    return vol.All(NumberSelector(config), vol.Coerce(int))

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
 import logging
-from typing import Final
+from typing import Any, Final
+
+from .client import DEFAULT_ALARM_CENTRE_PORT
 
 DOMAIN: Final = "dvrip"
 LOGGER: Final = logging.getLogger(__package__)
@@ -12,22 +15,16 @@ LOGGER: Final = logging.getLogger(__package__)
 MANUFACTURER: Final = "Xiongmai"
 DEFAULT_USERNAME: Final = "admin"
 
-# Options.
+# Options, and their values until the user sets them.
 CONF_OFF_DELAY: Final = "off_delay"
 CONF_ALARM_KINDS: Final = "alarm_kinds"
 CONF_PICTURE_MODE: Final = "picture_mode"
 CONF_HISTORY_HOURS: Final = "history_hours"
 CONF_RTSP_STREAM: Final = "rtsp_stream"
+# Seconds between history searches on a camera that does not push its alarms.
 CONF_POLL_INTERVAL: Final = "history_poll_interval"
 CONF_ALARM_CENTRE: Final = "alarm_centre"
 CONF_ALARM_CENTRE_PORT: Final = "alarm_centre_port"
-
-DEFAULT_OFF_DELAY: Final = 30
-DEFAULT_HISTORY_HOURS: Final = 24
-DEFAULT_RTSP_STREAM: Final = False
-# Seconds between history searches on a camera that does not push its alarms.
-DEFAULT_POLL_INTERVAL: Final = 60
-DEFAULT_ALARM_CENTRE: Final = False
 # XMEye devices serve RTSP on this port, with the login in the path rather than the URL's
 # user part: rtsp://host:554/user=admin&password=...&channel=1&stream=0.sdp
 RTSP_PORT: Final = 554
@@ -40,9 +37,6 @@ class PictureMode(StrEnum):
     SNAPSHOT = "snapshot"
     RECORDING = "recording"
     OFF = "off"
-
-
-DEFAULT_PICTURE_MODE: Final = PictureMode.AUTO
 
 
 class AlarmKind(StrEnum):
@@ -121,29 +115,25 @@ def alarm_kind(event: str) -> AlarmKind:
 
 
 # Kinds that get an on/off binary sensor per channel (storage and other are events only).
-BINARY_SENSOR_KINDS: Final = (
-    AlarmKind.MOTION,
-    AlarmKind.PERSON,
-    AlarmKind.VEHICLE,
-    AlarmKind.FACE,
-    AlarmKind.TAMPER,
-    AlarmKind.VIDEO_LOSS,
-    AlarmKind.LINE_CROSSING,
-    AlarmKind.FALL,
-    AlarmKind.ALARM_INPUT,
+BINARY_SENSOR_KINDS: Final = tuple(
+    kind for kind in AlarmKind if kind not in (AlarmKind.STORAGE, AlarmKind.OTHER)
 )
-DEFAULT_ALARM_KINDS: Final = [str(kind) for kind in BINARY_SENSOR_KINDS]
-
 # Kinds whose alarms the camera records (a motion clip, often a jpg entry): the ones that get
-# an alarm picture. A covered lens, a lost video signal or a full disk has nothing to show.
-PICTURE_KINDS: Final = frozenset(
-    {
-        AlarmKind.MOTION,
-        AlarmKind.PERSON,
-        AlarmKind.VEHICLE,
-        AlarmKind.FACE,
-        AlarmKind.LINE_CROSSING,
-        AlarmKind.FALL,
-        AlarmKind.ALARM_INPUT,
-    }
-)
+# an alarm picture. A covered lens or a lost video signal has nothing to show.
+PICTURE_KINDS: Final = frozenset(BINARY_SENSOR_KINDS) - {AlarmKind.TAMPER, AlarmKind.VIDEO_LOSS}
+
+DEFAULT_OPTIONS: Final[dict[str, Any]] = {
+    CONF_OFF_DELAY: 30,
+    CONF_ALARM_KINDS: [str(kind) for kind in BINARY_SENSOR_KINDS],
+    CONF_PICTURE_MODE: str(PictureMode.AUTO),
+    CONF_HISTORY_HOURS: 24,
+    CONF_RTSP_STREAM: False,
+    CONF_POLL_INTERVAL: 60,
+    CONF_ALARM_CENTRE: False,
+    CONF_ALARM_CENTRE_PORT: DEFAULT_ALARM_CENTRE_PORT,
+}
+
+
+def option(options: Mapping[str, Any], key: str) -> Any:
+    """An entry's option, or its default."""
+    return options.get(key, DEFAULT_OPTIONS[key])

@@ -1,20 +1,14 @@
-"""The push-alarm coordinator: one per camera, it puts the parts of a camera's glue together.
+"""One camera's glue put together, and what a loaded config entry holds (`entry.runtime_data`).
 
 A small class rather than a `DataUpdateCoordinator`: alarms are events (the event entity
-needs each one, not the latest snapshot), state changes per channel and alarm kind (a push
-wakes only the entities of that key, through the dispatcher signals of `models`), and
-availability follows the connection. Each concern has its own module:
-
-- `session`: the login, the reconnect policy, a locked account, who answers at the address;
-- `clock`: the camera's clock against Home Assistant's;
-- `alarms`: the one path every alarm takes, its states and off-timers, the ledger;
-- `history_checks`: the history checks and polling that find alarms no push announced;
-- `repairs`: the repair issues; `stills`: live stills.
+needs each one, not the latest snapshot), and a push wakes only the entities of its channel
+and kind, through the dispatcher signals of `models`. The parts: `session` (login, reconnect,
+who answers), `clock`, `alarms` (the one alarm path), `history_checks`, `repairs`, `stills`.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
@@ -29,27 +23,19 @@ from .const import (
     CONF_HISTORY_HOURS,
     CONF_OFF_DELAY,
     CONF_POLL_INTERVAL,
-    DEFAULT_ALARM_CENTRE,
-    DEFAULT_HISTORY_HOURS,
-    DEFAULT_OFF_DELAY,
-    DEFAULT_POLL_INTERVAL,
     DOMAIN,
     LOGGER,
     AlarmKind,
+    option,
 )
 from .history_checks import HISTORY_AUDIT_INTERVAL, HistoryChecker
-from .models import (
-    AlarmEventListener,
-    AlarmKey,
-    AlarmState,
-    CheckTrigger,
-    ConnectionStatistics,
-    signal_alarm,
-    signal_state,
-)
+from .last_picture import LastAlarmPictures
+from .models import AlarmKey, AlarmState, CheckTrigger, ConnectionStatistics, signal_state
 from .repairs import async_check_detection
 from .session import CameraSession
 from .stills import LiveStills
+
+type DvripConfigEntry = ConfigEntry[DvripRuntime]
 
 
 class DvripCoordinator:
@@ -73,8 +59,8 @@ class DvripCoordinator:
             self.session,
             self.clock,
             self.stats,
-            off_delay=float(options.get(CONF_OFF_DELAY, DEFAULT_OFF_DELAY)),
-            match_sources=bool(options.get(CONF_ALARM_CENTRE, DEFAULT_ALARM_CENTRE)),
+            off_delay=float(option(options, CONF_OFF_DELAY)),
+            match_sources=bool(option(options, CONF_ALARM_CENTRE)),
         )
         # Channels with a camera behind them: a recorder's login counts its empty ones too.
         self.alarms.active_channels = tuple(range(self.channels))
@@ -84,8 +70,8 @@ class DvripCoordinator:
             self.session,
             self.clock,
             self.alarms,
-            poll_interval=float(options.get(CONF_POLL_INTERVAL, DEFAULT_POLL_INTERVAL)),
-            history_hours=float(options.get(CONF_HISTORY_HOURS, DEFAULT_HISTORY_HOURS)),
+            poll_interval=float(option(options, CONF_POLL_INTERVAL)),
+            history_hours=float(option(options, CONF_HISTORY_HOURS)),
         )
         self.stills = LiveStills(entry, self.session)
         self.detection_config: Any = None
@@ -107,11 +93,6 @@ class DvripCoordinator:
         return self.session.available
 
     @property
-    def closing(self) -> bool:
-        """Shutting down (unload or Home Assistant stopping): no new work for the camera."""
-        return self.session.closing
-
-    @property
     def active_channels(self) -> tuple[int, ...]:
         return self.alarms.active_channels
 
@@ -131,11 +112,7 @@ class DvripCoordinator:
 
     @callback
     def async_start_checks(self) -> None:
-        """Check the history for alarms missed while Home Assistant was away.
-
-        Called once the platforms are set up: an alarm fired before its event entity exists
-        would be recorded as delivered and never seen.
-        """
+        """Check the history for missed alarms, once the event entities exist to fire them."""
         self.history.start_check(CheckTrigger.STARTUP)
 
     async def async_shutdown(self) -> None:
@@ -154,9 +131,8 @@ class DvripCoordinator:
         self, update: CALLBACK_TYPE, keys: tuple[AlarmKey, ...] = ()
     ) -> CALLBACK_TYPE:
         """Call `update` when availability changes, and when one of `keys` changes."""
-        entry_id = self.entry.entry_id
         removers = [
-            async_dispatcher_connect(self.hass, signal_state(entry_id, key), update)
+            async_dispatcher_connect(self.hass, signal_state(self.entry.entry_id, key), update)
             for key in (None, *keys)
         ]
 
@@ -166,13 +142,6 @@ class DvripCoordinator:
                 remover()
 
         return remove
-
-    @callback
-    def async_add_event_listener(self, channel: int, listener: AlarmEventListener) -> CALLBACK_TYPE:
-        """Call `listener` with every alarm start on `channel`."""
-        return async_dispatcher_connect(
-            self.hass, signal_alarm(self.entry.entry_id, channel), listener
-        )
 
     @callback
     def _handle_lost(self, _reason: str) -> None:
@@ -188,10 +157,7 @@ class DvripCoordinator:
         )
 
     async def _async_recheck_camera(self) -> None:
-        """After a reconnect: the settings and the clock may have changed meanwhile.
-
-        Then the history is checked for alarms missed while the link was down.
-        """
+        """After a reconnect: read the settings and the clock again, then check the history."""
         try:
             await self.clock.async_learn(self.client, self.entry.title)
             await self.async_check_detection()
@@ -200,11 +166,7 @@ class DvripCoordinator:
         self.history.start_check(CheckTrigger.RECONNECT)
 
     async def async_read_channels(self) -> None:
-        """Which channels have a camera behind them (read at each setup).
-
-        A channel that gains a camera later gets its entities at the next reload. A reply
-        that names no camera at all is not believed: every channel stays.
-        """
+        """Which channels have a camera behind them; a reply that names none is not believed."""
         statuses = await self.client.get_channel_statuses()
         with_camera = tuple(status.channel for status in statuses or () if status.has_camera)
         if with_camera:
@@ -227,8 +189,7 @@ class DvripCoordinator:
             "available": self.available,
             "channels": self.channels,
             "channels_with_camera": [channel + 1 for channel in self.active_channels],
-            # "confirmed", or how the camera left AlarmSet unconfirmed ("unanswered",
-            # "empty_reply", "refused (Ret N)"): pushes are taken either way.
+            # "confirmed", or how AlarmSet went unconfirmed: pushes are taken either way.
             "alarm_subscription": str(subscription) if subscription else None,
             "off_delay": self.alarms.off_delay,
             "alive_interval": self.client.alive_interval,
@@ -254,3 +215,13 @@ class DvripCoordinator:
             },
             "motion_detect_config": self.detection_config,
         }
+
+
+@dataclass(slots=True)
+class DvripRuntime:
+    """The camera's coordinator, and its last alarm pictures (None when they are off)."""
+
+    coordinator: DvripCoordinator
+    # The options the entry was set up with: a change of them needs a reload.
+    options: dict[str, Any]
+    pictures: LastAlarmPictures | None = None

@@ -9,7 +9,7 @@ from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.const import CONF_PASSWORD
 from homeassistant.core import HomeAssistant
 
-from .runtime import DvripConfigEntry
+from .coordinator import DvripConfigEntry
 
 # The serial identifies the camera's owner in the vendor cloud; the hash logs in like a password.
 TO_REDACT = {

@@ -9,9 +9,8 @@ from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import Entity
 
 from .const import DOMAIN, MANUFACTURER
-from .coordinator import DvripCoordinator
+from .coordinator import DvripConfigEntry, DvripCoordinator
 from .models import AlarmKey
-from .runtime import DvripConfigEntry
 
 
 def remove_stale_entities(

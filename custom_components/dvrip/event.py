@@ -6,15 +6,15 @@ from typing import Any
 
 from homeassistant.components.event import EventDeviceClass, EventEntity
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .const import AlarmKind
-from .coordinator import DvripCoordinator
+from .coordinator import DvripConfigEntry, DvripCoordinator
 from .entity import DvripEntity
-from .kept_pictures import ATTR_PICTURE_URL, KeptPicture
 from .last_picture import LastAlarmPictures
-from .models import AlarmEvent
-from .runtime import DvripConfigEntry
+from .models import AlarmEvent, signal_alarm
+from .pictures.kept import ATTR_PICTURE_URL, KeptPicture
 
 # Pushes arrive on one connection; there is nothing to fetch in parallel.
 PARALLEL_UPDATES = 0
@@ -67,9 +67,8 @@ class DvripAlarmEventEntity(DvripEntity, EventEntity):
     async def async_added_to_hass(self) -> None:
         await super().async_added_to_hass()
         assert self.channel is not None
-        self.async_on_remove(
-            self.coordinator.async_add_event_listener(self.channel, self._handle_alarm_event)
-        )
+        signal = signal_alarm(self.coordinator.entry.entry_id, self.channel)
+        self.async_on_remove(async_dispatcher_connect(self.hass, signal, self._handle_alarm_event))
         if self._pictures is not None:
             self.async_on_remove(
                 self._pictures.async_add_listener(self.channel, self._handle_picture)

@@ -1,11 +1,9 @@
 """History checks and polling: the alarms of the camera's history that no push announced.
 
-The history is checked at startup, after every reconnect, and every `HISTORY_AUDIT_INTERVAL`
-seconds while connected (see `backfill` for how the alarms found there are matched against
-those already fired). What it finds is fired as `backfilled`. A camera whose history keeps
-showing alarms that no push announced does not push at all: it is switched to history
-polling, every `history_poll_interval` seconds, with a repair issue that says how to turn
-the push on. A check that fails, for whatever reason, never stops the next one.
+Checked at startup, after every reconnect and every `HISTORY_AUDIT_INTERVAL` seconds (see
+`backfill` for the matching); what is found fires as `backfilled`. A camera whose history keeps
+showing unpushed alarms does not push: it is polled instead, with a repair issue. A check that
+fails, for whatever reason, never stops the next one.
 """
 
 from __future__ import annotations
@@ -32,13 +30,7 @@ from .client import (
 from .clock import CameraClock
 from .const import DOMAIN, LOGGER, AlarmKind
 from .models import AlarmEvent, AlarmMode, AlarmSource, CheckTrigger, HistoryCheckStatistics
-from .repairs import (
-    ISSUE_PUSH_MISSING,
-    ISSUE_UPLOAD_DISABLED,
-    async_clear_issue,
-    async_has_issue,
-    async_raise_issue,
-)
+from .repairs import Issue, async_clear_issue, async_has_issue, async_raise_issue
 from .session import CameraSession
 
 # While pushes flow, the history is compared with them this often (seconds).
@@ -84,9 +76,7 @@ class HistoryChecker:
         self._unannounced = 0
 
     async def async_shutdown(self) -> None:
-        if self._cancel_timer is not None:
-            self._cancel_timer()
-            self._cancel_timer = None
+        self._stop_timer()
         if (task := self._task) is not None and not task.done():
             task.cancel()
             await asyncio.wait([task])
@@ -101,9 +91,7 @@ class HistoryChecker:
         """Check the history now, or right after the check under way."""
         if self.session.closing:
             return
-        if self._cancel_timer is not None:
-            self._cancel_timer()
-            self._cancel_timer = None
+        self._stop_timer()
         if self._task is not None and not self._task.done():
             # A reconnect's check matters more than a periodic one.
             if self._pending is None or trigger is CheckTrigger.RECONNECT:
@@ -141,6 +129,11 @@ class HistoryChecker:
         self._cancel_timer = async_call_later(
             self.hass, delay, HassJob(self._timer_expired, cancel_on_shutdown=True)
         )
+
+    def _stop_timer(self) -> None:
+        if self._cancel_timer is not None:
+            self._cancel_timer()
+            self._cancel_timer = None
 
     @callback
     def _timer_expired(self, _now: datetime) -> None:
@@ -250,7 +243,7 @@ class HistoryChecker:
         if self.mode is AlarmMode.HISTORY_POLLING:
             self.mode = AlarmMode.PUSH
             LOGGER.info("%s pushes its alarms again; history polling stops", self.entry.title)
-            async_clear_issue(self.hass, self.entry, ISSUE_PUSH_MISSING)
+            async_clear_issue(self.hass, self.entry, Issue.PUSH_MISSING)
 
     @callback
     def _start_polling(self) -> None:
@@ -262,10 +255,10 @@ class HistoryChecker:
             self.poll_interval,
         )
         # Where alarm upload is known to be off, that issue already says how to fix it.
-        if not async_has_issue(self.hass, self.entry, ISSUE_UPLOAD_DISABLED):
+        if not async_has_issue(self.hass, self.entry, Issue.UPLOAD_DISABLED):
             async_raise_issue(
                 self.hass,
                 self.entry,
-                ISSUE_PUSH_MISSING,
+                Issue.PUSH_MISSING,
                 poll_interval=str(round(self.poll_interval)),
             )

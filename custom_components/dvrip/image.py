@@ -7,11 +7,10 @@ from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .coordinator import DvripCoordinator
+from .coordinator import DvripConfigEntry, DvripCoordinator
 from .entity import DvripEntity, remove_stale_entities
-from .kept_pictures import KeptPicture
 from .last_picture import LastAlarmPictures
-from .runtime import DvripConfigEntry
+from .pictures.kept import KeptPicture
 
 # Pictures arrive from the alarm pushes; nothing is fetched on a schedule.
 PARALLEL_UPDATES = 0

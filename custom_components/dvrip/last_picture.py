@@ -1,30 +1,15 @@
-"""The last alarm picture of each channel: looked for after every pushed alarm, kept on disk.
+"""The last alarm picture of each channel: looked for after every alarm, kept on disk.
 
-When a camera pushes an alarm it has only begun to record it: the motion clip and the jpg
-entry appear in its history seconds later. So the picture is looked for after a settle time,
-then again after growing delays, for about five minutes in all (`SETTLE_SECONDS`,
-`RETRY_DELAYS`). Where it comes from follows the entry's picture mode:
+A pushed alarm's recording appears in the history seconds later, so it is looked for after
+`SETTLE_SECONDS`, then after `RETRY_DELAYS` (about five minutes in all). By picture mode:
+`recording` (the jpg entry or motion clip, through the `pictures` resolver), `snapshot` (a
+live still; the recording where stills are refused), `auto` (the still at once, replaced by
+the recording's picture once found; `method` tells which), `off` (no `LastAlarmPictures`).
+A backfilled alarm is over: its picture comes from the recording, and only for the newest.
 
-- `recording`: the alarm's jpg entry or its motion clip (the `pictures` resolver);
-- `snapshot`: a live OPSNAP still taken when the alarm arrives; where the device refuses
-  OPSNAP, the recording instead;
-- `auto`: both, in turn: the live still taken when the alarm arrives is shown at once, then
-  the recording's picture replaces it once found (the still stays where the recording never
-  shows up, on a camera without an SD card, say). `method` tells which is shown;
-- `off`: nothing (no `LastAlarmPictures` is created).
-
-One channel looks for one picture at a time: an alarm that arrives meanwhile waits, and when
-several do, only the newest is looked for (the older ones are no longer the last alarm). All
-requests go through the coordinator's single client, whose downloads take turns.
-
-A backfilled alarm (found in the history after a reconnect) is over and recorded already: its
-picture comes from the recording at once, never from a live still, and only when it is the
-newest alarm of its channel.
-
-The picture and a small JSON document about it are written to the camera's folder in the
-media folder (see `storage`) and read back at startup, so the image entity shows the last
-alarm's picture again after a restart. The newest `KEPT_PICTURES` of each channel stay there,
-so the URL an alarm's notification carries still works when the next alarm comes.
+Each channel looks for one picture at a time; of the alarms that came meanwhile only the
+newest is looked for. The newest `KEPT_PICTURES` of each channel stay on disk (see
+`kept_pictures`), so a notification's URL still works when the next alarm comes.
 """
 
 from __future__ import annotations
@@ -41,9 +26,9 @@ from homeassistant.helpers.dispatcher import async_dispatcher_connect, async_dis
 from .client import DvripAuthError, DvripError, DvripUnsupportedError
 from .clock import CameraClock
 from .const import DOMAIN, LOGGER, PICTURE_KINDS, PictureMode
-from .kept_pictures import KeptPicture, read_kept_pictures, write_kept_picture
 from .models import AlarmEvent, signal_alarm, signal_picture
 from .pictures import AlarmMarker, alarm_file_name, resolve_alarm_picture
+from .pictures.kept import KeptPicture, read_kept_pictures, write_kept_picture
 from .session import CameraSession
 from .stills import LiveStills
 from .storage import PICTURES_FOLDER, media_root
@@ -114,8 +99,6 @@ class LastAlarmPictures:
         """The channel's last alarm picture, if there is one yet."""
         return self._pictures.get(channel)
 
-    # -- lifecycle -------------------------------------------------------------------------
-
     async def async_start(self) -> None:
         """Read the kept pictures back and start listening for alarms."""
         if self.folder is not None and self.root is not None:
@@ -151,8 +134,6 @@ class LastAlarmPictures:
             self.hass, signal_picture(self.entry.entry_id, channel), listener
         )
 
-    # -- alarms ----------------------------------------------------------------------------
-
     @callback
     def _handle_alarm(self, event: AlarmEvent) -> None:
         if self._closing or event.kind not in PICTURE_KINDS:
@@ -172,15 +153,10 @@ class LastAlarmPictures:
         if self.mode in (PictureMode.SNAPSHOT, PictureMode.AUTO) and (
             not self.stills.refused(request.channel)
         ):
-            self._queue_still(request)
+            self._enqueue(self._still_pending, self._still_workers, request, self._async_snapshot)
             if self.mode is PictureMode.SNAPSHOT:
                 return
         self._queue(request)
-
-    @callback
-    def _queue_still(self, request: _Request) -> None:
-        """Take the request's still next; it replaces any alarm still waiting for one."""
-        self._enqueue(self._still_pending, self._still_workers, request, self._async_snapshot)
 
     @callback
     def _queue(self, request: _Request) -> None:
@@ -268,8 +244,7 @@ class LastAlarmPictures:
         self, request: _Request, jpeg: bytes, method: str, source_file: str | None
     ) -> None:
         """Keep a picture on disk and tell the entities; an older alarm's never replaces one."""
-        channel = request.channel
-        async with self._keep_locks.setdefault(channel, asyncio.Lock()):
+        async with self._keep_locks.setdefault(request.channel, asyncio.Lock()):
             await self._async_keep_in_turn(request, jpeg, method, source_file)
 
     async def _async_keep_in_turn(
@@ -325,27 +300,22 @@ class LastAlarmPictures:
         assert self.root is not None
         return self.root.url(self.entry.entry_id, PICTURES_FOLDER, file_name)
 
-    # -- diagnostics -----------------------------------------------------------------------
-
     def as_dict(self) -> dict[str, Any]:
         """The mode, and each channel's last picture and last failure, for diagnostics."""
         channels: dict[str, Any] = {}
         for channel in self.channels:
             picture = self._pictures.get(channel)
+            worker = self._workers.get(channel)
             channels[f"channel {channel + 1}"] = {
-                "picture": (
-                    {
-                        **picture.attributes(),
-                        "time": picture.time.isoformat(),
-                        "file": picture.file_name,
-                        "bytes": len(picture.jpeg),
-                    }
-                    if picture
-                    else None
-                ),
+                "picture": picture
+                and {
+                    **picture.attributes(),
+                    "time": picture.time.isoformat(),
+                    "file": picture.file_name,
+                    "bytes": len(picture.jpeg),
+                },
                 "last_failure": self._failures.get(channel),
-                "searching": (worker := self._workers.get(channel)) is not None
-                and not worker.done(),
+                "searching": worker is not None and not worker.done(),
             }
         return {
             "mode": str(self.mode),

@@ -25,14 +25,13 @@ from homeassistant.components.media_source import (
 from homeassistant.core import HomeAssistant
 
 from .const import DOMAIN
+from .pictures import PICTURE_FILE_NAME, is_picture_name
 from .storage import (
     CAMERA_FOLDER_NAME,
     EXPORT_FOLDER_NAME,
-    PICTURE_FILE_NAME,
     PICTURES_FOLDER,
     MediaRoot,
     is_folder_name,
-    is_picture_name,
     media_root,
 )
 

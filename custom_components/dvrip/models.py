@@ -1,8 +1,7 @@
-"""The alarm stream's models: what the coordinator's parts, the pictures and the entities share.
+"""The alarm stream's models, shared by the coordinator's parts, the pictures and the entities.
 
-Nothing here talks to the camera. The dispatcher signals name what changed: the connection
-and the states of one alarm key (`signal_state`), an alarm start on a channel
-(`signal_alarm`), a new last-alarm picture of a channel (`signal_picture`).
+The dispatcher signals name what changed: the connection or one alarm key's state
+(`signal_state`), an alarm start on a channel (`signal_alarm`), a new picture (`signal_picture`).
 """
 
 from __future__ import annotations

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
@@ -9,22 +10,20 @@ from homeassistant.const import CONF_HOST
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
 
-from .client import DvripClient, DvripCommandError
+from .client import DvripClient, DvripCommandError, detection_problems
 from .const import DOMAIN, LOGGER
 
 MOTION_DETECT_CONFIG = "Detect.MotionDetect"
-ISSUE_DETECTION_DISABLED = "detection_disabled"
-ISSUE_UPLOAD_DISABLED = "upload_disabled"
-ISSUE_PUSH_MISSING = "push_missing"
-ISSUE_ACCOUNT_LOCKED = "account_locked"
-ISSUE_WRONG_DEVICE = "wrong_device"
-ISSUES = (
-    ISSUE_DETECTION_DISABLED,
-    ISSUE_UPLOAD_DISABLED,
-    ISSUE_PUSH_MISSING,
-    ISSUE_ACCOUNT_LOCKED,
-    ISSUE_WRONG_DEVICE,
-)
+
+
+class Issue(StrEnum):
+    """The repair issues of an entry (their translation keys)."""
+
+    DETECTION_DISABLED = "detection_disabled"
+    UPLOAD_DISABLED = "upload_disabled"
+    PUSH_MISSING = "push_missing"
+    ACCOUNT_LOCKED = "account_locked"
+    WRONG_DEVICE = "wrong_device"
 
 
 @callback
@@ -67,40 +66,13 @@ def async_update_issue(
 @callback
 def async_update_locked_issue(hass: HomeAssistant, entry: ConfigEntry, *, locked: bool) -> None:
     """Say (or stop saying) that the camera has locked the account."""
-    async_update_issue(hass, entry, ISSUE_ACCOUNT_LOCKED, locked, host=entry.data[CONF_HOST])
+    async_update_issue(hass, entry, Issue.ACCOUNT_LOCKED, locked, host=entry.data[CONF_HOST])
 
 
 def delete_issues(hass: HomeAssistant, entry: ConfigEntry) -> None:
     """Remove this entry's repair issues (when the entry is removed)."""
-    for issue in ISSUES:
+    for issue in Issue:
         async_clear_issue(hass, entry, issue)
-
-
-def detection_problems(config: Any, channels: int) -> tuple[list[int], list[int]]:
-    """Channels (from 1) whose motion detection is off, and those that do not upload alarms.
-
-    `Detect.MotionDetect` is a list with one object per channel; a single object is taken
-    as channel 1. A missing flag counts as enabled: only a clear "off" raises a repair issue.
-    """
-    entries = config if isinstance(config, list) else [config]
-    disabled: list[int] = []
-    no_upload: list[int] = []
-    for channel, entry in enumerate(entries[:channels], start=1):
-        if not isinstance(entry, dict):
-            continue
-        if _flag_off(entry.get("Enable")):
-            disabled.append(channel)
-            continue
-        handler = entry.get("EventHandler")
-        if isinstance(handler, dict) and _flag_off(handler.get("MessageEnable")):
-            no_upload.append(channel)
-    return disabled, no_upload
-
-
-def _flag_off(value: object) -> bool:
-    if isinstance(value, str):
-        return value.strip().lower() in ("false", "0", "off")
-    return value is False or value == 0
 
 
 async def async_check_detection(
@@ -117,7 +89,7 @@ async def async_check_detection(
         LOGGER.debug("%s has no %s: %s", entry.title, MOTION_DETECT_CONFIG, err)
         return None
     for issue, found in zip(
-        (ISSUE_DETECTION_DISABLED, ISSUE_UPLOAD_DISABLED),
+        (Issue.DETECTION_DISABLED, Issue.UPLOAD_DISABLED),
         detection_problems(config, channels),
         strict=True,
     ):

@@ -27,7 +27,7 @@ import voluptuous as vol
 
 from .client import DvripError
 from .const import DOMAIN, PICTURE_KINDS, alarm_kind
-from .coordinator import DvripCoordinator
+from .coordinator import DvripConfigEntry, DvripCoordinator
 from .ha_versions import device_config_entry_ids
 from .pictures import (
     DEFAULT_DOWNLOAD_TIMEOUT,
@@ -36,7 +36,6 @@ from .pictures import (
     last_alarm_pictures,
     write_export,
 )
-from .runtime import DvripConfigEntry
 from .storage import media_root
 
 SERVICE_EXPORT_LAST_ALARMS: Final = "export_last_alarms"
@@ -78,6 +77,20 @@ EXPORT_SCHEMA: Final = vol.Schema(
 )
 
 
+def _invalid(key: str, **placeholders: str) -> ServiceValidationError:
+    """A translated error in what the action was asked."""
+    return ServiceValidationError(
+        translation_domain=DOMAIN, translation_key=key, translation_placeholders=placeholders
+    )
+
+
+def _failure(key: str, **placeholders: str) -> HomeAssistantError:
+    """A translated error in carrying the action out."""
+    return HomeAssistantError(
+        translation_domain=DOMAIN, translation_key=key, translation_placeholders=placeholders
+    )
+
+
 @callback
 def async_setup_services(hass: HomeAssistant) -> None:
     """Register the integration's actions (once, from `async_setup`)."""
@@ -103,18 +116,10 @@ def _loaded_entry(hass: HomeAssistant, device_id: str) -> DvripConfigEntry:
             if entry is None or entry.domain != DOMAIN:
                 continue
             if entry.state is not ConfigEntryState.LOADED:
-                raise ServiceValidationError(
-                    translation_domain=DOMAIN,
-                    translation_key="camera_not_loaded",
-                    translation_placeholders={"name": entry.title},
-                )
+                raise _invalid("camera_not_loaded", name=entry.title)
             loaded: DvripConfigEntry = entry
             return loaded
-    raise ServiceValidationError(
-        translation_domain=DOMAIN,
-        translation_key="device_not_found",
-        translation_placeholders={"device_id": device_id},
-    )
+    raise _invalid("device_not_found", device_id=device_id)
 
 
 def _camera_time(coordinator: DvripCoordinator, value: datetime) -> datetime:
@@ -136,11 +141,7 @@ async def async_export_last_alarms(hass: HomeAssistant, call: ServiceCall) -> Se
     placeholders = {"name": entry.title}
     channel = call.data[ATTR_CHANNEL]
     if channel > coordinator.channels:
-        raise ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key="invalid_channel",
-            translation_placeholders={**placeholders, "channels": str(coordinator.channels)},
-        )
+        raise _invalid("invalid_channel", **placeholders, channels=str(coordinator.channels))
     now = coordinator.clock.now()
     end = _camera_time(coordinator, call.data[ATTR_END]) if ATTR_END in call.data else now
     if ATTR_BEGIN in call.data:
@@ -149,28 +150,16 @@ async def async_export_last_alarms(hass: HomeAssistant, call: ServiceCall) -> Se
         # The day before the end's, from midnight: yesterday 00:00 when the end is now.
         begin = datetime.combine(end.date() - timedelta(days=1), time.min)
     if begin >= end:
-        raise ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key="invalid_window",
-            translation_placeholders={"begin": begin.isoformat(), "end": end.isoformat()},
-        )
+        raise _invalid("invalid_window", begin=begin.isoformat(), end=end.isoformat())
 
     root = media_root(hass)
     if root is None:
-        raise HomeAssistantError(translation_domain=DOMAIN, translation_key="no_media_folder")
+        raise _failure("no_media_folder")
     target = root.camera_dir(entry.entry_id)
     if not await hass.async_add_executor_job(hass.config.is_allowed_path, str(target)):
-        raise HomeAssistantError(
-            translation_domain=DOMAIN,
-            translation_key="path_not_allowed",
-            translation_placeholders={"path": str(target)},
-        )
+        raise _failure("path_not_allowed", path=str(target))
     if not coordinator.available:
-        raise HomeAssistantError(
-            translation_domain=DOMAIN,
-            translation_key="camera_unavailable",
-            translation_placeholders=placeholders,
-        )
+        raise _failure("camera_unavailable", **placeholders)
 
     pushed = [
         alarm
@@ -190,28 +179,20 @@ async def async_export_last_alarms(hass: HomeAssistant, call: ServiceCall) -> Se
             pushed_alarms=pushed,
         )
     except DvripError as err:
-        raise HomeAssistantError(
-            translation_domain=DOMAIN,
-            translation_key="export_failed",
-            translation_placeholders={**placeholders, "error": str(err)},
-        ) from err
-    if coordinator.closing:
+        raise _failure("export_failed", **placeholders, error=str(err)) from err
+    if coordinator.session.closing:
         # Home Assistant stopped (or the entry unloaded) meanwhile: the downloads it cut
         # short are no export.
-        raise HomeAssistantError(
-            translation_domain=DOMAIN,
-            translation_key="camera_unavailable",
-            translation_placeholders=placeholders,
-        )
+        raise _failure("camera_unavailable", **placeholders)
     try:
         folder = await hass.async_add_executor_job(write_export, report, target)
         document = await hass.async_add_executor_job(_read_report, folder)
     except OSError as err:
         # write_export leaves nothing behind when it fails: no export looks complete.
-        raise HomeAssistantError(
-            translation_domain=DOMAIN,
-            translation_key="disk_full" if err.errno in _DISK_FULL else "write_failed",
-            translation_placeholders={"path": str(target), "error": str(err)},
+        raise _failure(
+            "disk_full" if err.errno in _DISK_FULL else "write_failed",
+            path=str(target),
+            error=str(err),
         ) from err
     if not call.return_response:
         return None

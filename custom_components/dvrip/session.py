@@ -35,7 +35,7 @@ from .client import (
 )
 from .const import DOMAIN, LOGGER
 from .models import ConnectionStatistics
-from .repairs import ISSUE_WRONG_DEVICE, async_update_issue, async_update_locked_issue
+from .repairs import Issue, async_update_issue, async_update_locked_issue
 
 # Seconds to wait for a reply. Tests shorten it so that a silent simulator is noticed fast.
 REQUEST_TIMEOUT: float = 10.0
@@ -244,7 +244,7 @@ class CameraSession:
             async_update_issue(
                 self.hass,
                 self.entry,
-                ISSUE_WRONG_DEVICE,
+                Issue.WRONG_DEVICE,
                 not same,
                 host=self.entry.data[CONF_HOST],
             )

@@ -8,13 +8,9 @@
             20261125_130510_ch0.jpg
             report.json
 
-The camera's folder is named after its config entry id: it stays the same when the camera is
-renamed or moves to another address, two cameras of one model never share it, and it does not
-put the camera's serial number into URLs. The Media panel shows the camera's name instead.
-
-Every name below the media folder is checked against the patterns here before it becomes a
-path, so neither a camera's file names nor a crafted media-source identifier can reach
-outside it.
+A camera's folder is named after its config entry id: it survives a rename or a new address,
+and puts no serial number into URLs. Every name below the media folder is checked against the
+patterns here before it becomes a path, so nothing can reach outside it.
 """
 
 from __future__ import annotations
@@ -36,7 +32,6 @@ PREFERRED_MEDIA_DIR: Final = "local"
 
 CAMERA_FOLDER_NAME: Final = re.compile(r"[0-9A-Za-z_-]{1,64}")
 EXPORT_FOLDER_NAME: Final = re.compile(r"last_alarms_(\d{8}_\d{6})(?:_\d+)?")
-PICTURE_FILE_NAME: Final = re.compile(r"(\d{8}_\d{6})_ch(\d+)(?:_\d+)?\.jpg")
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,8 +73,3 @@ def media_root(hass: HomeAssistant) -> MediaRoot | None:
 def is_folder_name(name: str) -> bool:
     """A folder below a camera's that we wrote: the alarm pictures, or an export."""
     return name == PICTURES_FOLDER or EXPORT_FOLDER_NAME.fullmatch(name) is not None
-
-
-def is_picture_name(name: str) -> bool:
-    """A picture file name as we write them (from an alarm time and a channel)."""
-    return PICTURE_FILE_NAME.fullmatch(name) is not None

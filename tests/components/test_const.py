@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from custom_components.dvrip.binary_sensor import ALARM_SENSORS
+from custom_components.dvrip.client import detection_problems
 from custom_components.dvrip.const import (
     ALARM_KIND_BY_EVENT,
     BINARY_SENSOR_KINDS,
@@ -15,7 +16,6 @@ from custom_components.dvrip.const import (
     PictureMode,
     alarm_kind,
 )
-from custom_components.dvrip.repairs import detection_problems
 
 INTEGRATION = Path(__file__).parents[2] / "custom_components" / "dvrip"
 

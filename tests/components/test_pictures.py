@@ -20,7 +20,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.dvrip import kept_pictures, last_picture
+from custom_components.dvrip import last_picture
 from custom_components.dvrip.client import (
     Alarm,
     AlarmStatus,
@@ -31,9 +31,9 @@ from custom_components.dvrip.client import (
 )
 from custom_components.dvrip.client.const import MessageId
 from custom_components.dvrip.const import CONF_PICTURE_MODE, AlarmKind
-from custom_components.dvrip.kept_pictures import KeptPicture, read_kept_pictures
 from custom_components.dvrip.models import AlarmEvent, AlarmSource
-from custom_components.dvrip.pictures import AlarmMarker
+from custom_components.dvrip.pictures import AlarmMarker, kept as kept_pictures
+from custom_components.dvrip.pictures.kept import KeptPicture, read_kept_pictures
 from simulator import CameraSimulator
 from simulator.media import PictureKind
 
@@ -458,7 +458,7 @@ def test_damaged_kept_pictures_are_ignored(tmp_path: Path) -> None:
     kept = read_kept_pictures(tmp_path, range(5))
     assert list(kept) == [0]
     assert kept[0].jpeg == b"\xff\xd8jpeg"
-    assert kept[0].kind is AlarmKind.MOTION
+    assert kept[0].kind == AlarmKind.MOTION
 
 
 async def test_search_errors(

@@ -12,6 +12,7 @@ from .alarm_centre import (
 from .auth import sofia_hash
 from .client import DvripClient
 from .const import DEFAULT_PORT, MessageId, RetCode
+from .detection import detection_problems
 from .download import DownloadResult, DownloadSink, FileSink
 from .errors import (
     DvripAuthError,
@@ -65,6 +66,7 @@ __all__ = [
     "RecordFile",
     "RetCode",
     "SubscriptionState",
+    "detection_problems",
     "format_camera_time",
     "parse_alarm_centre_message",
     "parse_camera_time",

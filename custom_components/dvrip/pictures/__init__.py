@@ -9,7 +9,15 @@ threads (callers on an event loop run `write_export` in an executor).
     folder = write_export(report, Path("exports"))                # JPEGs + report.json
 """
 
-from .export import REPORT_NAME, alarm_file_name, export_file_names, picture_file_name, write_export
+from .export import (
+    PICTURE_FILE_NAME,
+    REPORT_NAME,
+    alarm_file_name,
+    export_file_names,
+    is_picture_name,
+    picture_file_name,
+    write_export,
+)
 from .frames import ExtractedFrame, NoFrameError, extract_sharpest_frame, sharpness
 from .history import (
     ALARM_MERGE_WINDOW,
@@ -20,6 +28,7 @@ from .history import (
     list_alarm_history,
     merge_alarm_markers,
 )
+from .kept import KeptPicture, read_kept_pictures, write_kept_picture
 from .models import (
     AlarmMarker,
     AlarmPicture,
@@ -44,6 +53,7 @@ __all__ = [
     "ALARM_MERGE_WINDOW",
     "CLIP_MAX_DISTANCE",
     "DEFAULT_DOWNLOAD_TIMEOUT",
+    "PICTURE_FILE_NAME",
     "REPORT_NAME",
     "AlarmHistory",
     "AlarmMarker",
@@ -53,6 +63,7 @@ __all__ = [
     "ExportReport",
     "ExtractedFrame",
     "HistoryCounts",
+    "KeptPicture",
     "MarkerSource",
     "NoFrameError",
     "Outcome",
@@ -65,11 +76,14 @@ __all__ = [
     "extract_sharpest_frame",
     "find_motion_clip",
     "find_picture_entry",
+    "is_picture_name",
     "last_alarm_pictures",
     "list_alarm_history",
     "merge_alarm_markers",
     "picture_file_name",
+    "read_kept_pictures",
     "resolve_alarm_picture",
     "sharpness",
     "write_export",
+    "write_kept_picture",
 ]

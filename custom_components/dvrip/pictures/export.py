@@ -17,6 +17,7 @@ from datetime import datetime
 import json
 import os
 from pathlib import Path
+import re
 import shutil
 import tempfile
 from typing import Any, Final
@@ -25,11 +26,18 @@ from .models import AlarmPicture, ExportReport
 
 REPORT_NAME: Final = "report.json"
 FOLDER_PREFIX: Final = "last_alarms_"
+# What `alarm_file_name` writes (and its export's `_2`, `_3` for alarms of one second).
+PICTURE_FILE_NAME: Final = re.compile(r"(\d{8}_\d{6})_ch(\d+)(?:_\d+)?\.jpg")
 
 
 def alarm_file_name(camera_time: datetime, channel: int) -> str:
     """`YYYYmmdd_HHMMSS_ch<N>.jpg` from an alarm's camera time and channel (counted from 0)."""
     return f"{camera_time:%Y%m%d_%H%M%S}_ch{channel}.jpg"
+
+
+def is_picture_name(name: str) -> bool:
+    """A picture file name as `alarm_file_name` writes them."""
+    return PICTURE_FILE_NAME.fullmatch(name) is not None
 
 
 def picture_file_name(picture: AlarmPicture) -> str:

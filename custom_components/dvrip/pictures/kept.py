@@ -10,13 +10,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 import json
+import logging
 import os
 from pathlib import Path
 from typing import Any, Final
 
-from .const import LOGGER, AlarmKind
-from .models import AlarmEvent
-from .storage import PICTURE_FILE_NAME, is_picture_name
+from .export import PICTURE_FILE_NAME, is_picture_name
+
+_LOGGER = logging.getLogger(__name__)
 
 ATTR_PICTURE_URL: Final = "picture_url"
 _DOCUMENT_VERSION: Final = 1
@@ -35,13 +36,13 @@ class KeptPicture:
     jpeg: bytes = field(repr=False)
     time: datetime
     camera_time: datetime
-    kind: AlarmKind
+    kind: str
     event: str
     method: str
     source_file: str | None = None
     file_name: str | None = None
     url: str | None = None
-    alarm: AlarmEvent | None = field(default=None, compare=False)
+    alarm: object | None = field(default=None, compare=False)
 
     def attributes(self) -> dict[str, Any]:
         """State attributes of the image entity."""
@@ -80,7 +81,7 @@ class KeptPicture:
             jpeg=jpeg,
             time=time,
             camera_time=datetime.fromisoformat(document["camera_time"]).replace(tzinfo=None),
-            kind=AlarmKind(document["kind"]),
+            kind=str(document["kind"]),
             event=str(document["event"]),
             method=str(document["method"]),
             source_file=source_file if isinstance(source_file, str) else None,
@@ -134,7 +135,7 @@ def read_kept_pictures(folder: Path, channels: Iterable[int]) -> dict[int, KeptP
             name = document["file"]
             # The name becomes a path: only one we could have written.
             if not isinstance(name, str) or not is_picture_name(name):
-                LOGGER.debug("Ignored a kept picture named %r in %s", name, folder)
+                _LOGGER.debug("Ignored a kept picture named %r in %s", name, folder)
                 continue
             found[channel] = KeptPicture.from_document(
                 channel, document, (folder / name).read_bytes()
@@ -142,5 +143,5 @@ def read_kept_pictures(folder: Path, channels: Iterable[int]) -> dict[int, KeptP
         except FileNotFoundError:
             continue
         except (OSError, ValueError, KeyError, TypeError) as err:
-            LOGGER.debug("Ignored the kept picture of channel %d in %s: %s", channel, folder, err)
+            _LOGGER.debug("Ignored the kept picture of channel %d in %s: %s", channel, folder, err)
     return found

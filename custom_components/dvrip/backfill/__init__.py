@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final
 
-from .client import FileType, RecordEvent, RecordFile
+from ..client import FileType, RecordEvent, RecordFile
 
 # Traces of one channel this close (or closer) are one alarm: a jpg entry may be stamped a
 # second after the push (the snapshot is saved a moment later), and a clip starts earlier.
