@@ -121,7 +121,11 @@ async def _async_listen_alarm_centre(
     hub = alarm_centre_hub(hass)
     try:
         bound, unregister = await hub.async_register(
-            port, coordinator.unique_id, coordinator.alarms.handle_alarm_centre
+            port,
+            coordinator.unique_id,
+            coordinator.alarms.handle_alarm_centre,
+            # Known by its MAC address: its messages may name it otherwise.
+            host=None if coordinator.device.serial else entry.data[CONF_HOST],
         )
     except OSError as err:
         LOGGER.error("Cannot listen for alarm-centre messages on port %d: %s", port, err)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
+from string import hexdigits
 from typing import Any
 
 from homeassistant.core import HomeAssistant
@@ -33,6 +34,9 @@ class _Listener:
     server: AlarmCentreServer
     port: int
     routes: dict[str, AlarmCentreHandler] = field(default_factory=dict)
+    # Cameras known by MAC address (no serial number), by their host: their messages may
+    # name them by some other id.
+    by_host: dict[str, AlarmCentreHandler] = field(default_factory=dict)
     unknown: int = 0
 
 
@@ -44,12 +48,14 @@ class AlarmCentreHub:
         self._lock = asyncio.Lock()
 
     async def async_register(
-        self, port: int, serial: str, handler: AlarmCentreHandler
+        self, port: int, identity: str, handler: AlarmCentreHandler, host: str | None = None
     ) -> tuple[int, Callable[[], Coroutine[Any, Any, None]]]:
-        """Route `serial`'s messages on `port` to `handler`; returns the bound port and an undo.
+        """Route the messages on `port` naming `identity` (or, given `host`, sent from it).
 
-        Raises `OSError` when the port cannot be listened on.
+        `host` is for a camera known by its MAC address. Returns the bound port and an undo;
+        raises `OSError` when the port cannot be listened on.
         """
+        key = _identity_key(identity)
         async with self._lock:
             listener = self._listeners.get(port)
             if listener is None:
@@ -60,12 +66,16 @@ class AlarmCentreHub:
                 listener = _Listener(server, bound)
                 self._listeners[port] = listener
                 LOGGER.info("Listening for alarm-centre messages on port %d", bound)
-            listener.routes[serial.casefold()] = handler
+            listener.routes[key] = handler
+            if host is not None:
+                listener.by_host[_address_key(host)] = handler
 
         async def unregister() -> None:
             async with self._lock:
-                if listener.routes.get(serial.casefold()) is handler:
-                    del listener.routes[serial.casefold()]
+                if listener.routes.get(key) is handler:
+                    del listener.routes[key]
+                if host is not None and listener.by_host.get(_address_key(host)) is handler:
+                    del listener.by_host[_address_key(host)]
                 if not listener.routes and self._listeners.get(port) is listener:
                     del self._listeners[port]
                     await listener.server.close()
@@ -89,12 +99,26 @@ class AlarmCentreHub:
         listener = self._listeners.get(port)
         if listener is None:
             return
-        handler = listener.routes.get(message.serial.casefold())
+        handler = listener.routes.get(_identity_key(message.serial)) or listener.by_host.get(
+            _address_key(peer)
+        )
         if handler is None:
             listener.unknown += 1
             LOGGER.debug("Alarm-centre message from %s for an unknown device", peer)
             return
         handler(message, peer)
+
+
+def _identity_key(identity: str) -> str:
+    """A serial number, or a MAC address however a message spells it."""
+    folded = identity.strip().casefold()
+    compact = folded.replace(":", "").replace("-", "")
+    return compact if len(compact) == 12 and all(c in hexdigits for c in compact) else folded
+
+
+def _address_key(host: str) -> str:
+    """A host, with an IPv4 address in IPv6 form (`::ffff:a.b.c.d`) as plain IPv4."""
+    return host.casefold().removeprefix("::ffff:")
 
 
 def alarm_centre_hub(hass: HomeAssistant) -> AlarmCentreHub:

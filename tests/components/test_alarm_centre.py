@@ -149,6 +149,30 @@ async def test_messages_from_strangers_are_dropped(
     assert coordinator.stats.alarm_centre_alarms == 1
 
 
+@pytest.mark.parametrize("serial_id", ["", "00:12:41:5C:3E:9A", "0012415c3e9a"])
+@pytest.mark.parametrize("camera_settings", [{"profile": "nopush", "serial": ""}])
+async def test_a_camera_known_by_its_mac_is_heard(
+    hass: HomeAssistant,
+    config_entry: MockConfigEntry,
+    camera: CameraSimulator,
+    serial_id: str,
+) -> None:
+    """No serial number: a message naming the MAC, or nothing, from its address is its alarm."""
+    hass.config_entries.async_update_entry(config_entry, unique_id="00:12:41:5c:3e:9a")
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    coordinator = config_entry.runtime_data.coordinator
+    hub = hass.data[DATA_ALARM_CENTRE]
+    port = next(iter(hub._listeners))
+    alarm = Alarm(channel=0, event="VideoMotion", status="Start", start_time=None)
+    hub._dispatch(port, AlarmCentreMessage(serial_id, alarm), "::ffff:127.0.0.1")
+    assert coordinator.stats.alarm_centre_alarms == 1
+    # From another address, it is nobody's.
+    hub._dispatch(port, AlarmCentreMessage("", alarm), "10.9.8.7")
+    assert coordinator.stats.alarm_centre_alarms == 1
+    assert await hass.config_entries.async_unload(config_entry.entry_id)
+
+
 @pytest.mark.usefixtures("fast_timing")
 async def test_two_cameras_share_one_port(
     hass: HomeAssistant,

@@ -63,9 +63,10 @@ def parse_alarm_centre_message(payload: bytes) -> AlarmCentreMessage:
     """
     message = decode_json(payload)
     body = _alarm_body(message)
-    serial = body.get("SerialID")
-    if not isinstance(serial, str) or not serial.strip():
-        raise DvripProtocolError("alarm-centre message without SerialID")
+    # A device without a serial number may send an empty one: its address tells who it is.
+    serial = body.get("SerialID") or ""
+    if not isinstance(serial, str):
+        raise DvripProtocolError("alarm-centre message with a SerialID that is no string")
     channel = parse_hex_int(body.get("Channel"), 0)
     if not 0 <= channel < 1024:
         raise DvripProtocolError(f"alarm-centre message for channel {channel}")
