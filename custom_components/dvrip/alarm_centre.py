@@ -50,10 +50,9 @@ class AlarmCentreHub:
     async def async_register(
         self, port: int, identity: str, handler: AlarmCentreHandler, host: str | None = None
     ) -> tuple[int, Callable[[], Coroutine[Any, Any, None]]]:
-        """Route the messages on `port` naming `identity` (or, given `host`, sent from it).
+        """Route `port`'s messages naming `identity` (or, given `host`, sent from it) to `handler`.
 
-        `host` is for a camera known by its MAC address. Returns the bound port and an undo;
-        raises `OSError` when the port cannot be listened on.
+        Returns the bound port and an undo; `OSError` when the port cannot be listened on.
         """
         key = _identity_key(identity)
         async with self._lock:

@@ -149,11 +149,7 @@ class AlarmProcessor:
 
     @callback
     def handle_alarm_centre(self, message: AlarmCentreMessage, peer: str) -> None:
-        """An alarm-centre message with this camera's serial number.
-
-        Anyone on the network can send one: where the entry names the camera by its IP
-        address, a message from another address is dropped.
-        """
+        """An alarm-centre message for this camera; from another address than its IP, dropped."""
         if not _same_address(self.entry.data[CONF_HOST], peer):
             self.stats.alarm_centre_rejected += 1
             LOGGER.debug("Ignored an alarm-centre message for %s from %s", self.entry.title, peer)

@@ -11,11 +11,10 @@ from .const import LOGGER
 
 
 class CameraClock:
-    """The camera's clock against Home Assistant's: learned at each login and each audit.
+    """The camera's clock minus UTC (`offset`, whole seconds; None until the camera tells it).
 
-    `offset` is the camera's clock minus UTC, rounded to the second (the camera's
-    resolution); None until the camera tells its time. It changes with daylight saving, an
-    NTP correction or drift: a time is converted when its alarm arrives, never later.
+    Learned at each login and audit: daylight saving, NTP and drift move it, so a time is
+    converted when its alarm arrives, never later.
     """
 
     def __init__(self) -> None:

@@ -7,7 +7,8 @@ from typing import Any
 
 from homeassistant.config_entries import ConfigFlow, ConfigFlowResult
 from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_PORT, CONF_USERNAME
-from homeassistant.core import callback
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.device_registry import format_mac
 from homeassistant.helpers.selector import (
     BooleanSelector,
@@ -66,11 +67,8 @@ def _user_schema(defaults: Mapping[str, Any]) -> vol.Schema:
 
 
 async def _async_read_device(data: Mapping[str, Any]) -> tuple[DeviceInfo, str | None]:
-    """Log in and read the device and its identity; client errors propagate.
-
-    The identity is the serial number; a device without one is known by the MAC address of
-    its network settings (`NetWork.NetCommon`), which no DHCP lease changes. None when it
-    tells neither.
+    """Log in and read the device and its identity: the serial, else the MAC address of its
+    network settings (no DHCP lease changes it), else None. Client errors propagate.
     """
     client = create_client(data)
     try:
@@ -106,6 +104,19 @@ async def _async_try_read_device(
     else:
         return device, identity
     return None
+
+
+def _rename_registered(hass: HomeAssistant, entry: DvripConfigEntry, old: str, new: str) -> None:
+    """Move an entry's device and entities from the unique id `old` to `new`, history kept."""
+    devices = dr.async_get(hass)
+    for device in dr.async_entries_for_config_entry(devices, entry.entry_id):
+        if (DOMAIN, old) in device.identifiers:
+            devices.async_update_device(device.id, new_identifiers={(DOMAIN, new)})
+    entities = er.async_get(hass)
+    for registered in er.async_entries_for_config_entry(entities, entry.entry_id):
+        if registered.unique_id.startswith(f"{old}_"):
+            new_unique_id = new + registered.unique_id.removeprefix(old)
+            entities.async_update_entity(registered.entity_id, new_unique_id=new_unique_id)
 
 
 class DvripConfigFlow(ConfigFlow, domain=DOMAIN):
@@ -172,9 +183,10 @@ class DvripConfigFlow(ConfigFlow, domain=DOMAIN):
         identity = found[1]
         if identity is None:
             return self.async_abort(reason="no_identity")
-        if entry.unique_id == f"{entry.data[CONF_HOST]}:{entry.data[CONF_PORT]}":
+        if entry.unique_id == (address := f"{entry.data[CONF_HOST]}:{entry.data[CONF_PORT]}"):
             # Added by an older version, named by its address for want of a serial number:
-            # its MAC names it from now on.
+            # its MAC names it, its device and its entities from now on.
+            _rename_registered(self.hass, entry, address, identity)
             self.hass.config_entries.async_update_entry(entry, unique_id=identity)
         await self.async_set_unique_id(identity)
         self._abort_if_unique_id_mismatch(reason="wrong_device")

@@ -28,11 +28,7 @@ def remove_stale_entities(
 
 
 class DvripEntity(Entity):
-    """An entity of one camera, or of one channel of a recorder.
-
-    On a recorder with several channels, channel entities are named "Channel 2 motion" and
-    so on (a `channel_` translation key); a single camera's are named "Motion".
-    """
+    """An entity of a camera, or of a recorder's channel ("Channel 2 motion", `channel_` keys)."""
 
     _attr_has_entity_name = True
     _attr_should_poll = False

@@ -142,11 +142,10 @@ class HistoryChecker:
         self.start_check(CheckTrigger.POLL if polling else CheckTrigger.AUDIT)
 
     async def async_check(self, trigger: CheckTrigger) -> list[AlarmEvent]:
-        """Fire the alarms of the camera's history that no push announced; return them.
+        """Fire the history's alarms that no push announced; return them.
 
-        The window runs from a while before the last check (`CHECK_OVERLAP`) to the
-        subscription (at startup and after a reconnect: later alarms are pushed) or to
-        (about) now, never further back than the history look-back option.
+        From `CHECK_OVERLAP` before the last check (never beyond the look-back option) to the
+        subscription (at startup and after a reconnect: later alarms are pushed) or about now.
         """
         ledger = self.alarms.ledger
         if trigger in (CheckTrigger.AUDIT, CheckTrigger.POLL):

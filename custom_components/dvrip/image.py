@@ -36,9 +36,7 @@ async def async_setup_entry(
 class DvripAlarmPictureImage(DvripEntity, ImageEntity):
     """The picture of the channel's last alarm; its state is the alarm's time.
 
-    Its attributes tell the alarm (`event_type`, `event`, `camera_time`) and how the picture
-    was found (`method`, `source_file`: the camera's file it came from), and `picture_url`,
-    where the kept JPEG is served.
+    Attributes: the alarm, how its picture was found (`method`, `source_file`), `picture_url`.
     """
 
     _attr_content_type = "image/jpeg"

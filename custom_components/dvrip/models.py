@@ -57,9 +57,8 @@ class AlarmState:
 class AlarmEvent:
     """One alarm start, as the event entity fires it.
 
-    `time` is when the alarm happened on Home Assistant's clock (UTC): its camera time less
-    the camera's clock offset, or `received` when neither is known. `newest` is False for a
-    backfilled alarm older than one already fired on its channel.
+    `time`: when it happened, on Home Assistant's clock (or `received` when not known).
+    `newest` is False for a backfilled alarm older than one already fired on its channel.
     """
 
     kind: AlarmKind

@@ -111,11 +111,7 @@ def backoff_delay(attempt: int) -> float:
 
 
 class CameraSession:
-    """Keeps one camera logged in: availability, reconnects, a locked account, its identity.
-
-    `on_lost` is called when the link drops, `on_back` when a reconnect is through (the
-    session known to be this camera's again).
-    """
+    """Keeps one camera logged in; `on_lost` when the link drops, `on_back` when it is back."""
 
     def __init__(
         self,
@@ -179,8 +175,7 @@ class CameraSession:
     async def _async_reconnect(self) -> None:
         """Log in again until it works; a refused password starts reauth and stops trying.
 
-        A locked account is tried again only every `LOCKED_RETRY_DELAY` seconds, with a
-        repair issue meanwhile: hammering a locked camera can keep it locked.
+        A locked account is tried only every `LOCKED_RETRY_DELAY` s: hammering can keep it locked.
         """
         attempt = 0
         while True:
@@ -225,11 +220,7 @@ class CameraSession:
         self.on_back()
 
     async def _async_same_device(self) -> bool:
-        """Whether the camera that answered the reconnect is this entry's (by serial number).
-
-        Another one (its DHCP lease moved, same default login) is logged out of, with a
-        repair issue, and none of its alarms is taken.
-        """
+        """Whether this entry's camera answered (by serial); another is logged out of."""
         serial = (await self.client.get_device_info()).serial
         expected = self.device.serial
         same = not serial or not expected or serial == expected

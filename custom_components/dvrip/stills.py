@@ -16,12 +16,8 @@ STILL_REFUSAL_EXPIRY = timedelta(hours=1)
 
 
 class LiveStills:
-    """Takes live stills of a camera's channels, and remembers each channel's refusal.
-
-    Each still takes a login of its own (see the client), so a slow one cannot drop the
-    alarm session. A refused channel is not asked again for `STILL_REFUSAL_EXPIRY`:
-    recorders refuse stills for good, and the camera entity would otherwise ask at every
-    frame; the other channels are asked all the same.
+    """Live stills of a camera's channels, each over a login of its own (a slow one cannot drop
+    the alarm session). A refused channel is not asked again for `STILL_REFUSAL_EXPIRY`.
     """
 
     def __init__(self, entry: ConfigEntry, session: CameraSession) -> None:

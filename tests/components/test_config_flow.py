@@ -11,6 +11,7 @@ from homeassistant.config_entries import SOURCE_RECONFIGURE, SOURCE_USER, Config
 from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_PORT, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -299,6 +300,41 @@ async def test_a_camera_without_a_serial_is_known_by_its_mac(
         assert entry.data[CONF_PORT] == moved.port
         await hass.async_block_till_done()
         assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+@pytest.mark.parametrize("camera_settings", [{"serial": ""}])
+async def test_an_entry_named_by_its_address_moves_to_its_mac(
+    hass: HomeAssistant, camera: CameraSimulator, fast_timing: None
+) -> None:
+    """An older entry known as host:port keeps its device and entities when its MAC names it."""
+    address = f"{camera.host}:{camera.port}"
+    entry = MockConfigEntry(
+        domain=DOMAIN, title="Camera", unique_id=address, data=entry_data(camera)
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    entities = er.async_get(hass)
+    motion = entities.async_get_entity_id("binary_sensor", DOMAIN, f"{address}_0_motion")
+    assert motion is not None
+    [device] = dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id)
+
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_RECONFIGURE, "entry_id": entry.entry_id}
+    )
+    result = await _submit(
+        hass, result["flow_id"], {CONF_HOST: camera.host, CONF_PORT: camera.port}
+    )
+    assert result["reason"] == "reconfigure_successful"
+    await hass.async_block_till_done()
+    mac = "00:12:41:5c:3e:9a"
+    assert entry.unique_id == mac
+    assert entities.async_get_entity_id("binary_sensor", DOMAIN, f"{mac}_0_motion") == motion
+    assert dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id) == [
+        dr.async_get(hass).async_get(device.id)
+    ]
+    assert dr.async_get(hass).async_get(device.id).identifiers == {(DOMAIN, mac)}
+    assert await hass.config_entries.async_unload(entry.entry_id)
 
 
 @pytest.mark.parametrize("camera_settings", [{"serial": "", "mac": ""}])
