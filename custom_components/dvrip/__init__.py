@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+import shutil
+
 from homeassistant.const import CONF_HOST, CONF_PORT, EVENT_HOMEASSISTANT_STOP, Platform
 from homeassistant.core import Event, HomeAssistant
 from homeassistant.exceptions import ConfigEntryNotReady
@@ -27,6 +30,7 @@ from .last_picture import LastAlarmPictures
 from .repairs import async_update_locked_issue, delete_issues
 from .services import async_setup_services
 from .session import create_client, setup_error
+from .storage import media_root
 
 PLATFORMS: list[Platform] = [
     Platform.BINARY_SENSOR,
@@ -152,11 +156,18 @@ async def _async_shutdown(entry: DvripConfigEntry) -> None:
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: DvripConfigEntry) -> None:
-    """Drop the entry's repair issues and its alarm ledger with it."""
+    """Drop the entry's repair issues, its alarm ledger, pictures and exports with it."""
     delete_issues(hass, entry)
     await Store[dict[str, object]](
         hass, STORAGE_VERSION, storage_key(entry.entry_id)
     ).async_remove()
+    if (root := media_root(hass)) is not None:
+        folder = root.camera_dir(entry.entry_id)
+        await hass.async_add_executor_job(_remove_folder, folder)
+
+
+def _remove_folder(folder: Path) -> None:
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 async def _async_options_updated(hass: HomeAssistant, entry: DvripConfigEntry) -> None:

@@ -64,7 +64,7 @@ class AlarmCentreHub:
                 bound = await server.start(LISTEN_HOST, port)
                 listener = _Listener(server, bound)
                 self._listeners[port] = listener
-                LOGGER.info("Listening for alarm-centre messages on port %d", bound)
+                LOGGER.debug("Listening for alarm-centre messages on port %d", bound)
             listener.routes[key] = handler
             if host is not None:
                 listener.by_host[_address_key(host)] = handler

@@ -6,14 +6,17 @@ from dataclasses import asdict
 from typing import Any
 
 from homeassistant.components.diagnostics import async_redact_data
-from homeassistant.const import CONF_PASSWORD
+from homeassistant.const import CONF_PASSWORD, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 
 from .coordinator import DvripConfigEntry
 
-# The serial identifies the camera's owner in the vendor cloud; the hash logs in like a password.
+# The serial identifies the camera's owner in the vendor cloud; the hash logs in like a password,
+# and the user name is half of the login.
 TO_REDACT = {
     CONF_PASSWORD,
+    CONF_USERNAME,
+    "UserName",
     "password_hash",
     "PassWord",
     "serial",

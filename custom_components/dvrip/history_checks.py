@@ -189,7 +189,7 @@ class HistoryChecker:
         stats.last_found = len(found)
         stats.last_error = None
         if found:
-            LOGGER.info(
+            LOGGER.debug(
                 "%s: %d alarm(s) found in the camera's history that were not pushed",
                 self.entry.title,
                 len(found),

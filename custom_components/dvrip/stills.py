@@ -52,7 +52,7 @@ class LiveStills:
             # Refused outright, or a camera that allows one login only (Ret 207): a still
             # needs a login of its own, so there are none while the alarm session is open.
             self._refused[channel] = dt_util.utcnow() + STILL_REFUSAL_EXPIRY
-            LOGGER.info(
+            LOGGER.debug(
                 "%s refuses live snapshots of channel %d (%s); its alarm pictures stand in",
                 self.entry.title,
                 channel + 1,

@@ -160,7 +160,7 @@ def entry_data(simulator: CameraSimulator, password: str = CAMERA_PASSWORD) -> d
     return {
         CONF_HOST: simulator.host,
         CONF_PORT: simulator.port,
-        CONF_USERNAME: "admin",
+        CONF_USERNAME: simulator.config.user,
         CONF_PASSWORD: password,
     }
 

@@ -7,6 +7,7 @@ import json
 from homeassistant.components.diagnostics import REDACTED
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.json import JSONEncoder
+import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.dvrip.diagnostics import async_get_config_entry_diagnostics
@@ -54,6 +55,16 @@ async def test_diagnostics(
         "last_failure": None,
         "searching": True,
     }
+
+
+@pytest.mark.parametrize("camera_settings", [{"user": "garden-keeper"}])
+async def test_diagnostics_redact_the_user_name(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry
+) -> None:
+    """The login's user name is half of it: it appears nowhere in diagnostics."""
+    diagnostics = await async_get_config_entry_diagnostics(hass, loaded_entry)
+    assert "garden-keeper" not in json.dumps(diagnostics, cls=JSONEncoder)
+    assert diagnostics["entry"]["data"]["username"] == REDACTED
 
 
 async def test_diagnostics_redact_a_serial_title(

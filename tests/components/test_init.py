@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from unittest.mock import patch
 
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
@@ -195,6 +196,21 @@ async def test_repair_issue_removed_with_entry(
     assert await hass.config_entries.async_remove(loaded_entry.entry_id)
     await hass.async_block_till_done()
     assert registry.async_get_issue(DOMAIN, issue_id) is None
+
+
+async def test_pictures_and_exports_removed_with_entry(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, media_dir: Path
+) -> None:
+    """Removing a camera removes its folder of pictures and exports, and no other."""
+    own = media_dir / "dvrip" / loaded_entry.entry_id
+    other = media_dir / "dvrip" / "another_camera"
+    for folder in (own / "alarm_pictures", own / "last_alarms_20261125_131000", other):
+        folder.mkdir(parents=True)
+        (folder / "20261125_130510_ch0.jpg").write_bytes(b"\xff\xd8")
+    assert await hass.config_entries.async_remove(loaded_entry.entry_id)
+    await hass.async_block_till_done()
+    assert not own.exists()
+    assert (other / "20261125_130510_ch0.jpg").exists()
 
 
 async def test_options_remove_deselected_sensors(
