@@ -9,7 +9,7 @@ A backfilled alarm is over: its picture comes from the recording, and only for t
 
 Each channel looks for one picture at a time; of the alarms that came meanwhile only the
 newest is looked for. The newest `KEPT_PICTURES` of each channel stay on disk (see
-`kept_pictures`), so a notification's URL still works when the next alarm comes.
+`pictures.kept`), so a notification's URL still works when the next alarm comes.
 """
 
 from __future__ import annotations
