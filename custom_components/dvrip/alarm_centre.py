@@ -17,7 +17,7 @@ from typing import Any
 from homeassistant.core import HomeAssistant
 from homeassistant.util.hass_dict import HassKey
 
-from .client import AlarmCentreMessage, AlarmCentreServer
+from .client import AlarmCentreMessage, AlarmCentreServer, ip_address_of
 from .const import DOMAIN, LOGGER
 
 # Every interface: cameras connect from the network. Tests listen on the loopback only.
@@ -116,8 +116,9 @@ def _identity_key(identity: str) -> str:
 
 
 def _address_key(host: str) -> str:
-    """A host, with an IPv4 address in IPv6 form (`::ffff:a.b.c.d`) as plain IPv4."""
-    return host.casefold().removeprefix("::ffff:")
+    """A host, an IP address in one spelling (`::ffff:a.b.c.d` as IPv4)."""
+    address = ip_address_of(host)
+    return str(address) if address is not None else host.casefold()
 
 
 def alarm_centre_hub(hass: HomeAssistant) -> AlarmCentreHub:

@@ -12,7 +12,6 @@ from collections import deque
 from collections.abc import Callable
 from datetime import datetime
 from functools import partial
-import ipaddress
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
@@ -24,7 +23,7 @@ from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
 from .backfill import AlarmLedger
-from .client import Alarm, AlarmCentreMessage, AlarmStatus
+from .client import Alarm, AlarmCentreMessage, AlarmStatus, ip_address_of
 from .clock import CameraClock
 from .const import DOMAIN, LOGGER, AlarmKind, alarm_kind
 from .models import (
@@ -263,14 +262,5 @@ class AlarmProcessor:
 
 def _same_address(host: str, peer: str) -> bool:
     """Whether `peer` may be the camera at `host` (a host name cannot be told, so it may)."""
-    try:
-        expected = ipaddress.ip_address(host)
-    except ValueError:
-        return True
-    try:
-        actual = ipaddress.ip_address(peer)
-    except ValueError:
-        return False
-    if isinstance(actual, ipaddress.IPv6Address) and actual.ipv4_mapped is not None:
-        return actual.ipv4_mapped == expected
-    return actual == expected
+    expected = ip_address_of(host)
+    return expected is None or ip_address_of(peer) == expected

@@ -7,6 +7,7 @@ from .alarm_centre import (
     DEFAULT_ALARM_CENTRE_PORT,
     AlarmCentreMessage,
     AlarmCentreServer,
+    ip_address_of,
     parse_alarm_centre_message,
 )
 from .auth import sofia_hash
@@ -68,6 +69,7 @@ __all__ = [
     "SubscriptionState",
     "detection_problems",
     "format_camera_time",
+    "ip_address_of",
     "parse_alarm_centre_message",
     "parse_camera_time",
     "sofia_hash",

@@ -55,6 +55,17 @@ class AlarmCentreMessage:
 type AlarmCentreHandler = Callable[[AlarmCentreMessage, str], None]
 
 
+def ip_address_of(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """An IP address as a peer or a config names it (`::ffff:a.b.c.d` as IPv4); None for a name."""
+    try:
+        address = ipaddress.ip_address(text)
+    except ValueError:
+        return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    return address
+
+
 def parse_alarm_centre_message(payload: bytes) -> AlarmCentreMessage:
     """Read a 1508 payload; `DvripProtocolError` for anything that is not one.
 
