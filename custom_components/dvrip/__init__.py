@@ -6,9 +6,9 @@ from pathlib import Path
 import shutil
 
 from homeassistant.const import CONF_HOST, CONF_PORT, EVENT_HOMEASSISTANT_STOP, Platform
-from homeassistant.core import Event, HomeAssistant
+from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryNotReady
-from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.storage import Store
 from homeassistant.helpers.typing import ConfigType
 
@@ -25,6 +25,8 @@ from .const import (
     option,
 )
 from .coordinator import DvripConfigEntry, DvripCoordinator, DvripRuntime
+from .discovery import async_start_discovery
+from .entity import camera_device_info
 from .ha_versions import OPTIONS_FLOW_RELOADS
 from .last_picture import LastAlarmPictures
 from .repairs import async_update_locked_issue, delete_issues
@@ -44,8 +46,9 @@ __all__ = ["DOMAIN", "DvripConfigEntry"]
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Register the actions: they exist whether or not a camera is loaded."""
+    """Register the actions (they exist whether or not a camera is loaded), start the search."""
     async_setup_services(hass)
+    async_start_discovery(hass)
     return True
 
 
@@ -76,6 +79,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: DvripConfigEntry) -> boo
         if not started:
             await client.close()
     async_update_locked_issue(hass, entry, locked=False)
+    _async_name_entry(hass, entry, coordinator)
     entry.runtime_data = DvripRuntime(coordinator=coordinator, options=dict(entry.options))
     try:
         await _async_finish_setup(hass, entry, coordinator)
@@ -85,6 +89,23 @@ async def async_setup_entry(hass: HomeAssistant, entry: DvripConfigEntry) -> boo
         raise
     coordinator.async_start_checks()
     return True
+
+
+@callback
+def _async_name_entry(
+    hass: HomeAssistant, entry: DvripConfigEntry, coordinator: DvripCoordinator
+) -> None:
+    """Name the entry and the camera's (or recorder's) device from the device itself.
+
+    Entries added before were titled with the model, which two cameras of a kind share: such
+    a title becomes the device's name (or address). A title the user chose is kept. The
+    recorder's device is made here, before its channels' devices point at it.
+    """
+    if coordinator.device.model and entry.title == coordinator.device.model:
+        hass.config_entries.async_update_entry(entry, title=coordinator.name)
+    dr.async_get(hass).async_get_or_create(
+        config_entry_id=entry.entry_id, **camera_device_info(coordinator)
+    )
 
 
 async def _async_finish_setup(

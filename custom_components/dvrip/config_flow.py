@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 from homeassistant.config_entries import ConfigFlow, ConfigFlowResult
 from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_PORT, CONF_USERNAME
@@ -15,6 +15,7 @@ from homeassistant.helpers.selector import (
     NumberSelector,
     NumberSelectorConfig,
     NumberSelectorMode,
+    SelectOptionDict,
     SelectSelector,
     SelectSelectorConfig,
     SelectSelectorMode,
@@ -22,9 +23,11 @@ from homeassistant.helpers.selector import (
     TextSelectorConfig,
     TextSelectorType,
 )
+from homeassistant.helpers.typing import DiscoveryInfoType
 import voluptuous as vol
 
-from .client import DEFAULT_PORT, DeviceInfo, DvripCommandError, DvripError
+from . import discovery
+from .client import DEFAULT_PORT, DeviceInfo, DiscoveredDevice, DvripCommandError, DvripError
 from .const import (
     BINARY_SENSOR_KINDS,
     CONF_ALARM_CENTRE,
@@ -43,10 +46,13 @@ from .const import (
 )
 from .coordinator import DvripConfigEntry
 from .ha_versions import OptionsFlowBase
+from .naming import address_name, device_title, own_name
 from .session import create_client, error_key
 
 # The network settings: their MAC names a device that reports no serial number.
 NETWORK_CONFIG = "NetWork.NetCommon"
+# The field of the pick step: which of the cameras found.
+CONF_DEVICE = "device"
 
 _PORT_SELECTOR = vol.All(
     NumberSelector(NumberSelectorConfig(min=1, max=65535, mode=NumberSelectorMode.BOX)),
@@ -66,44 +72,61 @@ def _user_schema(defaults: Mapping[str, Any]) -> vol.Schema:
     )
 
 
-async def _async_read_device(data: Mapping[str, Any]) -> tuple[DeviceInfo, str | None]:
-    """Log in and read the device and its identity: the serial, else the MAC address of its
-    network settings (no DHCP lease changes it), else None. Client errors propagate.
+class FoundDevice(NamedTuple):
+    """What logging in to a device told: its info, its identity and its own name."""
+
+    device: DeviceInfo
+    identity: str | None
+    name: str | None
+
+
+async def _async_read_device(data: Mapping[str, Any]) -> FoundDevice:
+    """Log in and read the device, its name and its identity: the serial, else the MAC
+    address of its network settings (no DHCP lease changes it), else None. Client errors
+    propagate.
     """
     client = create_client(data)
     try:
         await client.connect()
         device = await client.get_device_info()
+        name = await client.get_device_name()
         if device.serial:
-            return device, device.serial
+            return FoundDevice(device, device.serial, name)
         try:
             network = await client.get_config(NETWORK_CONFIG)
         except DvripCommandError as err:
             LOGGER.debug("%s has no %s: %s", data[CONF_HOST], NETWORK_CONFIG, err)
-            return device, None
+            return FoundDevice(device, None, name)
         mac = network.get("MAC") if isinstance(network, dict) else None
         if not isinstance(mac, str) or len(mac.replace(":", "").replace("-", "")) != 12:
-            return device, None
-        return device, format_mac(mac)
+            return FoundDevice(device, None, name)
+        return FoundDevice(device, format_mac(mac), name)
     finally:
         await client.close()
 
 
 async def _async_try_read_device(
     data: Mapping[str, Any], errors: dict[str, str]
-) -> tuple[DeviceInfo, str | None] | None:
-    """The device and its identity, or None with the reason in `errors["base"]`."""
+) -> FoundDevice | None:
+    """The device, its identity and name, or None with the reason in `errors["base"]`."""
     try:
-        device, identity = await _async_read_device(data)
+        return await _async_read_device(data)
     except DvripError as err:
         LOGGER.debug("Cannot log in to %s: %s", data[CONF_HOST], err)
         errors["base"] = error_key(err)
     except Exception:
         LOGGER.exception("Unexpected error logging in to %s", data[CONF_HOST])
         errors["base"] = "unknown"
-    else:
-        return device, identity
     return None
+
+
+def _login_schema() -> vol.Schema:
+    return vol.Schema(
+        {
+            vol.Required(CONF_USERNAME, default=DEFAULT_USERNAME): str,
+            vol.Optional(CONF_PASSWORD, default=""): _PASSWORD_SELECTOR,
+        }
+    )
 
 
 def _rename_registered(hass: HomeAssistant, entry: DvripConfigEntry, old: str, new: str) -> None:
@@ -124,27 +147,114 @@ class DvripConfigFlow(ConfigFlow, domain=DOMAIN):
 
     VERSION = 1
 
+    def __init__(self) -> None:
+        # Cameras found by the search at the user step, by identity, not yet configured.
+        self._found: dict[str, DiscoveredDevice] = {}
+        # The camera a discovery (or a pick from the found ones) is about.
+        self._discovered: dict[str, Any] = {}
+
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Offer the cameras found on the network, if any; else ask for the address."""
+        if user_input is None:
+            configured = self._async_current_ids(include_ignore=False)
+            self._found = {
+                found_id: device
+                for device in await discovery.async_scan()
+                if (found_id := discovery.identity(device)) and found_id not in configured
+            }
+            if self._found:
+                return self.async_show_menu(step_id="user", menu_options=["pick", "manual"])
+        return await self.async_step_manual(user_input)
+
+    async def async_step_manual(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Ask for the address and the login."""
         errors: dict[str, str] = {}
         if user_input is not None:
             found = await _async_try_read_device(user_input, errors)
             if found is not None:
-                device, identity = found
-                if identity is None:
-                    # An address is no identity: the entry would break at the next lease.
-                    return self.async_abort(reason="no_identity")
-                await self.async_set_unique_id(identity)
-                # The same camera at a new address: move the entry rather than add another.
-                self._abort_if_unique_id_configured(
-                    updates={CONF_HOST: user_input[CONF_HOST], CONF_PORT: user_input[CONF_PORT]}
-                )
-                return self.async_create_entry(title=device.model, data=user_input)
+                return await self._async_create_or_update(found, user_input)
         return self.async_show_form(
-            step_id="user",
+            # "user" when nothing was found: the form is then the first step.
+            step_id="manual" if self._found else "user",
             data_schema=self.add_suggested_values_to_schema(_user_schema({}), user_input),
             errors=errors,
         )
+
+    async def async_step_pick(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Choose one of the cameras found; its login is asked next."""
+        if user_input is not None:
+            device = self._found[user_input[CONF_DEVICE]]
+            return await self.async_step_integration_discovery(discovery.flow_data(device))
+        options = [
+            SelectOptionDict(value=found_id, label=_found_label(device))
+            for found_id, device in self._found.items()
+        ]
+        return self.async_show_form(
+            step_id="pick",
+            data_schema=vol.Schema(
+                {
+                    vol.Required(CONF_DEVICE): SelectSelector(
+                        SelectSelectorConfig(options=options, mode=SelectSelectorMode.LIST)
+                    )
+                }
+            ),
+        )
+
+    async def async_step_integration_discovery(
+        self, discovery_info: DiscoveryInfoType
+    ) -> ConfigFlowResult:
+        """A device answered the search: move a known camera, or offer to add a new one."""
+        host = str(discovery_info[CONF_HOST])
+        port = int(discovery_info[CONF_PORT])
+        serial = discovery_info.get(discovery.ATTR_SERIAL)
+        mac = discovery_info.get(discovery.ATTR_MAC)
+        found_id = serial or (format_mac(mac) if mac else None)
+        if not found_id:
+            return self.async_abort(reason="no_identity")
+        await self.async_set_unique_id(found_id)
+        # A known camera at a new address: its entry moves there (and reloads).
+        self._abort_if_unique_id_configured(updates={CONF_HOST: host, CONF_PORT: port})
+        name = own_name(discovery_info.get(discovery.ATTR_NAME))
+        model = discovery_info.get(discovery.ATTR_MODEL)
+        self._discovered = {CONF_HOST: host, CONF_PORT: port}
+        self.context["title_placeholders"] = {
+            "name": name or model or address_name(host, port),
+            "host": host,
+        }
+        return await self.async_step_discovery_confirm()
+
+    async def async_step_discovery_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask for the login of the camera found."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            data = {**self._discovered, **user_input}
+            found = await _async_try_read_device(data, errors)
+            if found is not None:
+                return await self._async_create_or_update(found, data)
+        return self.async_show_form(
+            step_id="discovery_confirm",
+            data_schema=self.add_suggested_values_to_schema(_login_schema(), user_input),
+            description_placeholders=dict(self.context.get("title_placeholders", {})),
+            errors=errors,
+        )
+
+    async def _async_create_or_update(
+        self, found: FoundDevice, data: dict[str, Any]
+    ) -> ConfigFlowResult:
+        """Add the camera logged in to, titled with its own name; a known one moves instead."""
+        if found.identity is None:
+            # An address is no identity: the entry would break at the next lease.
+            return self.async_abort(reason="no_identity")
+        # The login's identity is the one that counts (a search reply may lack the serial).
+        await self.async_set_unique_id(found.identity, raise_on_progress=False)
+        # The same camera at a new address: move the entry rather than add another.
+        self._abort_if_unique_id_configured(
+            updates={CONF_HOST: data[CONF_HOST], CONF_PORT: data[CONF_PORT]}
+        )
+        title = device_title(found.name, data[CONF_HOST], data[CONF_PORT])
+        return self.async_create_entry(title=title, data=data)
 
     async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
         """The camera refused the stored password."""
@@ -180,7 +290,7 @@ class DvripConfigFlow(ConfigFlow, domain=DOMAIN):
         found = await _async_try_read_device(data, errors)
         if found is None:
             return None
-        identity = found[1]
+        identity = found.identity
         if identity is None:
             return self.async_abort(reason="no_identity")
         if entry.unique_id == (address := f"{entry.data[CONF_HOST]}:{entry.data[CONF_PORT]}"):
@@ -244,6 +354,13 @@ class DvripOptionsFlow(OptionsFlowBase):
             for key, selector in selectors.items()
         }
         return self.async_show_form(step_id="init", data_schema=vol.Schema(schema))
+
+
+def _found_label(device: DiscoveredDevice) -> str:
+    """How a found camera is listed: its name (or model), and its address."""
+    name = own_name(device.name) or device.model
+    address = address_name(device.host, device.port)
+    return f"{name} ({address})" if name else address
 
 
 def _choice(key: str, values: Iterable[str], *, multiple: bool = False) -> SelectSelector:

@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
+from homeassistant.const import CONF_HOST, CONF_PORT
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.dispatcher import async_dispatcher_connect, async_dispatcher_send
 
@@ -31,6 +32,7 @@ from .const import (
 from .history_checks import HISTORY_AUDIT_INTERVAL, HistoryChecker
 from .last_picture import LastAlarmPictures
 from .models import AlarmKey, AlarmState, CheckTrigger, ConnectionStatistics, signal_state
+from .naming import device_title
 from .repairs import async_check_detection
 from .session import CameraSession
 from .stills import LiveStills
@@ -75,6 +77,9 @@ class DvripCoordinator:
         )
         self.stills = LiveStills(entry, self.session)
         self.detection_config: Any = None
+        # The device's own name (MachineName) and its channels' titles, read once at setup.
+        self.device_name: str | None = None
+        self.channel_titles: list[str] = []
         # What the alarm-centre listener reports for this camera (set at setup when enabled).
         self.alarm_centre_status: dict[str, Any] | None = None
         self.alarms.on_live_alarm = self.history.live_alarm_seen
@@ -96,6 +101,17 @@ class DvripCoordinator:
     def active_channels(self) -> tuple[int, ...]:
         return self.alarms.active_channels
 
+    @property
+    def is_recorder(self) -> bool:
+        """More than one channel: each channel's camera is a device of its own."""
+        return self.channels > 1
+
+    @property
+    def name(self) -> str:
+        """The device's own name, else its address (see `naming`)."""
+        data = self.entry.data
+        return device_title(self.device_name, data[CONF_HOST], data[CONF_PORT])
+
     def alarm_state(self, channel: int, kind: AlarmKind) -> AlarmState:
         return self.alarms.states.get((channel, kind)) or AlarmState()
 
@@ -106,6 +122,7 @@ class DvripCoordinator:
         # Pushes are taken whatever the camera answers; the answer goes to diagnostics.
         await self.client.subscribe_alarms()
         await self.async_read_channels()
+        await self.async_read_names()
         await self.clock.async_learn(self.client, self.entry.title)
         await self.async_check_detection()
         self.session.set_connected()
@@ -173,6 +190,12 @@ class DvripCoordinator:
             self.alarms.active_channels = with_camera
         elif statuses:
             LOGGER.debug("%s reports no channel with a camera", self.entry.title)
+
+    async def async_read_names(self) -> None:
+        """The device's name and its channels' titles (empty where the firmware has none)."""
+        self.device_name = await self.client.get_device_name()
+        if self.is_recorder:
+            self.channel_titles = await self.client.get_channel_titles()
 
     async def async_check_detection(self) -> None:
         """Raise (or clear) repair issues when motion detection or alarm upload is off."""

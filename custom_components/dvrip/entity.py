@@ -1,4 +1,4 @@
-"""The base entity: one device per camera, availability from the coordinator."""
+"""The base entity: a device per camera (a recorder's channels each their own), availability."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from homeassistant.helpers.entity import Entity
 from .const import DOMAIN, MANUFACTURER
 from .coordinator import DvripConfigEntry, DvripCoordinator
 from .models import AlarmKey
+from .naming import channel_device_id, channel_title
 
 
 def remove_stale_entities(
@@ -27,8 +28,42 @@ def remove_stale_entities(
             registry.async_remove(registered.entity_id)
 
 
+def camera_device_info(coordinator: DvripCoordinator) -> DeviceInfo:
+    """The device of a camera, or of a recorder: named from its own name, else its address."""
+    device = coordinator.device
+    return DeviceInfo(
+        identifiers={(DOMAIN, coordinator.unique_id)},
+        manufacturer=MANUFACTURER,
+        model=device.model,
+        name=coordinator.name,
+        sw_version=device.firmware or None,
+        hw_version=device.hardware or None,
+        serial_number=device.serial or None,
+    )
+
+
+def channel_device_info(coordinator: DvripCoordinator, channel: int) -> DeviceInfo:
+    """The device of a recorder's channel (the camera behind it), reached through the recorder.
+
+    Named from the recorder's title for the channel, else "Channel N" (translated).
+    """
+    info = DeviceInfo(
+        identifiers={(DOMAIN, channel_device_id(coordinator.unique_id, channel))},
+        via_device=(DOMAIN, coordinator.unique_id),
+    )
+    if (title := channel_title(coordinator.channel_titles, channel)) is not None:
+        info["name"] = title
+    else:
+        info["translation_key"] = "channel"
+        info["translation_placeholders"] = {"channel": str(channel + 1)}
+    return info
+
+
 class DvripEntity(Entity):
-    """An entity of a camera, or of a recorder's channel ("Channel 2 motion", `channel_` keys)."""
+    """An entity of a camera, or of a recorder's channel (on the channel's own device).
+
+    Names are plain ("Motion", "Alarm"): the device names the camera or the channel.
+    """
 
     _attr_has_entity_name = True
     _attr_should_poll = False
@@ -37,27 +72,16 @@ class DvripEntity(Entity):
         self.coordinator = coordinator
         self.channel = channel
         self._listen_keys: tuple[AlarmKey, ...] = ()
-        device = coordinator.device
         serial = coordinator.unique_id
+        self._attr_translation_key = key
         if channel is None:
             self._attr_unique_id = f"{serial}_{key}"
-            self._attr_translation_key = key
         else:
             self._attr_unique_id = f"{serial}_{channel}_{key}"
-            if coordinator.channels > 1:
-                self._attr_translation_key = f"channel_{key}"
-                self._attr_translation_placeholders = {"channel": str(channel + 1)}
-            else:
-                self._attr_translation_key = key
-        self._attr_device_info = DeviceInfo(
-            identifiers={(DOMAIN, serial)},
-            manufacturer=MANUFACTURER,
-            model=device.model,
-            name=coordinator.entry.title,
-            sw_version=device.firmware or None,
-            hw_version=device.hardware or None,
-            serial_number=device.serial or None,
-        )
+        if channel is not None and coordinator.is_recorder:
+            self._attr_device_info = channel_device_info(coordinator, channel)
+        else:
+            self._attr_device_info = camera_device_info(coordinator)
 
     @property
     def available(self) -> bool:

@@ -1,0 +1,84 @@
+"""Finding cameras on the network: the search broadcast at start-up and every 15 minutes.
+
+Each device that answers with an identity (serial number, else MAC address) starts an
+integration-discovery flow: a new one is offered under Settings > Devices & services, a
+known one whose address changed has its entry moved to the new address (the flow aborts
+with the update). Devices that answer without an identity cannot be recognised again, and
+are left out.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from homeassistant.config_entries import SOURCE_INTEGRATION_DISCOVERY
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import discovery_flow
+from homeassistant.helpers.device_registry import format_mac
+from homeassistant.helpers.event import async_track_time_interval
+from homeassistant.helpers.start import async_at_started
+
+from .client import DISCOVERY_PORT, DiscoveredDevice, discover
+from .const import DOMAIN, LOGGER
+
+# Where the search goes: the local network's broadcast address (tests ask the loopback).
+DISCOVERY_TARGETS: tuple[tuple[str, int], ...] = (("255.255.255.255", DISCOVERY_PORT),)
+SCAN_INTERVAL = timedelta(minutes=15)
+# How long answers are gathered; devices answer within a second.
+SCAN_TIMEOUT = 3.0
+
+# The keys of a discovery flow's data.
+ATTR_SERIAL = "serial"
+ATTR_MAC = "mac"
+ATTR_MODEL = "model"
+ATTR_NAME = "name"
+
+
+def identity(device: DiscoveredDevice) -> str | None:
+    """The unique id the device's entry has: its serial, else its MAC as `format_mac` writes it."""
+    if device.serial:
+        return device.serial
+    return format_mac(device.mac) if device.mac else None
+
+
+def flow_data(device: DiscoveredDevice) -> dict[str, Any]:
+    """A found device as a discovery flow's data."""
+    return {
+        "host": device.host,
+        "port": device.port,
+        ATTR_SERIAL: device.serial,
+        ATTR_MAC: device.mac,
+        ATTR_MODEL: device.model,
+        ATTR_NAME: device.name,
+    }
+
+
+async def async_scan() -> list[DiscoveredDevice]:
+    """The devices that answer the search now, those without an identity left out."""
+    if not DISCOVERY_TARGETS:
+        return []
+    found = await discover(timeout=SCAN_TIMEOUT, targets=DISCOVERY_TARGETS)
+    LOGGER.debug("Device search: %d answered", len(found))
+    return [device for device in found if identity(device) is not None]
+
+
+async def _async_scan_and_offer(hass: HomeAssistant) -> None:
+    for device in await async_scan():
+        discovery_flow.async_create_flow(
+            hass, DOMAIN, {"source": SOURCE_INTEGRATION_DISCOVERY}, flow_data(device)
+        )
+
+
+@callback
+def async_start_discovery(hass: HomeAssistant) -> None:
+    """Search once Home Assistant has started, then every `SCAN_INTERVAL` until it stops."""
+
+    @callback
+    def _scan(_now: datetime | HomeAssistant | None = None) -> None:
+        hass.async_create_background_task(
+            _async_scan_and_offer(hass), f"{DOMAIN} device search", eager_start=True
+        )
+
+    async_at_started(hass, _scan)
+    async_track_time_interval(hass, _scan, SCAN_INTERVAL, cancel_on_shutdown=True)
