@@ -15,7 +15,7 @@ from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.dvrip import session as dvrip_session
+from custom_components.dvrip import discovery as dvrip_discovery, session as dvrip_session
 import custom_components.dvrip.const  # noqa: F401  (see the module docstring)
 from custom_components.dvrip.const import DOMAIN
 from simulator import CameraSimulator
@@ -68,6 +68,12 @@ def no_deprecation_reports() -> Iterator[None]:
         root.removeHandler(handler)
     if handler.reports:
         pytest.fail("\n".join(handler.reports), pytrace=False)
+
+
+@pytest.fixture(autouse=True)
+def no_broadcast(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No device search beyond the loopback: none at all unless a test points it at one."""
+    monkeypatch.setattr(dvrip_discovery, "DISCOVERY_TARGETS", ())
 
 
 @pytest.fixture

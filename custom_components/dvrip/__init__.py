@@ -79,7 +79,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: DvripConfigEntry) -> boo
         if not started:
             await client.close()
     async_update_locked_issue(hass, entry, locked=False)
-    _async_name_entry(hass, entry, coordinator)
+    _async_create_device(hass, entry, coordinator)
     entry.runtime_data = DvripRuntime(coordinator=coordinator, options=dict(entry.options))
     try:
         await _async_finish_setup(hass, entry, coordinator)
@@ -92,17 +92,12 @@ async def async_setup_entry(hass: HomeAssistant, entry: DvripConfigEntry) -> boo
 
 
 @callback
-def _async_name_entry(
+def _async_create_device(
     hass: HomeAssistant, entry: DvripConfigEntry, coordinator: DvripCoordinator
 ) -> None:
-    """Name the entry and the camera's (or recorder's) device from the device itself.
-
-    Entries added before were titled with the model, which two cameras of a kind share: such
-    a title becomes the device's name (or address). A title the user chose is kept. The
-    recorder's device is made here, before its channels' devices point at it.
+    """Make the camera's (or recorder's) device, named from the device itself, before the
+    devices of a recorder's channels point at it.
     """
-    if coordinator.device.model and entry.title == coordinator.device.model:
-        hass.config_entries.async_update_entry(entry, title=coordinator.name)
     dr.async_get(hass).async_get_or_create(
         config_entry_id=entry.entry_id, **camera_device_info(coordinator)
     )

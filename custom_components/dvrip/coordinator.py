@@ -196,6 +196,10 @@ class DvripCoordinator:
         self.device_name = await self.client.get_device_name()
         if self.is_recorder:
             self.channel_titles = await self.client.get_channel_titles()
+        # Entries added before were titled with the model, which two cameras of a kind share:
+        # such a title becomes the device's name (or address). A title the user chose stays.
+        if self.device.model and self.entry.title == self.device.model:
+            self.hass.config_entries.async_update_entry(self.entry, title=self.name)
 
     async def async_check_detection(self) -> None:
         """Raise (or clear) repair issues when motion detection or alarm upload is off."""

@@ -188,14 +188,29 @@ async def async_change_options(hass: HomeAssistant, entry: MockConfigEntry, **op
 
 
 def camera_device(hass: HomeAssistant, entry: MockConfigEntry) -> dr.DeviceEntry:
-    """The camera's device: the entry's one device, with the serial number as identifier.
+    """The camera's (or recorder's) device: the entry's one with the serial as identifier.
 
     Looked up through the entry, as every supported release allows: since 2026.x identifiers
     are unique only within a config entry and `async_get_device` is deprecated.
     """
-    devices = dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id)
-    assert [device.identifiers for device in devices] == [{(DOMAIN, entry.unique_id)}]
-    return devices[0]
+    devices = entry_devices(hass, entry)
+    [device] = [device for device in devices if device.identifiers == {(DOMAIN, entry.unique_id)}]
+    return device
+
+
+def entry_devices(hass: HomeAssistant, entry: MockConfigEntry) -> list[dr.DeviceEntry]:
+    """The devices of an entry: the camera's, and a recorder's channels' ones."""
+    return dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id)
+
+
+def entity_device(hass: HomeAssistant, entity: str) -> dr.DeviceEntry:
+    """The device an entity belongs to."""
+    registered = er.async_get(hass).async_get(entity)
+    assert registered is not None
+    assert registered.device_id is not None
+    device = dr.async_get(hass).async_get(registered.device_id)
+    assert device is not None
+    return device
 
 
 def device_id(hass: HomeAssistant, entry: MockConfigEntry) -> str:

@@ -155,14 +155,14 @@ async def test_events_fire_on_every_start(
 async def test_two_channel_recorder(
     hass: HomeAssistant, loaded_entry: MockConfigEntry, camera: CameraSimulator
 ) -> None:
-    """A recorder gets entities per channel, named "Channel N ..." on its one device."""
+    """A recorder gets entities per channel, on a device per channel named from its title."""
     serial = _serial(loaded_entry)
     first = hass.states.get(entity_id(hass, "binary_sensor", f"{serial}_0_motion"))
     second = hass.states.get(entity_id(hass, "binary_sensor", f"{serial}_1_motion"))
-    assert first.name.endswith("Channel 1 motion")
-    assert second.name.endswith("Channel 2 motion")
+    assert first.name == "Front door Motion"
+    assert second.name == "Garden Motion"
     alarm_2 = entity_id(hass, "event", f"{serial}_1_alarm")
-    assert hass.states.get(alarm_2).name.endswith("Channel 2 alarm")
+    assert hass.states.get(alarm_2).name == "Garden Alarm"
     connectivity = hass.states.get(entity_id(hass, "binary_sensor", f"{serial}_connectivity"))
     assert connectivity.name.endswith("Connection")
     # The alarm's picture is searched for on the control connection: without the wait for a
@@ -182,7 +182,8 @@ async def test_two_channel_recorder(
         entry.device_id
         for entry in er.async_entries_for_config_entry(er.async_get(hass), loaded_entry.entry_id)
     }
-    assert len(devices) == 1
+    # The recorder's, and one for each channel.
+    assert len(devices) == 3
 
 
 async def test_alarm_for_unknown_channel_is_ignored(

@@ -17,6 +17,7 @@ from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNKNOWN
 from homeassistant.core import HomeAssistant, State
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.util import slugify
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -46,10 +47,11 @@ def entry_options() -> dict[str, Any]:
 
 @pytest.fixture
 async def events(
-    hass: HomeAssistant, config_entry: MockConfigEntry
+    hass: HomeAssistant, config_entry: MockConfigEntry, camera: CameraSimulator
 ) -> AsyncIterator[AlarmEventLog]:
     """The alarm events of channel 1 (recorded from before the entry is set up)."""
-    log = AlarmEventLog(hass, f"event.{config_entry.title.lower()}_alarm")
+    # Named from the camera's own name.
+    log = AlarmEventLog(hass, f"event.{slugify(camera.device_name)}_alarm")
     yield log
     log.close()
 

@@ -71,7 +71,7 @@ async def test_recorder_shows_the_last_alarm_picture(
     """OPSNAP refused: the channel's last alarm picture instead, and OPSNAP is not asked again."""
     one_socket_downloads(loaded_entry)
     camera_id = _camera(hass, loaded_entry, 1)
-    assert hass.states.get(camera_id).name.endswith("Channel 2 snapshot")
+    assert hass.states.get(camera_id).name == "Garden Snapshot"
     # No alarm picture yet: nothing to show.
     with pytest.raises(HomeAssistantError):
         await async_get_image(hass, camera_id)

@@ -62,11 +62,11 @@ async def silent_server(socket_enabled: None) -> AsyncIterator[int]:
 
 
 async def test_user_flow_creates_entry(hass: HomeAssistant, camera: CameraSimulator) -> None:
-    """A working login creates an entry named after the model, keyed by the serial."""
+    """A working login creates an entry named like the camera itself, keyed by the serial."""
     flow_id = await _start_user_flow(hass)
     result = await _submit(hass, flow_id, entry_data(camera))
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert result["title"] == camera.profile.model
+    assert result["title"] == camera.device_name
     assert result["data"] == entry_data(camera)
     entry = result["result"]
     assert entry.unique_id == camera.config.serial

@@ -12,6 +12,7 @@ from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import STATE_OFF, STATE_ON
 from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.util import slugify
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -38,7 +39,7 @@ async def test_history_checks_start_after_the_entities(
     check_history = HistoryChecker.async_check
 
     async def checking(self: Any, trigger: Any) -> Any:
-        event = f"event.{config_entry.title.lower()}_alarm"
+        event = f"event.{slugify(camera.device_name)}_alarm"
         seen.append(hass.states.get(event) is not None)
         return await check_history(self, trigger)
 

@@ -287,7 +287,7 @@ async def test_snapshot_mode_on_a_recorder(
     )
     assert state.attributes["method"] == "direct_stream"
     assert state.attributes["channel"] == 2
-    assert state.name.endswith("Channel 2 last alarm picture")
+    assert state.name == "Garden Last alarm picture"
     assert config_entry.runtime_data.coordinator.stills.refused_channels()
     assert hass.states.get(_image(hass, config_entry, 0)).state == STATE_UNKNOWN
     assert await hass.config_entries.async_unload(config_entry.entry_id)
