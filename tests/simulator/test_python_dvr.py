@@ -134,6 +134,9 @@ async def test_python_dvr_reads_abilities_titles_and_name(
             )
         finally:
             cam.close()
+            # close() cancels the keepalive timer; its thread still has to end.
+            if cam.alive is not None:
+                cam.alive.join(10)
 
     abilities, channel_titles, general = await asyncio.to_thread(read)
     assert abilities["AlarmFunction"]["MotionDetect"] is True
