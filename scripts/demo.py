@@ -7,15 +7,18 @@ What it does, in order:
 
 1. Writes a Home Assistant configuration folder in `.demo/config` (outside git) that loads
    only what the demo needs, and links this repository's `custom_components` into it.
-2. Starts the simulator: a two-channel recorder (profile `nvr`) with two days of history.
+2. Starts the simulator: a two-channel recorder (profile `nvr`, "Home recorder", channels
+   "Front door" and "Garden") with two days of history.
 3. Starts Home Assistant (`hass -c .demo/config --skip-pip`: every requirement was installed
    beforehand, so nothing is downloaded at run time).
 4. Completes onboarding through Home Assistant's own HTTP API, with a demo user, or logs in
    as that user when an earlier run did so already. (The location step is recorded as done
    before the first start: configuration.yaml sets the location.)
 5. Adds the simulated recorder through the integration's real config flow, unless an entry
-   exists already; installs the dashboard and an automation made from the blueprint in
-   `blueprints/automation/dvrip/`, unless they exist already.
+   exists already (each channel becomes a device named from its title: the entities read
+   `binary_sensor.front_door_motion`, `event.garden_alarm`); installs the dashboard and an
+   automation made from the blueprint in `blueprints/automation/dvrip/`, unless they exist
+   already.
 6. Raises an alarm every 20 to 40 seconds on a random channel (motion, sometimes a person
    too) through the simulator's control API, until Ctrl-C; then stops Home Assistant and the
    simulator.
@@ -137,6 +140,8 @@ class DemoEntities:
     motion: str
     person: str
     alarm: str
+    # The channel's device name: the recorder's title for the channel.
+    name: str = ""
 
 
 class DemoError(Exception):
@@ -478,6 +483,13 @@ class Demo:
                 await self._wait_for_entry(entry["entry_id"])
             return
         flow = await self.api("POST", "/api/config/config_entries/flow", {"handler": "dvrip"})
+        if flow.get("type") == "menu":
+            # Cameras answered the search on this network: the demo's is added by address.
+            flow = await self.api(
+                "POST",
+                f"/api/config/config_entries/flow/{flow['flow_id']}",
+                {"next_step_id": "manual"},
+            )
         result = await self.api(
             "POST",
             f"/api/config/config_entries/flow/{flow['flow_id']}",
@@ -519,8 +531,16 @@ class Demo:
                 if entity["unique_id"].endswith(f"_{channel}_{key}")
             }
             if len(found) == CHANNELS * len(keys):
+                # Each channel is a device of its own, named from the recorder's title.
+                (devices,) = await self._websocket({"type": "config/device_registry/list"})
+                names = {d["id"]: d["name_by_user"] or d["name"] for d in devices}
+                device_of = {entity["entity_id"]: entity["device_id"] for entity in ours}
                 return [
-                    DemoEntities(channel, *(found[channel, key] for key in keys))
+                    DemoEntities(
+                        channel,
+                        *(found[channel, key] for key in keys),
+                        name=names.get(device_of[found[channel, "alarm"]]) or "",
+                    )
                     for channel in range(CHANNELS)
                 ]
             if time.monotonic() > deadline:
@@ -535,7 +555,7 @@ class Demo:
             cards.append(
                 {
                     "type": "vertical-stack",
-                    "title": f"Channel {channel.channel + 1}",
+                    "title": channel.name or f"Channel {channel.channel + 1}",
                     "cards": [
                         {
                             "type": "picture-entity",
