@@ -13,8 +13,9 @@ from collections.abc import Sequence
 
 from .client import DEFAULT_PORT
 
-# Names a device carries until someone names it: the factory's host name "LocalHost" (the
-# HostName of NetWork.NetCommon, also seen as MachineName). Compared without case.
+# The name a device carries until someone names it: MachineName is "LocalHost" on a camera
+# never named (python-dvr's README, `get_general_info()`), as is the HostName of its network
+# settings and of its search answer. Compared without case.
 PLACEHOLDER_NAMES = frozenset({"localhost"})
 
 
