@@ -98,9 +98,10 @@ def _async_create_device(
     """Make the camera's (or recorder's) device, named from the device itself, before the
     devices of a recorder's channels point at it.
     """
-    dr.async_get(hass).async_get_or_create(
+    device = dr.async_get(hass).async_get_or_create(
         config_entry_id=entry.entry_id, **camera_device_info(coordinator)
     )
+    coordinator.device_entry_id = device.id
 
 
 async def _async_finish_setup(

@@ -80,6 +80,8 @@ class DvripCoordinator:
         # The device's own name (MachineName) and its channels' titles, read once at setup.
         self.device_name: str | None = None
         self.channel_titles: list[str] = []
+        # The registry id of the camera's (or recorder's) device, once made at setup.
+        self.device_entry_id: str | None = None
         # What the alarm-centre listener reports for this camera (set at setup when enabled).
         self.alarm_centre_status: dict[str, Any] | None = None
         self.alarms.on_live_alarm = self.history.live_alarm_seen

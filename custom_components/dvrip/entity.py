@@ -10,6 +10,7 @@ from homeassistant.helpers.entity import Entity
 
 from .const import DOMAIN, MANUFACTURER
 from .coordinator import DvripConfigEntry, DvripCoordinator
+from .ha_versions import VIA_DEVICE_ID
 from .models import AlarmKey
 from .naming import channel_device_id, channel_title
 
@@ -47,10 +48,11 @@ def channel_device_info(coordinator: DvripCoordinator, channel: int) -> DeviceIn
 
     Named from the recorder's title for the channel, else "Channel N" (translated).
     """
-    info = DeviceInfo(
-        identifiers={(DOMAIN, channel_device_id(coordinator.unique_id, channel))},
-        via_device=(DOMAIN, coordinator.unique_id),
-    )
+    info = DeviceInfo(identifiers={(DOMAIN, channel_device_id(coordinator.unique_id, channel))})
+    if VIA_DEVICE_ID and coordinator.device_entry_id is not None:
+        info["via_device_id"] = coordinator.device_entry_id  # type: ignore[typeddict-unknown-key]
+    else:
+        info["via_device"] = (DOMAIN, coordinator.unique_id)
     if (title := channel_title(coordinator.channel_titles, channel)) is not None:
         info["name"] = title
     else:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Final
 
 from homeassistant import config_entries
 from homeassistant.config_entries import OptionsFlow
-from homeassistant.helpers.device_registry import DeviceEntry
+from homeassistant.helpers.device_registry import DeviceEntry, DeviceInfo
 
 if TYPE_CHECKING:
     OptionsFlowBase = OptionsFlow
@@ -21,6 +21,11 @@ else:
     OptionsFlowBase = getattr(config_entries, "OptionsFlowWithReload", OptionsFlow)
 
 OPTIONS_FLOW_RELOADS: Final[bool] = OptionsFlowBase is not OptionsFlow
+
+# Newer releases link a device to the one it is reached through by that device's registry id
+# (`via_device_id`; `via_device`, by identifier, is deprecated, to stop working in 2027.8);
+# 2025.4 has only `via_device`.
+VIA_DEVICE_ID: Final[bool] = "via_device_id" in DeviceInfo.__annotations__
 
 
 def device_config_entry_ids(device: DeviceEntry) -> set[str]:
