@@ -27,8 +27,8 @@ from .const import (
 from .coordinator import DvripConfigEntry, DvripCoordinator, DvripRuntime
 from .ha_versions import OPTIONS_FLOW_RELOADS
 from .last_picture import LastAlarmPictures
-from .repairs import async_update_locked_issue, delete_issues
 from .migration import async_migrate_entry
+from .repairs import async_update_locked_issue, delete_issues
 from .services import async_remove_old_exports, async_setup_services, async_track_old_exports
 from .session import create_client, setup_error
 from .storage import media_root

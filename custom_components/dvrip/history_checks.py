@@ -86,7 +86,7 @@ class HistoryChecker:
     @property
     def audit_interval(self) -> float:
         """Seconds from an audit to the next one, while the camera pushes."""
-        interval = HISTORY_AUDIT_INTERVAL * 2 ** min(self._quiet_audits, 32)
+        interval = HISTORY_AUDIT_INTERVAL * float(2 ** min(self._quiet_audits, 32))
         return min(interval, HISTORY_AUDIT_MAX_INTERVAL)
 
     async def async_shutdown(self) -> None:

@@ -11,7 +11,7 @@ newer version than this code knows (written by a later release, then downgraded)
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 import re
 from typing import Final
 
@@ -65,7 +65,7 @@ async def _async_migrate_1_to_2(hass: HomeAssistant, entry: ConfigEntry) -> None
 
 
 def _disable_left_out_sensors(
-    hass: HomeAssistant, entry: ConfigEntry, kinds: list[str]
+    hass: HomeAssistant, entry: ConfigEntry, kinds: Sequence[str]
 ) -> None:
     """Register each kind's sensor on each channel the entry has entities for, disabled by
     the user (as if they had disabled it), or disable the one registered already.
@@ -95,9 +95,7 @@ def _disable_left_out_sensors(
         for kind in kinds:
             unique_id = f"{serial}_{channel}_{kind}"
             if entity_id := registry.async_get_entity_id(Platform.BINARY_SENSOR, DOMAIN, unique_id):
-                registry.async_update_entity(
-                    entity_id, disabled_by=er.RegistryEntryDisabler.USER
-                )
+                registry.async_update_entity(entity_id, disabled_by=er.RegistryEntryDisabler.USER)
                 continue
             name = f"channel {channel + 1} {kind}" if per_channel else kind
             registry.async_get_or_create(

@@ -62,7 +62,7 @@ async def test_a_camera_without_human_detection(
 async def test_a_camera_with_human_detection(
     hass: HomeAssistant, loaded_entry: MockConfigEntry
 ) -> None:
-    """"HumanDection" (as firmware spells it) enables the person sensor."""
+    """ "HumanDection" (as firmware spells it) enables the person sensor."""
     assert AlarmKind.PERSON in _enabled_kinds(hass, loaded_entry, 0)
 
 
@@ -89,5 +89,7 @@ async def test_no_abilities_enable_motion_and_person(
     assert loaded_entry.runtime_data.coordinator.abilities is None
     assert _enabled_kinds(hass, loaded_entry, 0) == {AlarmKind.MOTION, AlarmKind.PERSON}
     # The connectivity sensor and the event entity do not depend on abilities.
-    assert hass.states.get(entity_id(hass, "binary_sensor", f"{loaded_entry.unique_id}_connectivity"))
+    assert hass.states.get(
+        entity_id(hass, "binary_sensor", f"{loaded_entry.unique_id}_connectivity")
+    )
     assert hass.states.get(entity_id(hass, "event", f"{loaded_entry.unique_id}_0_alarm"))

@@ -49,7 +49,9 @@ def entry_options() -> dict[str, Any]:
 
 
 @pytest.fixture
-async def entry(hass: HomeAssistant, config_entry: MockConfigEntry) -> AsyncIterator[MockConfigEntry]:
+async def entry(
+    hass: HomeAssistant, config_entry: MockConfigEntry
+) -> AsyncIterator[MockConfigEntry]:
     assert await hass.config_entries.async_setup(config_entry.entry_id)
     await hass.async_block_till_done(wait_background_tasks=True)
     assert config_entry.state is ConfigEntryState.LOADED

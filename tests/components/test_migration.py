@@ -107,7 +107,9 @@ async def test_version_1_keeps_left_out_kinds_disabled(
         for kind in BINARY_SENSOR_KINDS:
             if kind is AlarmKind.MOTION:
                 continue
-            entity = registry.async_get_entity_id("binary_sensor", DOMAIN, f"{serial}_{channel}_{kind}")
+            entity = registry.async_get_entity_id(
+                "binary_sensor", DOMAIN, f"{serial}_{channel}_{kind}"
+            )
             assert entity is not None, kind
             registered = registry.async_get(entity)
             assert registered is not None
