@@ -40,7 +40,7 @@ DISCOVERY_PORT: Final = 34569
 SEARCH_REQ: Final = 1530
 SEARCH_RSP: Final = 1531
 # A reply is one datagram; anything larger than this is not one.
-_MAX_REPLY: Final = 64 * 1024
+_MAX_REPLY: Final = 16 * 1024
 _NET_COMMON: Final = "NetWork.NetCommon"
 _MAC_HEX: Final = re.compile(r"[0-9a-f]{12}")
 
@@ -74,7 +74,7 @@ def parse_discovery_reply(payload: bytes, sender: str) -> DiscoveredDevice | Non
     """
     try:
         return _parse(payload, sender)
-    except (ValueError, TypeError, LookupError, AttributeError, struct.error):
+    except (ValueError, TypeError, LookupError, ArithmeticError, struct.error):
         return None
 
 
@@ -220,6 +220,9 @@ async def discover(
         raise ValueError("timeout must not be negative")
     if expected is not None and expected < 1:
         raise ValueError("expected must be at least 1")
+    for _, port in targets:
+        if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port < 65536:
+            raise ValueError(f"target port must be between 0 and 65535, not {port!r}")
     loop = asyncio.get_running_loop()
     collector = _Collector(expected)
     listen_port = DISCOVERY_PORT if any(port == DISCOVERY_PORT for _, port in targets) else 0
