@@ -91,6 +91,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--serial", default=DEFAULT_SERIAL)
     parser.add_argument(
+        "--device-name", default=None, metavar="NAME", help="MachineName (default: the profile's)"
+    )
+    parser.add_argument(
+        "--discovery-port",
+        type=int,
+        default=None,
+        metavar="PORT",
+        help="answer the device search on this UDP port (34569 real, 0 any free; default: off)",
+    )
+    parser.add_argument(
+        "--discovery-host",
+        default="127.0.0.1",
+        metavar="ADDRESS",
+        help="address to listen for the device search on (0.0.0.0 for broadcasts)",
+    )
+    parser.add_argument(
         "--reply-delay", type=float, default=0.0, metavar="SECONDS", help="before every answer"
     )
     parser.add_argument(
@@ -141,6 +157,9 @@ def config_from_args(args: argparse.Namespace) -> SimulatorConfig:
         reply_delay=args.reply_delay,
         alarm_centre_host=centre_host,
         alarm_centre_port=centre_port,
+        device_name=args.device_name,
+        discovery_port=args.discovery_port,
+        discovery_host=args.discovery_host,
     )
 
 
@@ -158,9 +177,14 @@ async def run(config: SimulatorConfig, stop: asyncio.Event | None = None) -> Non
                 if camera.control_port is not None
                 else "off"
             )
+            discovery = (
+                f" discovery=udp://{config.discovery_host}:{camera.discovery_port}"
+                if camera.discovery_port is not None
+                else ""
+            )
             print(
                 f"dvrip-simulator listening dvrip={camera.host}:{camera.port} "
-                f"control={control} profile={camera.profile.name}",
+                f"control={control} profile={camera.profile.name}{discovery}",
                 flush=True,
             )
             await stop.wait()

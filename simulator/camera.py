@@ -47,12 +47,14 @@ import contextlib
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
+import ipaddress
 import logging
 import random
 from typing import Any, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from simulator.control import ControlServer
+from simulator.discovery import host_ip_text, start_responder
 from simulator.history import (
     ClipSpec,
     FileQuery,
@@ -62,7 +64,7 @@ from simulator.history import (
     RecordType,
 )
 from simulator.media import PictureKind, jpeg_picture, padded_jpeg
-from simulator.profiles import Profile, get_profile
+from simulator.profiles import KNOWN_ALARM_FUNCTIONS, Profile, get_profile
 from simulator.quirks import (
     START_ONLY_QUIRKS,
     UNUSED_CHANNELS_TOTAL,
@@ -197,6 +199,16 @@ class SimulatorConfig:
     # Firmware behaviours on top of the profile's (names from quirks.py).
     quirks: tuple[str, ...] = ()
     search_delay: float = 12.0  # seconds a search takes with the slow-search quirk
+    # Answer the device search (UDP, message 1530) on this port: None off, 0 a free port
+    # (see CameraSimulator.discovery_port); 34569 is the real one.
+    discovery_port: int | None = None
+    discovery_host: str = "127.0.0.1"  # where the search is listened for
+    # What the answer names: HostIP, and TCPPort (None: the DVRIP port actually bound).
+    discovery_reply_host: str = "127.0.0.1"
+    discovery_tcp_port: int | None = None
+    device_name: str | None = None  # General.General MachineName; None: the profile's
+    # ChannelTitle; None: the profile's (a profile with none refuses ChannelTitle).
+    channel_titles: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,6 +232,7 @@ class SimulatorStats:
     open_connections: int = 0
     alarm_centre_sent: int = 0  # 1508 messages delivered to the alarm centre
     recording_seconds_sent: float = 0.0  # seconds of recording in completed downloads
+    searches: int = 0  # datagrams received on the discovery port
 
 
 @dataclass(slots=True)
@@ -282,6 +295,7 @@ class _Counters:
     connections: int = 0
     alarm_centre_sent: int = 0
     recording_seconds_sent: float = 0.0
+    searches: int = 0
 
 
 @dataclass(slots=True)
@@ -360,6 +374,20 @@ class CameraSimulator:
             else None
         )
         self.alarms: list[AlarmRecord] = []
+        self._device_name = (
+            self.profile.device_name if self.config.device_name is None else self.config.device_name
+        )
+        titles = (
+            self.profile.channel_titles
+            if self.config.channel_titles is None
+            else self.config.channel_titles
+        )
+        self._channel_titles: list[str] | None = None if titles is None else list(titles)
+        self._discovery: asyncio.DatagramTransport | None = None
+        self._discovery_port: int | None = None
+        self._discovery_answers = True
+        self._discovery_reply_host = str(ipaddress.IPv4Address(self.config.discovery_reply_host))
+        self._discovery_tcp_port = self.config.discovery_tcp_port
 
     # -- lifecycle -----------------------------------------------------------------------
 
@@ -377,6 +405,10 @@ class CameraSimulator:
         self._running = True
         if self.config.history_days > 0:
             self.seed_history(days=self.config.history_days)
+        if self.config.discovery_port is not None:
+            self._discovery, self._discovery_port = await start_responder(
+                self, self.config.discovery_host, self.config.discovery_port
+            )
         if self.config.control_port is not None:
             self._control = ControlServer(self)
             self._control_port = await self._control.start(self.config.control_port)
@@ -394,6 +426,9 @@ class CameraSimulator:
         if self._control is not None:
             await self._control.stop()
             self._control = None
+        if self._discovery is not None:
+            self._discovery.close()
+            self._discovery = None
         server, self._server = self._server, None
         if server is not None:
             server.close()
@@ -430,6 +465,11 @@ class CameraSimulator:
     def control_port(self) -> int | None:
         """The bound HTTP control port, or None when the control API is off."""
         return self._control_port
+
+    @property
+    def discovery_port(self) -> int | None:
+        """The bound UDP port answering the device search, or None when that is off."""
+        return self._discovery_port
 
     @property
     def running(self) -> bool:
@@ -611,6 +651,131 @@ class CameraSimulator:
             "MaxBps": 0,
             "TransferPlan": "Quality",
             "UseHSDownLoad": False,
+        }
+
+    # -- device facts: name, channel titles, abilities, the search answer ------------------
+
+    @property
+    def device_name(self) -> str:
+        return self._device_name
+
+    def set_device_name(self, name: str) -> None:
+        """Rename the device (General.General's MachineName; "" leaves it without one)."""
+        if not isinstance(name, str):
+            raise TypeError("name must be a string")
+        self._device_name = name
+        self._notify()
+
+    def channel_titles(self) -> list[str] | None:
+        """ChannelTitle: one title per announced channel ("" past those given); None: refused."""
+        if self._channel_titles is None:
+            return None
+        given = self._channel_titles[: self.channels]
+        return given + [""] * (self.channels - len(given))
+
+    def set_channel_titles(self, titles: list[str] | tuple[str, ...] | None) -> None:
+        """New channel titles; None makes the camera refuse ChannelTitle."""
+        if titles is not None and (
+            not isinstance(titles, list | tuple)
+            or not all(isinstance(title, str) for title in titles)
+        ):
+            raise ValueError("titles must be a list of strings or null")
+        self._channel_titles = None if titles is None else list(titles)
+        self._notify()
+
+    def general_config(self) -> dict[str, Any]:
+        """General.General, as python-dvr's get_general_info() shows it."""
+        return {
+            "AutoLogout": 0,
+            "FontSize": 24,
+            "LocalNo": 0,
+            "MachineName": self._device_name,
+            "OverWrite": "OverWrite",
+            "ScreenAutoShutdown": 10,
+            "ScreenSaveTime": 0,
+            "VideoOutPut": "Auto",
+        }
+
+    def system_function(self) -> dict[str, Any] | None:
+        """SystemFunction (message 1360); None when this firmware refuses it."""
+        functions = self.profile.alarm_functions
+        if functions is None:
+            return None
+        names = sorted(set(KNOWN_ALARM_FUNCTIONS) | functions)
+        return {
+            "AlarmFunction": {name: name in functions for name in names},
+            "EncodeFunction": {"DoubleStream": True, "SnapStream": self.profile.snapshot},
+            "NetServerFunction": {"NetDHCP": True, "NetNTP": True, "NetRTSP": True},
+            "OtherFunction": {"SupportNVR": self.profile.device_type == "NVR"},
+        }
+
+    def count_search(self) -> None:
+        self._counters.searches += 1
+        self._notify()
+
+    def answers_search(self) -> bool:
+        """Whether a search gets an answer now (not when switched off, down or silent)."""
+        return (
+            self._running
+            and self._discovery_answers
+            and self._fault not in (FaultKind.DISCONNECT, FaultKind.REBOOT)
+            and not self.silenced
+        )
+
+    def search_answer(self) -> dict[str, Any]:
+        """NetWork.NetCommon as the search answer carries it."""
+        return {
+            **self.net_common(),
+            "HostIP": host_ip_text(self._discovery_reply_host),
+            "TCPPort": self.discovery_tcp_port,
+            "SN": self.config.serial,
+            "ChannelNum": self.channels,
+            "DeviceType": 1,
+            "MonMode": "TCP",
+            "SSLPort": 8443,
+            "TCPMaxConn": 10,
+            "UDPPort": 34568,
+        }
+
+    @property
+    def discovery_tcp_port(self) -> int:
+        """The DVRIP port the search answer names."""
+        return self.port if self._discovery_tcp_port is None else self._discovery_tcp_port
+
+    def set_discovery(
+        self,
+        *,
+        enabled: bool | None = None,
+        host: str | None = None,
+        tcp_port: int | None = None,
+        reset_tcp_port: bool = False,
+    ) -> None:
+        """Change the search answer: on/off, the HostIP and TCPPort it names."""
+        if enabled is not None:
+            self._discovery_answers = bool(enabled)
+        if host is not None:
+            try:
+                self._discovery_reply_host = str(ipaddress.IPv4Address(host))
+            except ValueError:
+                raise ValueError(f"host must be an IPv4 address, not {host!r}") from None
+        if reset_tcp_port:
+            self._discovery_tcp_port = None
+        elif tcp_port is not None:
+            if isinstance(tcp_port, bool) or not isinstance(tcp_port, int):
+                raise ValueError("tcp_port must be an integer")
+            if not 0 < tcp_port < 65536:
+                raise ValueError("tcp_port must be between 1 and 65535")
+            self._discovery_tcp_port = tcp_port
+        self._notify()
+
+    def discovery_state(self) -> dict[str, Any]:
+        return {
+            "enabled": self._discovery_answers,
+            "port": self._discovery_port,
+            "host": self._discovery_reply_host,
+            "tcp_port": self.discovery_tcp_port,
+            "mac": self.config.mac,
+            "serial": self.config.serial,
         }
 
     def motion_config(self) -> list[dict[str, Any]]:

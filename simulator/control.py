@@ -17,6 +17,12 @@
                      (null: of every file) before their first byte
     POST /quirks     {"quirk": "guard-silent", "enabled": true}  switch one quirk
     GET  /quirks     the quirks on now, and every quirk with its behaviour and source
+    GET  /discovery  what the device search (UDP 1530) answers: enabled, the bound port,
+                     host (HostIP), tcp_port (TCPPort), mac, serial
+    POST /discovery  {"enabled": false, "host": "192.168.1.10", "tcp_port": 34567}  change
+                     it (each optional; "tcp_port": null names the bound DVRIP port again)
+    POST /channel_titles {"titles": ["Front door", "Garden"]}  (null: ChannelTitle refused)
+    POST /device_name {"name": "Shed"}  General.General's MachineName ("" for none)
     GET  /stats      counters (see SimulatorStats)
     GET  /history    recorded files; optional ?channel=0&type=h264|jpg
 
@@ -105,6 +111,10 @@ class ControlServer:
         self.app.router.add_post("/downloads", self._downloads)
         self.app.router.add_post("/quirks", self._set_quirk)
         self.app.router.add_get("/quirks", self._quirks)
+        self.app.router.add_get("/discovery", self._discovery)
+        self.app.router.add_post("/discovery", self._set_discovery)
+        self.app.router.add_post("/channel_titles", self._channel_titles)
+        self.app.router.add_post("/device_name", self._device_name)
         self.app.router.add_get("/stats", self._stats)
         self.app.router.add_get("/history", self._history)
         self._runner: web.AppRunner | None = None
@@ -213,6 +223,39 @@ class ControlServer:
         return web.json_response(
             [asdict(self.camera.motion_detection(number)) for number in range(self.camera.channels)]
         )
+
+    async def _discovery(self, request: web.Request) -> web.Response:
+        return web.json_response(self.camera.discovery_state())
+
+    async def _set_discovery(self, request: web.Request) -> web.Response:
+        body = await _json_object(request)
+        host = body.get("host")
+        if host is not None and not isinstance(host, str):
+            raise BadRequestError("host must be a string")
+        tcp_port = body.get("tcp_port")
+        if tcp_port is not None and (isinstance(tcp_port, bool) or not isinstance(tcp_port, int)):
+            raise BadRequestError("tcp_port must be an integer or null")
+        self.camera.set_discovery(
+            enabled=_optional_bool(body, "enabled"),
+            host=host,
+            tcp_port=tcp_port,
+            reset_tcp_port="tcp_port" in body and tcp_port is None,
+        )
+        return web.json_response(self.camera.discovery_state())
+
+    async def _channel_titles(self, request: web.Request) -> web.Response:
+        body = await _json_object(request)
+        if "titles" not in body:
+            raise BadRequestError("titles is required (a list of strings, or null)")
+        self.camera.set_channel_titles(body["titles"])
+        return web.json_response({"titles": self.camera.channel_titles()})
+
+    async def _device_name(self, request: web.Request) -> web.Response:
+        body = await _json_object(request)
+        if "name" not in body:
+            raise BadRequestError("name is required")
+        self.camera.set_device_name(_field(body, "name", str, ""))
+        return web.json_response({"name": self.camera.device_name})
 
     async def _stats(self, request: web.Request) -> web.Response:
         result: dict[str, Any] = asdict(self.camera.stats)

@@ -4,6 +4,11 @@ Real Xiongmai devices disagree on many protocol details (see dvrip-protocol.md).
 frozen bundle of those choices, selected by name; any single field can still be overridden
 through ``SimulatorConfig.overrides``.
 
+Every profile also has a device name (``General.General``'s MachineName), channel titles
+(``ChannelTitle``) and the alarm abilities ``SystemFunction`` reports; ``device_name=""``,
+``channel_titles=None`` and ``alarm_functions=None`` (as overrides) play firmware with an empty
+name, without channel titles and without ``SystemFunction``.
+
 Profiles:
 
 ``ipc`` (default)
@@ -69,6 +74,50 @@ class EndMarker(StrEnum):
     NONE = "none"
 
 
+# SystemFunction's AlarmFunction names (simeonovp/xmeye-js-lib Messages.js, ABILITY_GET_RSP;
+# the vendor SDK's AlarmFunction class), spelt as firmware spells them ("HumanDection").
+KNOWN_ALARM_FUNCTIONS = (
+    "433Alarm",
+    "AlarmConfig",
+    "BlindDetect",
+    "BlurCheck",
+    "Consumer433Alarm",
+    "ConsumerRemote",
+    "HumanDection",
+    "IPCAlarm",
+    "LossDetect",
+    "MotionDetect",
+    "NetAbort",
+    "NetAbortExtend",
+    "NetAlarm",
+    "NetIpConflict",
+    "NewVideoAnalyze",
+    "PIRAlarm",
+    "SensorAlarmCenter",
+    "SerialAlarm",
+    "StorageFailure",
+    "StorageLowSpace",
+    "StorageNotExist",
+    "VideoAnalyze",
+)
+# A plain camera: motion, tamper, storage and network alarms, no person detection.
+CAMERA_ALARM_FUNCTIONS = frozenset(
+    {
+        "AlarmConfig",
+        "BlindDetect",
+        "MotionDetect",
+        "NetAbort",
+        "NetIpConflict",
+        "StorageFailure",
+        "StorageLowSpace",
+        "StorageNotExist",
+    }
+)
+# A recorder adds video loss, its cameras' alarms and network alarm inputs.
+RECORDER_ALARM_FUNCTIONS = CAMERA_ALARM_FUNCTIONS | {"LossDetect", "IPCAlarm", "NetAlarm"}
+# A camera that detects people.
+HUMAN_ALARM_FUNCTIONS = CAMERA_ALARM_FUNCTIONS | {"HumanDection"}
+
 ALL_PICTURE_KINDS = (
     PictureKind.JPEG,
     PictureKind.JPEG_IN_FRAME,
@@ -109,6 +158,13 @@ class Profile:
     clip_service_blocks: bool = False
     # Single firmware behaviours this model shows (see quirks.py).
     quirks: frozenset[Quirk] = frozenset()
+    # General.General's MachineName ("" as on a camera whose name was cleared).
+    device_name: str = "Porch camera"
+    # ChannelTitle, one per channel with a camera; None: 1048 and ChannelTitle refused.
+    channel_titles: tuple[str, ...] | None = ("Porch",)
+    # SystemFunction's AlarmFunction entries reported true (every other known one is
+    # reported false); None: SystemFunction refused.
+    alarm_functions: frozenset[str] | None = CAMERA_ALARM_FUNCTIONS
 
 
 _NVR = Profile(
@@ -122,12 +178,21 @@ _NVR = Profile(
     end_marker=EndMarker.END_FLAG,
     snapshot=False,
     picture_kinds=(PictureKind.STREAM,),
+    device_name="Home recorder",
+    channel_titles=("Front door", "Garden"),
+    alarm_functions=RECORDER_ALARM_FUNCTIONS,
 )
 
 PROFILES: dict[str, Profile] = {
     "ipc": Profile(name="ipc"),
     "nvr": _NVR,
-    "h265": Profile(name="h265", model="XM650_80X50_8M", codec="h265"),
+    "h265": Profile(
+        name="h265",
+        model="XM650_80X50_8M",
+        codec="h265",
+        device_name="Garage camera",
+        channel_titles=("Garage",),
+    ),
     "nopush": Profile(name="nopush", push_alarms=False),
     "legacy": Profile(
         name="legacy",
@@ -146,12 +211,17 @@ PROFILES: dict[str, Profile] = {
         name="nbd8008r",
         model="NBD8008R-U",
         channels=1,
+        device_name="NBD8008R",
+        channel_titles=("Driveway",),
         quirks=frozenset({Quirk.UNUSED_CHANNELS, Quirk.SLOW_SEARCH, Quirk.FILLER_BLOCKS}),
     ),
     "icsee": Profile(
         name="icsee",
         model="XM530_80X50_8M",
         quirks=frozenset({Quirk.GUARD_SILENT, Quirk.MOTIONDETECT}),
+        device_name="Back yard",
+        channel_titles=("Back yard",),
+        alarm_functions=HUMAN_ALARM_FUNCTIONS,
     ),
 }
 

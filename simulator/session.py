@@ -143,6 +143,8 @@ class Connection:
             MessageId.SYSTEM_INFO: self._system_info,
             MessageId.CONFIG_GET: self._config_get,
             MessageId.CONFIG_SET: self._config_set,
+            MessageId.CHANNEL_TITLE: self._channel_title,
+            MessageId.ABILITY: self._ability,
             MessageId.TIME_QUERY: self._time_query,
             MessageId.ALARM_SET: self._alarm_set,
             MessageId.ALARM_CLEAR: self._alarm_clear,
@@ -506,13 +508,57 @@ class Connection:
         except ValueError:
             return None
 
+    def _fact_config(self, name: object) -> tuple[bool, Any]:
+        """(known, value) for the configurations that describe the device; value None: refused."""
+        camera = self.camera
+        if name == "NetWork.NetCommon":
+            return True, camera.net_common()
+        if name == "General.General":
+            return True, camera.general_config()
+        if name == "General":
+            return True, {"General": camera.general_config()}
+        if name == "ChannelTitle":
+            return True, camera.channel_titles()
+        return False, None
+
+    async def _channel_title(self, packet: Packet, body: dict[str, Any]) -> None:
+        titles = self.camera.channel_titles()
+        if titles is None:
+            await self.reply(
+                MessageId.CHANNEL_TITLE_REPLY, {"Name": "ChannelTitle", "Ret": Ret.UNSUPPORTED}
+            )
+            return
+        await self.reply(
+            MessageId.CHANNEL_TITLE_REPLY,
+            {"Name": "ChannelTitle", "ChannelTitle": titles, "Ret": Ret.OK},
+        )
+
+    async def _ability(self, packet: Packet, body: dict[str, Any]) -> None:
+        name = body.get("Name")
+        value = self.camera.system_function() if name == "SystemFunction" else None
+        if value is None:
+            await self.reply(
+                MessageId.ABILITY_REPLY, {"Name": str(name or ""), "Ret": Ret.NO_SUCH_CONFIG}
+            )
+            return
+        await self.reply(
+            MessageId.ABILITY_REPLY,
+            {"Name": "SystemFunction", "SystemFunction": value, "Ret": Ret.OK},
+        )
+
     async def _config_get(self, packet: Packet, body: dict[str, Any]) -> None:
         name = body.get("Name")
-        if name == "NetWork.NetCommon":
-            await self.reply(
-                MessageId.CONFIG_GET_REPLY,
-                {"Name": name, name: self.camera.net_common(), "Ret": Ret.OK},
-            )
+        is_fact, fact = self._fact_config(name)
+        if is_fact:
+            assert isinstance(name, str)
+            if fact is None:
+                await self.reply(
+                    MessageId.CONFIG_GET_REPLY, {"Name": name, "Ret": Ret.NO_SUCH_CONFIG}
+                )
+            else:
+                await self.reply(
+                    MessageId.CONFIG_GET_REPLY, {"Name": name, name: fact, "Ret": Ret.OK}
+                )
             return
         known = self._config_name(name)
         configs = self.camera.motion_config()

@@ -111,3 +111,35 @@ async def test_python_dvr_wrong_password(camera: CameraSimulator) -> None:
 
     assert await asyncio.to_thread(attempt) is False
     assert camera.stats.login_failures == 1
+
+
+@pytest.mark.parametrize(
+    ("profile", "titles", "name", "human"),
+    [("ipc", ["Porch"], "Porch camera", False), ("icsee", ["Back yard"], "Back yard", True)],
+)
+async def test_python_dvr_reads_abilities_titles_and_name(
+    start_camera: StartCamera, profile: str, titles: list[str], name: str, human: bool
+) -> None:
+    camera = await start_camera(profile=profile)
+    cam = DVRIPCam("127.0.0.1", port=camera.port, user="admin", password=PASSWORD)
+
+    def read() -> tuple[Any, Any, Any]:
+        try:
+            cam.connect(timeout=2)
+            assert cam.login()
+            return (
+                cam.get_system_capabilities(),
+                cam.get_info("ChannelTitle"),
+                cam.get_general_info(),
+            )
+        finally:
+            cam.close()
+            # close() cancels the keepalive timer; its thread still has to end.
+            if cam.alive is not None:
+                cam.alive.join(10)
+
+    abilities, channel_titles, general = await asyncio.to_thread(read)
+    assert abilities["AlarmFunction"]["MotionDetect"] is True
+    assert abilities["AlarmFunction"]["HumanDection"] is human
+    assert channel_titles == titles
+    assert general["General"]["MachineName"] == name

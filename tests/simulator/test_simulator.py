@@ -263,7 +263,7 @@ async def test_motion_detect_config(camera: CameraSimulator, connect: Connect) -
     assert reply["Ret"] == 100
     assert camera.motion_detection(0).enabled is True
     assert camera.motion_detection(0).upload is True
-    assert (await client.request(CONFIG_GET, {"Name": "General.General"}))["Ret"] == 607
+    assert (await client.request(CONFIG_GET, {"Name": "Camera.Param"}))["Ret"] == 607
     assert (await client.request(CONFIG_GET, {"Name": "Detect.MotionDetect.[5]"}))["Ret"] == 607
     assert (await client.request(CONFIG_SET, {"Name": "Other", "Other": {}}))["Ret"] == 607
 
@@ -281,7 +281,7 @@ async def test_time_query_uses_camera_clock(start_camera: StartCamera, connect: 
 
 async def test_unknown_message_and_bad_json(camera: CameraSimulator, connect: Connect) -> None:
     client = await connect(camera, login=True)
-    assert (await client.request(1360, {"Name": "SystemFunction"}))["Ret"] == 102
+    assert (await client.request(1400, {"Name": "OPPTZControl"}))["Ret"] == 102
     await client.send(SYSTEM_INFO, b"not json")
     assert (await client.expect(SYSTEM_INFO + 1)).json()["Ret"] == 103
 

@@ -3,6 +3,7 @@
 Knows nothing of Home Assistant; usable from any asyncio program.
 """
 
+from .abilities import Abilities
 from .alarm_centre import (
     DEFAULT_ALARM_CENTRE_PORT,
     AlarmCentreMessage,
@@ -14,6 +15,7 @@ from .auth import sofia_hash
 from .client import DvripClient
 from .const import DEFAULT_PORT, MessageId, RetCode
 from .detection import detection_problems
+from .discovery import DISCOVERY_PORT, DiscoveredDevice, discover, parse_discovery_reply
 from .download import DownloadResult, DownloadSink, FileSink
 from .errors import (
     DvripAuthError,
@@ -42,6 +44,8 @@ from .models import (
 __all__ = [
     "DEFAULT_ALARM_CENTRE_PORT",
     "DEFAULT_PORT",
+    "DISCOVERY_PORT",
+    "Abilities",
     "Alarm",
     "AlarmCentreMessage",
     "AlarmCentreServer",
@@ -49,6 +53,7 @@ __all__ = [
     "AlarmSubscription",
     "ChannelStatus",
     "DeviceInfo",
+    "DiscoveredDevice",
     "DownloadResult",
     "DownloadSink",
     "DvripAuthError",
@@ -68,9 +73,11 @@ __all__ = [
     "RetCode",
     "SubscriptionState",
     "detection_problems",
+    "discover",
     "format_camera_time",
     "ip_address_of",
     "parse_alarm_centre_message",
     "parse_camera_time",
+    "parse_discovery_reply",
     "sofia_hash",
 ]

@@ -12,6 +12,7 @@ import logging
 from pathlib import Path
 from typing import Any, Final, Self
 
+from .abilities import Abilities, parse_abilities, parse_channel_titles, parse_device_name
 from .auth import sofia_hash
 from .connection import DvripConnection, media_queue
 from .const import (
@@ -476,6 +477,36 @@ class DvripClient:
             for channel, entry in enumerate(entries[: self.channel_count])
             if isinstance(entry, dict)
         ]
+
+    async def get_abilities(self) -> Abilities | None:
+        """The alarm abilities `SystemFunction` reports; None when the device refuses it."""
+        try:
+            reply = await self._request(
+                MessageId.ABILITY_GET, {"Name": "SystemFunction"}, command="SystemFunction"
+            )
+        except DvripCommandError:
+            return None
+        return parse_abilities(reply.get("SystemFunction"))
+
+    async def get_channel_titles(self) -> list[str]:
+        """One title per channel (stripped); [] when the device has none to give."""
+        for msg_id in (MessageId.CHANNEL_TITLE_GET, MessageId.CONFIG_GET):
+            try:
+                reply = await self._request(
+                    msg_id, {"Name": "ChannelTitle"}, command="ChannelTitle"
+                )
+            except DvripCommandError:
+                continue
+            return parse_channel_titles(reply.get("ChannelTitle"))
+        return []
+
+    async def get_device_name(self) -> str | None:
+        """The name given to the device (`MachineName`); None when it has none or refuses."""
+        try:
+            general = await self.get_config("General.General")
+        except DvripCommandError:
+            return None
+        return parse_device_name(general)
 
     async def subscribe_alarms(self) -> SubscriptionState:
         """Ask for alarm pushes (AlarmSet); renewed by every reconnect until `close()`.
