@@ -41,7 +41,7 @@ from reliability_support import (
     write_section,
 )
 
-from custom_components.dvrip import coordinator as dvrip_coordinator
+from custom_components.dvrip import history_checks
 from custom_components.dvrip.coordinator import CheckTrigger
 from simulator import CameraSimulator, SimulatorConfig
 
@@ -135,7 +135,8 @@ def report(result: dict[str, Any]) -> str:
     per_camera_mb = (result["rss_all"] - result["rss_one"]) / (count - 1)
     traced_mb = result["traced_mb"] / (count - 1)
     idle_percent = max(0.0, result["idle_cpu"] - result["ha_alone"]) / count * 100
-    interval = dvrip_coordinator.HISTORY_AUDIT_INTERVAL
+    # The shortest interval between audits: the one right after a reconnect or a missed push.
+    interval = history_checks.HISTORY_AUDIT_INTERVAL
     checks_percent = result["check_cpu"] / interval / count * 100
     total_percent = idle_percent + checks_percent
 

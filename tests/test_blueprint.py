@@ -1,11 +1,11 @@
-"""The blueprint in blueprints/automation/dvrip/: an automation made from it notifies with the
-alarm's picture once the event entity carries `picture_url`."""
+"""The blueprint in blueprints/automation/dvrip/: an automation made from it notifies once per
+alarm, when the image entity shows the alarm's picture, with its `picture_url`."""
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 import shutil
+from typing import Any
 
 from homeassistant.core import HomeAssistant, ServiceCall
 from homeassistant.setup import async_setup_component
@@ -18,18 +18,31 @@ BLUEPRINT = (
     / "dvrip"
     / "notify_alarm_picture.yaml"
 )
-ENTITY = "event.recorder_channel_1_alarm"
+ENTITY = "image.recorder_channel_1_last_alarm_picture"
 PICTURE = "/media/local/dvrip/entry/alarm_pictures/20261125_130510_ch0.jpg"
 
 
-async def _settle() -> None:
-    """Let the automation run up to its wait (block_till_done would wait for the wait)."""
-    for _ in range(20):
-        await asyncio.sleep(0)
+def _picture(
+    alarm_time: str, kind: str = "person", *, backfilled: bool = False, **extra: Any
+) -> dict[str, Any]:
+    """The image entity's attributes for the picture of an alarm at `alarm_time`."""
+    return {
+        "event_type": kind,
+        "event": "HumanDetect",
+        "channel": 1,
+        "alarm_time": alarm_time,
+        "camera_time": alarm_time[:19],
+        "backfilled": backfilled,
+        "method": "snapshot",
+        "picture_url": PICTURE,
+        "access_token": "first",
+        **extra,
+    }
 
 
-@pytest.fixture
-async def notifications(hass: HomeAssistant, tmp_path: Path) -> list[ServiceCall]:
+async def _automation(
+    hass: HomeAssistant, tmp_path: Path, initial: str | None = None, **inputs: Any
+) -> list[ServiceCall]:
     """An automation from the blueprint, sending to `notify.test`; the calls it makes."""
     hass.config.config_dir = str(tmp_path)
     target = tmp_path / "blueprints" / "automation" / "dvrip" / BLUEPRINT.name
@@ -41,7 +54,12 @@ async def notifications(hass: HomeAssistant, tmp_path: Path) -> list[ServiceCall
         calls.append(call)
 
     hass.services.async_register("notify", "test", _notify)
-    hass.states.async_set(ENTITY, "2026-11-25T13:00:00.000+00:00", {"event_type": "motion"})
+    if initial is not None:
+        hass.states.async_set(ENTITY, initial, {"access_token": "first"})
+    else:
+        hass.states.async_set(
+            ENTITY, "2026-11-25T13:00:01.000+00:00", _picture("2026-11-25T13:00:00+00:00")
+        )
     assert await async_setup_component(
         hass,
         "automation",
@@ -52,9 +70,10 @@ async def notifications(hass: HomeAssistant, tmp_path: Path) -> list[ServiceCall
                 "use_blueprint": {
                     "path": f"dvrip/{BLUEPRINT.name}",
                     "input": {
-                        "alarm_entity": ENTITY,
+                        "picture_entity": ENTITY,
                         "notify_action": "notify.test",
-                        "event_types": ["motion", "person", "tamper"],
+                        "event_types": ["motion", "person"],
+                        **inputs,
                     },
                 },
             }
@@ -65,65 +84,93 @@ async def notifications(hass: HomeAssistant, tmp_path: Path) -> list[ServiceCall
     return calls
 
 
+@pytest.fixture
+async def notifications(hass: HomeAssistant, tmp_path: Path) -> list[ServiceCall]:
+    return await _automation(hass, tmp_path)
+
+
 async def test_notifies_with_the_picture(
     hass: HomeAssistant, notifications: list[ServiceCall]
 ) -> None:
-    attributes = {"event_type": "person", "channel": 1}
-    hass.states.async_set(ENTITY, "2026-11-25T13:05:10.000+00:00", attributes)
-    await _settle()
-    assert notifications == []  # waiting for the picture
     hass.states.async_set(
-        ENTITY, "2026-11-25T13:05:10.000+00:00", {**attributes, "picture_url": PICTURE}
+        ENTITY, "2026-11-25T13:05:12.000+00:00", _picture("2026-11-25T13:05:10+00:00")
     )
     await hass.async_block_till_done()
     assert len(notifications) == 1
     assert notifications[0].data["data"] == {"image": PICTURE}
     assert notifications[0].data["message"].startswith("Person on channel 1 at ")
+    assert "recordings" not in notifications[0].data["message"]
 
 
-async def test_ignores_other_kinds_and_restored_states(
+async def test_the_first_picture_is_notified(hass: HomeAssistant, tmp_path: Path) -> None:
+    """A channel's first picture replaces `unknown`: a new alarm like any other."""
+    notifications = await _automation(hass, tmp_path, initial="unknown")
+    hass.states.async_set(
+        ENTITY, "2026-11-25T13:05:12.000+00:00", _picture("2026-11-25T13:05:10+00:00")
+    )
+    await hass.async_block_till_done()
+    assert len(notifications) == 1
+
+
+async def test_a_better_picture_of_the_same_alarm_is_not_notified_again(
+    hass: HomeAssistant, notifications: list[ServiceCall]
+) -> None:
+    """The recording's picture replaces the still: attributes change, the state does not."""
+    shown = "2026-11-25T13:05:12.000+00:00"
+    hass.states.async_set(ENTITY, shown, _picture("2026-11-25T13:05:10+00:00"))
+    await hass.async_block_till_done()
+    hass.states.async_set(
+        ENTITY,
+        shown,
+        _picture("2026-11-25T13:05:10+00:00", method="direct", access_token="second"),
+    )
+    await hass.async_block_till_done()
+    assert len(notifications) == 1
+
+
+async def test_ignores_other_kinds_restores_and_backfilled_alarms(
     hass: HomeAssistant, notifications: list[ServiceCall]
 ) -> None:
     hass.states.async_set(
-        ENTITY, "2026-11-25T13:05:10.000+00:00", {"event_type": "vehicle", "channel": 1}
+        ENTITY, "2026-11-25T13:05:12.000+00:00", _picture("2026-11-25T13:05:10+00:00", "face")
     )
-    hass.states.async_set(ENTITY, "unavailable", {})
+    # A restart or reload: the restored picture comes back from `unavailable`.
+    hass.states.async_set(ENTITY, "unavailable", {"restored": True})
     hass.states.async_set(
-        ENTITY, "2026-11-25T13:05:10.000+00:00", {"event_type": "motion", "channel": 1}
+        ENTITY, "2026-11-25T13:05:12.000+00:00", _picture("2026-11-25T13:05:10+00:00")
+    )
+    # Found in the recordings afterwards.
+    hass.states.async_set(
+        ENTITY,
+        "2026-11-25T13:20:00.000+00:00",
+        _picture("2026-11-25T13:10:00+00:00", backfilled=True),
     )
     await hass.async_block_till_done()
     assert notifications == []
 
 
-async def test_a_newer_alarm_replaces_one_waiting_for_its_picture(
-    hass: HomeAssistant, notifications: list[ServiceCall]
-) -> None:
-    hass.states.async_set(
-        ENTITY, "2026-11-25T13:06:00.000+00:00", {"event_type": "motion", "channel": 2}
-    )
-    await _settle()
-    # A newer alarm comes before the first one's picture: the first one is not notified.
-    hass.states.async_set(
-        ENTITY, "2026-11-25T13:06:05.000+00:00", {"event_type": "motion", "channel": 2}
-    )
-    await _settle()
+async def test_backfilled_alarms_when_included(hass: HomeAssistant, tmp_path: Path) -> None:
+    notifications = await _automation(hass, tmp_path, include_backfilled=True)
     hass.states.async_set(
         ENTITY,
-        "2026-11-25T13:06:05.000+00:00",
-        {"event_type": "motion", "channel": 2, "picture_url": PICTURE},
+        "2026-11-25T13:20:00.000+00:00",
+        _picture("2026-11-25T13:10:00+00:00", "motion", backfilled=True),
     )
     await hass.async_block_till_done()
     assert len(notifications) == 1
-    assert ":06:05." in notifications[0].data["message"]  # the newer one
+    assert notifications[0].data["message"].startswith("Motion on channel 1 at ")
+    assert notifications[0].data["message"].endswith("(found in the recordings).")
 
 
-async def test_a_kind_without_pictures_is_sent_at_once(
+async def test_no_picture_url_sends_the_text(
     hass: HomeAssistant, notifications: list[ServiceCall]
 ) -> None:
+    """Without a media folder the picture has no URL: the notification has no image."""
     hass.states.async_set(
-        ENTITY, "2026-11-25T13:07:00.000+00:00", {"event_type": "tamper", "channel": 1}
+        ENTITY,
+        "2026-11-25T13:07:02.000+00:00",
+        _picture("2026-11-25T13:07:00+00:00", "motion", picture_url=None),
     )
     await hass.async_block_till_done()
     assert len(notifications) == 1
-    assert notifications[0].data["message"].startswith("Tamper on channel 1 at ")
     assert notifications[0].data["data"] == {}

@@ -29,8 +29,9 @@ from .discovery import async_start_discovery
 from .entity import camera_device_info
 from .ha_versions import OPTIONS_FLOW_RELOADS
 from .last_picture import LastAlarmPictures
+from .migration import async_migrate_entry
 from .repairs import async_update_locked_issue, delete_issues
-from .services import async_setup_services
+from .services import async_remove_old_exports, async_setup_services, async_track_old_exports
 from .session import create_client, setup_error
 from .storage import media_root
 
@@ -42,7 +43,7 @@ PLATFORMS: list[Platform] = [
 ]
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
-__all__ = ["DOMAIN", "DvripConfigEntry"]
+__all__ = ["DOMAIN", "DvripConfigEntry", "async_migrate_entry"]
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
@@ -68,6 +69,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: DvripConfigEntry) -> boo
                 translation_placeholders={"host": host},
             )
         coordinator = DvripCoordinator(hass, entry, client, device)
+        coordinator.abilities = await client.get_abilities()
         await coordinator.async_start()
         started = True
     except DvripError as err:
@@ -127,6 +129,8 @@ async def _async_finish_setup(
         await _async_shutdown(entry)
 
     entry.async_on_unload(hass.bus.async_listen(EVENT_HOMEASSISTANT_STOP, _async_stop))
+    await async_remove_old_exports(hass, entry)
+    entry.async_on_unload(async_track_old_exports(hass, entry))
     if not OPTIONS_FLOW_RELOADS:
         entry.async_on_unload(entry.add_update_listener(_async_options_updated))
     if option(entry.options, CONF_ALARM_CENTRE):

@@ -13,7 +13,8 @@ from homeassistant.const import EntityCategory, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .const import BINARY_SENSOR_KINDS, CONF_ALARM_KINDS, AlarmKind, option
+from .client import Abilities
+from .const import ALARM_KIND_BY_ABILITY, BINARY_SENSOR_KINDS, DEFAULT_ENABLED_KINDS, AlarmKind
 from .coordinator import DvripConfigEntry, DvripCoordinator
 from .entity import DvripEntity, remove_stale_entities
 
@@ -28,7 +29,7 @@ class DvripAlarmSensorDescription(BinarySensorEntityDescription):
     kind: AlarmKind
 
 
-# The device class of each kind's sensor; only motion and person are enabled by default.
+# The device class of each kind's sensor; which are enabled by default: `enabled_kinds`.
 _DEVICE_CLASSES: dict[AlarmKind, BinarySensorDeviceClass | None] = {
     AlarmKind.MOTION: BinarySensorDeviceClass.MOTION,
     AlarmKind.PERSON: BinarySensorDeviceClass.OCCUPANCY,
@@ -45,10 +46,21 @@ ALARM_SENSORS: tuple[DvripAlarmSensorDescription, ...] = tuple(
         key=str(kind),
         kind=kind,
         device_class=_DEVICE_CLASSES[kind],
-        entity_registry_enabled_default=kind in (AlarmKind.MOTION, AlarmKind.PERSON),
     )
     for kind in BINARY_SENSOR_KINDS
 )
+
+
+def enabled_kinds(abilities: Abilities | None) -> frozenset[AlarmKind]:
+    """The kinds whose sensors are enabled by default: the detections the device reports.
+
+    A device that reports no abilities gets motion and person, as before abilities were read.
+    """
+    if abilities is None:
+        return DEFAULT_ENABLED_KINDS
+    return frozenset(
+        kind for name, kind in ALARM_KIND_BY_ABILITY.items() if abilities.supports(name)
+    )
 
 
 async def async_setup_entry(
@@ -56,17 +68,20 @@ async def async_setup_entry(
     entry: DvripConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Create the connectivity sensor and the alarm sensors of the chosen kinds."""
+    """Create the connectivity sensor and every kind's alarm sensor on every active channel.
+
+    The ones the device cannot report start disabled; users enable or disable any of them in
+    the entity registry.
+    """
     coordinator = entry.runtime_data.coordinator
-    kinds = set(option(entry.options, CONF_ALARM_KINDS))
+    enabled = enabled_kinds(coordinator.abilities)
     entities: list[DvripEntity] = [DvripConnectivitySensor(coordinator)]
     entities.extend(
-        DvripAlarmSensor(coordinator, description, channel)
+        DvripAlarmSensor(coordinator, description, channel, enabled=description.kind in enabled)
         for channel in coordinator.active_channels
         for description in ALARM_SENSORS
-        if description.kind in kinds
     )
-    # Sensors of kinds (or channels) no longer chosen leave the registry.
+    # Sensors of channels no longer in use (a camera taken off a recorder) leave the registry.
     remove_stale_entities(
         hass, entry, Platform.BINARY_SENSOR, {entity.unique_id for entity in entities}
     )
@@ -102,9 +117,12 @@ class DvripAlarmSensor(DvripEntity, BinarySensorEntity):
         coordinator: DvripCoordinator,
         description: DvripAlarmSensorDescription,
         channel: int,
+        *,
+        enabled: bool,
     ) -> None:
         self.entity_description = description
         super().__init__(coordinator, description.key, channel)
+        self._attr_entity_registry_enabled_default = enabled
         self._listen_keys = ((channel, description.kind),)
 
     @property

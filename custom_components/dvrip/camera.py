@@ -15,6 +15,7 @@ from .const import CONF_RTSP_STREAM, MANUFACTURER, RTSP_PORT, option
 from .coordinator import DvripConfigEntry, DvripCoordinator
 from .entity import DvripEntity
 from .last_picture import LastAlarmPictures
+from .log_redaction import install_login_redaction
 
 # A still is one request on the camera's connection; Home Assistant asks when a view needs it.
 PARALLEL_UPDATES = 0
@@ -28,6 +29,9 @@ async def async_setup_entry(
     """One camera entity per channel."""
     runtime = entry.runtime_data
     rtsp = bool(option(entry.options, CONF_RTSP_STREAM))
+    if rtsp:
+        # The stream component would log the address, login included, when a stream fails.
+        install_login_redaction()
     async_add_entities(
         DvripSnapshotCamera(runtime.coordinator, runtime.pictures, channel, rtsp=rtsp)
         for channel in runtime.coordinator.active_channels

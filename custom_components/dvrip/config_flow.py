@@ -8,6 +8,7 @@ from typing import Any, NamedTuple
 from homeassistant.config_entries import ConfigFlow, ConfigFlowResult
 from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_PORT, CONF_USERNAME
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.data_entry_flow import section
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.device_registry import format_mac
 from homeassistant.helpers.selector import (
@@ -29,14 +30,12 @@ import voluptuous as vol
 from . import discovery
 from .client import DEFAULT_PORT, DeviceInfo, DiscoveredDevice, DvripCommandError, DvripError
 from .const import (
-    BINARY_SENSOR_KINDS,
     CONF_ALARM_CENTRE,
     CONF_ALARM_CENTRE_PORT,
-    CONF_ALARM_KINDS,
+    CONF_EXPORT_RETENTION_DAYS,
     CONF_HISTORY_HOURS,
     CONF_OFF_DELAY,
     CONF_PICTURE_MODE,
-    CONF_POLL_INTERVAL,
     CONF_RTSP_STREAM,
     DEFAULT_USERNAME,
     DOMAIN,
@@ -145,7 +144,8 @@ def _rename_registered(hass: HomeAssistant, entry: DvripConfigEntry, old: str, n
 class DvripConfigFlow(ConfigFlow, domain=DOMAIN):
     """Set up a DVRIP camera or recorder."""
 
-    VERSION = 1
+    # 2: options without the alarm kinds and the polling interval (see `migration`).
+    VERSION = 2
 
     def __init__(self) -> None:
         # Cameras found by the search at the user step, by identity, not yet configured.
@@ -331,29 +331,69 @@ class DvripConfigFlow(ConfigFlow, domain=DOMAIN):
         return DvripOptionsFlow()
 
 
+# The options form's sections and the options in each; stored flat, without the sections.
+OPTION_SECTIONS: dict[str, tuple[str, ...]] = {
+    "alarms": (CONF_OFF_DELAY,),
+    "pictures": (CONF_PICTURE_MODE, CONF_HISTORY_HOURS, CONF_EXPORT_RETENTION_DAYS),
+    "streaming": (CONF_RTSP_STREAM,),
+    "alarm_centre": (CONF_ALARM_CENTRE,),
+}
+
+
 class DvripOptionsFlow(OptionsFlowBase):
-    """Off-delay, alarm kinds, picture mode, history look-back, RTSP, polling, alarm centre."""
+    """The options in sections; the alarm centre's port in a step of its own, when it is on."""
+
+    def __init__(self) -> None:
+        self._options: dict[str, Any] = {}
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Show and store the options (the entry reloads to apply them)."""
+        options = self.config_entry.options
         if user_input is not None:
-            return self.async_create_entry(data=user_input)
-        selectors = {
+            self._options = {
+                key: value
+                for name in OPTION_SECTIONS
+                for key, value in user_input.get(name, {}).items()
+            }
+            if self._options.get(CONF_ALARM_CENTRE):
+                return await self.async_step_alarm_centre()
+            # The port is kept for the next time the listener is switched on.
+            self._options[CONF_ALARM_CENTRE_PORT] = option(options, CONF_ALARM_CENTRE_PORT)
+            return self.async_create_entry(data=self._options)
+        selectors: dict[str, Any] = {
             CONF_OFF_DELAY: _whole_number(1, 3600, "s"),
-            CONF_ALARM_KINDS: _choice(CONF_ALARM_KINDS, BINARY_SENSOR_KINDS, multiple=True),
             CONF_PICTURE_MODE: _choice(CONF_PICTURE_MODE, PictureMode),
             CONF_HISTORY_HOURS: _whole_number(1, 720, "h"),
+            CONF_EXPORT_RETENTION_DAYS: _whole_number(1, 3650, "d"),
             CONF_RTSP_STREAM: BooleanSelector(),
-            CONF_POLL_INTERVAL: _whole_number(10, 3600, "s"),
             CONF_ALARM_CENTRE: BooleanSelector(),
-            CONF_ALARM_CENTRE_PORT: _PORT_SELECTOR,
         }
-        options = self.config_entry.options
         schema = {
-            vol.Required(key, default=option(options, key)): selector
-            for key, selector in selectors.items()
+            vol.Required(name): section(
+                vol.Schema(
+                    {
+                        vol.Required(key, default=option(options, key)): selectors[key]
+                        for key in keys
+                    }
+                )
+            )
+            for name, keys in OPTION_SECTIONS.items()
         }
         return self.async_show_form(step_id="init", data_schema=vol.Schema(schema))
+
+    async def async_step_alarm_centre(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """The port the alarm-centre listener takes (only asked when it is switched on)."""
+        if user_input is not None:
+            return self.async_create_entry(data={**self._options, **user_input})
+        port = option(self.config_entry.options, CONF_ALARM_CENTRE_PORT)
+        return self.async_show_form(
+            step_id="alarm_centre",
+            data_schema=vol.Schema(
+                {vol.Required(CONF_ALARM_CENTRE_PORT, default=port): _PORT_SELECTOR}
+            ),
+        )
 
 
 def _found_label(device: DiscoveredDevice) -> str:
@@ -363,13 +403,12 @@ def _found_label(device: DiscoveredDevice) -> str:
     return f"{name} ({address})" if name else address
 
 
-def _choice(key: str, values: Iterable[str], *, multiple: bool = False) -> SelectSelector:
+def _choice(key: str, values: Iterable[str]) -> SelectSelector:
     """A list of choices, translated under `key`."""
     return SelectSelector(
         SelectSelectorConfig(
             options=[str(value) for value in values],
-            multiple=multiple,
-            mode=SelectSelectorMode.LIST if multiple else SelectSelectorMode.DROPDOWN,
+            mode=SelectSelectorMode.DROPDOWN,
             translation_key=key,
         )
     )

@@ -17,12 +17,11 @@ DEFAULT_USERNAME: Final = "admin"
 
 # Options, and their values until the user sets them.
 CONF_OFF_DELAY: Final = "off_delay"
-CONF_ALARM_KINDS: Final = "alarm_kinds"
 CONF_PICTURE_MODE: Final = "picture_mode"
 CONF_HISTORY_HOURS: Final = "history_hours"
 CONF_RTSP_STREAM: Final = "rtsp_stream"
-# Seconds between history searches on a camera that does not push its alarms.
-CONF_POLL_INTERVAL: Final = "history_poll_interval"
+# Days an export folder of `dvrip.export_last_alarms` is kept.
+CONF_EXPORT_RETENTION_DAYS: Final = "export_retention_days"
 CONF_ALARM_CENTRE: Final = "alarm_centre"
 CONF_ALARM_CENTRE_PORT: Final = "alarm_centre_port"
 # XMEye devices serve RTSP on this port, with the login in the path rather than the URL's
@@ -122,13 +121,29 @@ BINARY_SENSOR_KINDS: Final = tuple(
 # an alarm picture. A covered lens or a lost video signal has nothing to show.
 PICTURE_KINDS: Final = frozenset(BINARY_SENSOR_KINDS) - {AlarmKind.TAMPER, AlarmKind.VIDEO_LOSS}
 
+# The alarm sensors enabled by default when the device reports no abilities.
+DEFAULT_ENABLED_KINDS: Final = frozenset({AlarmKind.MOTION, AlarmKind.PERSON})
+
+# The abilities (SystemFunction > AlarmFunction, true when the device has the detection) that
+# enable a kind's sensor by default. The names are as devices report them, "HumanDection"
+# misspelt: python-dvr's README (`get_system_capabilities`) lists MotionDetect, BlindDetect,
+# LossDetect, HumanDection and HumanPedDetection. HumanDetection, the spelling of the
+# detection's own config (Detect.HumanDetection), is taken too. Matched without regard to case.
+ALARM_KIND_BY_ABILITY: Final[dict[str, AlarmKind]] = {
+    "MotionDetect": AlarmKind.MOTION,
+    "HumanDection": AlarmKind.PERSON,
+    "HumanDetection": AlarmKind.PERSON,
+    "HumanPedDetection": AlarmKind.PERSON,
+    "BlindDetect": AlarmKind.TAMPER,
+    "LossDetect": AlarmKind.VIDEO_LOSS,
+}
+
 DEFAULT_OPTIONS: Final[dict[str, Any]] = {
     CONF_OFF_DELAY: 30,
-    CONF_ALARM_KINDS: [str(kind) for kind in BINARY_SENSOR_KINDS],
     CONF_PICTURE_MODE: str(PictureMode.AUTO),
     CONF_HISTORY_HOURS: 24,
+    CONF_EXPORT_RETENTION_DAYS: 30,
     CONF_RTSP_STREAM: False,
-    CONF_POLL_INTERVAL: 60,
     CONF_ALARM_CENTRE: False,
     CONF_ALARM_CENTRE_PORT: DEFAULT_ALARM_CENTRE_PORT,
 }

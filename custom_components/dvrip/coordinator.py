@@ -17,19 +17,18 @@ from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.dispatcher import async_dispatcher_connect, async_dispatcher_send
 
 from .alarms import AlarmProcessor
-from .client import DeviceInfo, DvripClient, DvripError
+from .client import Abilities, DeviceInfo, DvripClient, DvripError
 from .clock import CameraClock
 from .const import (
     CONF_ALARM_CENTRE,
     CONF_HISTORY_HOURS,
     CONF_OFF_DELAY,
-    CONF_POLL_INTERVAL,
     DOMAIN,
     LOGGER,
     AlarmKind,
     option,
 )
-from .history_checks import HISTORY_AUDIT_INTERVAL, HistoryChecker
+from .history_checks import HISTORY_POLL_INTERVAL, HistoryChecker
 from .last_picture import LastAlarmPictures
 from .models import AlarmKey, AlarmState, CheckTrigger, ConnectionStatistics, signal_state
 from .naming import device_title
@@ -72,7 +71,6 @@ class DvripCoordinator:
             self.session,
             self.clock,
             self.alarms,
-            poll_interval=float(option(options, CONF_POLL_INTERVAL)),
             history_hours=float(option(options, CONF_HISTORY_HOURS)),
         )
         self.stills = LiveStills(entry, self.session)
@@ -82,6 +80,8 @@ class DvripCoordinator:
         self.channel_titles: list[str] = []
         # The registry id of the camera's (or recorder's) device, once made at setup.
         self.device_entry_id: str | None = None
+        # What the device says it can detect (read at setup); None when it does not say.
+        self.abilities: Abilities | None = None
         # What the alarm-centre listener reports for this camera (set at setup when enabled).
         self.alarm_centre_status: dict[str, Any] | None = None
         self.alarms.on_live_alarm = self.history.live_alarm_seen
@@ -231,13 +231,14 @@ class DvripCoordinator:
             "foreign_pushes": self.client.foreign_pushes,
             "history_check": {
                 **asdict(history.stats),
-                "poll_interval": history.poll_interval,
-                "audit_interval": HISTORY_AUDIT_INTERVAL,
+                "poll_interval": HISTORY_POLL_INTERVAL,
+                "audit_interval": history.audit_interval,
                 "look_back_hours": history.history_hours,
                 "checked_until": ledger.checked_until.isoformat() if ledger.checked_until else None,
                 "remembered_alarms": len(ledger),
             },
             "alarm_centre": self.alarm_centre_status,
+            "alarm_abilities": sorted(self.abilities.alarm_functions) if self.abilities else None,
             "alarms": {
                 f"channel {channel + 1} {kind}": asdict(state)
                 for (channel, kind), state in sorted(self.alarms.states.items())

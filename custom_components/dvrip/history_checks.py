@@ -1,9 +1,13 @@
 """History checks and polling: the alarms of the camera's history that no push announced.
 
-Checked at startup, after every reconnect and every `HISTORY_AUDIT_INTERVAL` seconds (see
-`backfill` for the matching); what is found fires as `backfilled`. A camera whose history keeps
-showing unpushed alarms does not push: it is polled instead, with a repair issue. A check that
-fails, for whatever reason, never stops the next one.
+Checked at startup, after every reconnect and by audits while pushes flow (see `backfill` for
+the matching); what is found fires as `backfilled`. Audits come `HISTORY_AUDIT_INTERVAL`
+seconds apart, twice as far apart after each one that finds nothing, up to
+`HISTORY_AUDIT_MAX_INTERVAL`: a recorder searches each channel twice per audit, and while its
+pushes work the audits find nothing. An audit that finds an alarm, a reconnect, or any check
+that finds a missed push starts again from the shortest interval. A camera whose history keeps
+showing unpushed alarms does not push: it is polled every `HISTORY_POLL_INTERVAL` seconds
+instead, with a repair issue. A check that fails, for whatever reason, never stops the next one.
 """
 
 from __future__ import annotations
@@ -33,8 +37,12 @@ from .models import AlarmEvent, AlarmMode, AlarmSource, CheckTrigger, HistoryChe
 from .repairs import Issue, async_clear_issue, async_has_issue, async_raise_issue
 from .session import CameraSession
 
-# While pushes flow, the history is compared with them this often (seconds).
+# While pushes flow, the history is compared with them this often at first (seconds)...
 HISTORY_AUDIT_INTERVAL: float = 300.0
+# ...and up to this rarely, doubling after each audit that found nothing.
+HISTORY_AUDIT_MAX_INTERVAL: float = 3600.0
+# A camera that does not push is searched this often (seconds).
+HISTORY_POLL_INTERVAL: float = 60.0
 # ...and this soon after a check at startup or after a reconnect, which stopped short of the
 # subscription: the entries of the alarms just before it are in the history by then.
 HISTORY_FOLLOW_UP: float = 30.0
@@ -58,7 +66,6 @@ class HistoryChecker:
         clock: CameraClock,
         alarms: AlarmProcessor,
         *,
-        poll_interval: float,
         history_hours: float,
     ) -> None:
         self.hass = hass
@@ -66,7 +73,6 @@ class HistoryChecker:
         self.session = session
         self.clock = clock
         self.alarms = alarms
-        self.poll_interval = poll_interval
         self.history_hours = history_hours
         self.mode = AlarmMode.PUSH
         self.stats = HistoryCheckStatistics()
@@ -74,6 +80,14 @@ class HistoryChecker:
         self._pending: CheckTrigger | None = None
         self._cancel_timer: CALLBACK_TYPE | None = None
         self._unannounced = 0
+        # Audits in a row that found nothing: each doubles the time to the next.
+        self._quiet_audits = 0
+
+    @property
+    def audit_interval(self) -> float:
+        """Seconds from an audit to the next one, while the camera pushes."""
+        interval = HISTORY_AUDIT_INTERVAL * float(2 ** min(self._quiet_audits, 32))
+        return min(interval, HISTORY_AUDIT_MAX_INTERVAL)
 
     async def async_shutdown(self) -> None:
         self._stop_timer()
@@ -103,6 +117,9 @@ class HistoryChecker:
 
     async def _async_run(self, trigger: CheckTrigger) -> None:
         follow_up = trigger in (CheckTrigger.STARTUP, CheckTrigger.RECONNECT)
+        if trigger is CheckTrigger.RECONNECT:
+            # Pushes may have been lost with the link: audit soon again.
+            self._quiet_audits = 0
         if self.session.available:
             try:
                 await self.async_check(trigger)
@@ -123,9 +140,9 @@ class HistoryChecker:
             self.start_check(pending)
             return
         if self.mode is AlarmMode.HISTORY_POLLING:
-            delay = self.poll_interval
+            delay = HISTORY_POLL_INTERVAL
         else:
-            delay = HISTORY_FOLLOW_UP if follow_up else HISTORY_AUDIT_INTERVAL
+            delay = HISTORY_FOLLOW_UP if follow_up else self.audit_interval
         self._cancel_timer = async_call_later(
             self.hass, delay, HassJob(self._timer_expired, cancel_on_shutdown=True)
         )
@@ -189,6 +206,11 @@ class HistoryChecker:
         stats.last_found = len(found)
         stats.last_error = None
         if found:
+            # A push was missed: the next audits come at the shortest interval again.
+            self._quiet_audits = 0
+        elif trigger is CheckTrigger.AUDIT:
+            self._quiet_audits += 1
+        if found:
             LOGGER.debug(
                 "%s: %d alarm(s) found in the camera's history that were not pushed",
                 self.entry.title,
@@ -251,7 +273,7 @@ class HistoryChecker:
             "%s records alarms but does not push them; its recordings are searched for"
             " alarms every %d s instead",
             self.entry.title,
-            self.poll_interval,
+            HISTORY_POLL_INTERVAL,
         )
         # Where alarm upload is known to be off, that issue already says how to fix it.
         if not async_has_issue(self.hass, self.entry, Issue.UPLOAD_DISABLED):
@@ -259,5 +281,5 @@ class HistoryChecker:
                 self.hass,
                 self.entry,
                 Issue.PUSH_MISSING,
-                poll_interval=str(round(self.poll_interval)),
+                poll_interval=str(round(HISTORY_POLL_INTERVAL)),
             )

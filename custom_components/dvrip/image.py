@@ -34,9 +34,14 @@ async def async_setup_entry(
 
 
 class DvripAlarmPictureImage(DvripEntity, ImageEntity):
-    """The picture of the channel's last alarm; its state is the alarm's time.
+    """The picture of the channel's last alarm: the trigger for a notification with it.
 
-    Attributes: the alarm, how its picture was found (`method`, `source_file`), `picture_url`.
+    The state (Home Assistant's `image_last_updated`) is when a picture of a new alarm was
+    first shown: it changes once per alarm. A better picture of the same alarm (the
+    recording's after the live still) replaces the image and its `method`/`source_file`
+    attributes, not the state; a new access token makes dashboards load it. Attributes:
+    the alarm (`event_type`, `event`, `channel`, `alarm_time`, `camera_time`, `backfilled`),
+    how its picture was found (`method`, `source_file`), and `picture_url`.
     """
 
     _attr_content_type = "image/jpeg"
@@ -66,13 +71,18 @@ class DvripAlarmPictureImage(DvripEntity, ImageEntity):
 
     @callback
     def _handle_picture(self, picture: KeptPicture) -> None:
+        previous = self._attr_image_last_updated
         self._show(picture)
+        if self._attr_image_last_updated == previous:
+            # The same alarm, a better picture: the dashboard's address (token and state)
+            # must change for it to be loaded, and the state must not.
+            self.async_update_token()
         self.async_write_ha_state()
 
     def _show(self, picture: KeptPicture | None) -> None:
         self._picture = picture
         if picture is not None:
-            self._attr_image_last_updated = picture.time
+            self._attr_image_last_updated = picture.shown or picture.time
             self._attr_extra_state_attributes = picture.attributes()
 
     async def async_image(self) -> bytes | None:

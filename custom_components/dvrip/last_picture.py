@@ -5,6 +5,8 @@ A pushed alarm's recording appears in the history seconds later, so it is looked
 `recording` (the jpg entry or motion clip, through the `pictures` resolver), `snapshot` (a
 live still; the recording where stills are refused), `auto` (the still at once, replaced by
 the recording's picture once found; `method` tells which), `off` (no `LastAlarmPictures`).
+A better picture of the same alarm keeps the time its first one was shown (`shown`), so the
+image entity's state changes once per alarm.
 A backfilled alarm is over: its picture comes from the recording, and only for the newest.
 
 Each channel looks for one picture at a time; of the alarms that came meanwhile only the
@@ -22,6 +24,7 @@ from typing import Any, Final
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.dispatcher import async_dispatcher_connect, async_dispatcher_send
+from homeassistant.util import dt as dt_util
 
 from .client import DvripAuthError, DvripError, DvripUnsupportedError
 from .clock import CameraClock
@@ -253,6 +256,10 @@ class LastAlarmPictures:
         channel = request.channel
         event = request.event
         camera_time = request.marker.time
+        current = self._pictures.get(channel)
+        # A better picture of the shown alarm is no new alarm: it keeps the time first shown.
+        same_alarm = current is not None and current.alarm is event
+        shown = current.shown if current is not None and same_alarm else None
         picture = KeptPicture(
             channel=channel,
             jpeg=jpeg,
@@ -264,14 +271,15 @@ class LastAlarmPictures:
             event=event.alarm.event,
             method=method,
             source_file=source_file,
+            backfilled=event.backfilled,
+            shown=shown or dt_util.utcnow(),
             alarm=event,
         )
-        current = self._pictures.get(channel)
         if current is not None and picture.time < current.time:
             return
         if (
-            current is not None
-            and current.alarm is event
+            same_alarm
+            and current is not None
             and method == SNAPSHOT_METHOD
             and current.method != SNAPSHOT_METHOD
         ):

@@ -2,7 +2,8 @@
 
 It writes `<media>/dvrip/<entry id>/last_alarms_YYYYmmdd_HHMMSS/` (see `storage`) with the
 JPEGs and report.json, built under a temporary name and renamed when complete, and answers
-with the report.
+with the report. Exports older than the entry's `export_retention_days` option are removed at
+setup, daily, and after each export (`async_remove_old_exports`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any, Final
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import (
+    CALLBACK_TYPE,
     HomeAssistant,
     ServiceCall,
     ServiceResponse,
@@ -23,10 +25,12 @@ from homeassistant.core import (
 )
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import config_validation as cv, device_registry as dr
+from homeassistant.helpers.event import async_track_time_interval
+from homeassistant.util import dt as dt_util
 import voluptuous as vol
 
 from .client import DvripError
-from .const import DOMAIN, PICTURE_KINDS, alarm_kind
+from .const import CONF_EXPORT_RETENTION_DAYS, DOMAIN, LOGGER, PICTURE_KINDS, alarm_kind, option
 from .coordinator import DvripConfigEntry, DvripCoordinator
 from .ha_versions import device_config_entry_ids
 from .pictures import (
@@ -34,6 +38,7 @@ from .pictures import (
     REPORT_NAME,
     PreferredSource,
     last_alarm_pictures,
+    remove_old_exports,
     write_export,
 )
 from .storage import media_root
@@ -54,6 +59,8 @@ ATTR_FOLDER: Final = "folder"
 DEFAULT_LIMIT: Final = 5
 MAX_LIMIT: Final = 100
 MAX_DOWNLOAD_TIMEOUT: Final = 3600
+# How often exports past their retention are looked for.
+RETENTION_CHECK_INTERVAL: Final = timedelta(days=1)
 # No space left, or the user's quota used up.
 _DISK_FULL: Final = frozenset({errno.ENOSPC, errno.EDQUOT})
 
@@ -194,6 +201,38 @@ async def async_export_last_alarms(hass: HomeAssistant, call: ServiceCall) -> Se
             path=str(target),
             error=str(err),
         ) from err
+    await async_remove_old_exports(hass, entry)
     if not call.return_response:
         return None
     return {**document, ATTR_FOLDER: str(folder)}
+
+
+async def async_remove_old_exports(hass: HomeAssistant, entry: DvripConfigEntry) -> None:
+    """Remove the camera's exports older than its retention option (only exports we wrote)."""
+    if (root := media_root(hass)) is None:
+        return
+    days = int(option(entry.options, CONF_EXPORT_RETENTION_DAYS))
+    older_than = dt_util.now() - timedelta(days=days)
+    try:
+        removed = await hass.async_add_executor_job(
+            remove_old_exports, root.camera_dir(entry.entry_id), older_than
+        )
+    except OSError as err:
+        LOGGER.warning("Cannot remove the old exports of %s: %s", entry.title, err)
+        return
+    if removed:
+        LOGGER.info(
+            "Removed %d export(s) of %s older than %d days", len(removed), entry.title, days
+        )
+
+
+@callback
+def async_track_old_exports(hass: HomeAssistant, entry: DvripConfigEntry) -> CALLBACK_TYPE:
+    """Remove old exports daily; returns the function that stops it."""
+
+    async def _async_check(_now: datetime) -> None:
+        await async_remove_old_exports(hass, entry)
+
+    return async_track_time_interval(
+        hass, _async_check, RETENTION_CHECK_INTERVAL, cancel_on_shutdown=True
+    )

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
+import contextlib
 import importlib
 import json
 import logging
+import socket
 import struct
 import time
 from typing import Any
@@ -21,6 +23,7 @@ from custom_components.dvrip.client import (
     DiscoveredDevice,
     DvripClient,
     discover,
+    discovery,
     parse_discovery_reply,
 )
 from custom_components.dvrip.client.abilities import (
@@ -159,14 +162,14 @@ def test_malformed_replies_are_none(payload: bytes) -> None:
     assert parse_discovery_reply(payload, SENDER) is None
 
 
-@examples(0.5)
+@examples(0.3)
 @given(st.binary(max_size=300))
 def test_any_bytes_never_raise(payload: bytes) -> None:
     device = parse_discovery_reply(payload, SENDER)
     assert device is None or isinstance(device, DiscoveredDevice)
 
 
-@examples(0.5)
+@examples(0.2)
 @given(
     st.dictionaries(
         st.sampled_from(["HostIP", "TCPPort", "MAC", "SN", "HostName", "DeviceModel"]),
@@ -186,7 +189,7 @@ def test_any_fields_never_raise(common: dict[str, Any]) -> None:
 async def test_discover_finds_the_simulator(start_camera: StartCamera) -> None:
     camera = await start_camera(discovery_port=0)
     assert camera.discovery_port is not None
-    found = await discover(timeout=3.0, targets=[("127.0.0.1", camera.discovery_port)])
+    found = await discover(timeout=3.0, targets=[("127.0.0.1", camera.discovery_port)], expected=1)
     assert found == [
         DiscoveredDevice(
             host="127.0.0.1",
@@ -270,13 +273,36 @@ async def test_bad_arguments() -> None:
         await discover(timeout=-1)
     with pytest.raises(ValueError, match="expected"):
         await discover(expected=0)
+    with pytest.raises(ValueError, match="port"):
+        await discover(targets=[("127.0.0.1", 70000)])
 
 
-async def test_asking_on_the_real_port_listens_there_or_elsewhere() -> None:
-    """Asking on 34569 listens on 34569 (or another port when that is taken); no error."""
+async def test_no_socket_no_devices(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_network(port: int) -> socket.socket:
+        raise OSError("network is unreachable")
+
+    monkeypatch.setattr(discovery, "_open_socket", no_network)
+    assert await discover(timeout=5.0) == []
+
+
+async def test_asking_on_the_real_port_listens_there_or_elsewhere(
+    start_camera: StartCamera,
+) -> None:
+    """Asking on 34569 listens on 34569, or on another port while 34569 is taken."""
     assert DISCOVERY_PORT == 34569
-    found = await discover(timeout=0.2, targets=[("127.0.0.1", DISCOVERY_PORT)])
-    assert found == []
+    camera = await start_camera(discovery_port=0)
+    assert camera.discovery_port is not None
+    targets = [("127.0.0.1", DISCOVERY_PORT), ("127.0.0.1", camera.discovery_port)]
+    blocker = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        with contextlib.suppress(OSError):  # held by something else already: taken all the same
+            blocker.bind(("127.0.0.1", DISCOVERY_PORT))
+        [device] = await discover(timeout=5.0, targets=targets, expected=1)
+    finally:
+        blocker.close()
+    assert device.port == camera.port
+    [device] = await discover(timeout=5.0, targets=targets, expected=1)
+    assert device.port == camera.port
 
 
 # -- abilities, channel titles, name ----------------------------------------------------------

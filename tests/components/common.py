@@ -177,11 +177,27 @@ def one_socket_downloads(entry: MockConfigEntry) -> None:
 async def async_change_options(hass: HomeAssistant, entry: MockConfigEntry, **options: Any) -> None:
     """Change a loaded entry's options through its options flow, as a user does.
 
-    The entry reloads with them: by the options flow itself on newer releases, by the
-    entry's update listener on 2025.4 (see `ha_versions`).
+    The form's sections are filled from `options` and the entry's current options; the
+    alarm centre's port, when given, goes to the step that asks for it. The entry reloads
+    with them: by the options flow itself on newer releases, by the entry's update listener
+    on 2025.4 (see `ha_versions`).
     """
     result = await hass.config_entries.options.async_init(entry.entry_id)
-    await hass.config_entries.options.async_configure(result["flow_id"], user_input=options)
+    sections = {
+        str(name): {
+            str(key): options.get(str(key), key.default())
+            for key in field.schema.schema  # the section's own schema
+        }
+        for name, field in result["data_schema"].schema.items()
+    }
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], user_input=sections
+    )
+    if result["type"] == "form" and result["step_id"] == "alarm_centre":
+        [port] = result["data_schema"].schema
+        await hass.config_entries.options.async_configure(
+            result["flow_id"], user_input={str(port): options.get(str(port), port.default())}
+        )
     await hass.async_block_till_done()
     for key, value in options.items():
         assert entry.options[key] == value

@@ -26,6 +26,7 @@ from custom_components.dvrip.const import (
 from custom_components.dvrip.diagnostics import async_get_config_entry_diagnostics
 from custom_components.dvrip.models import CheckTrigger
 from simulator import CameraSimulator
+from simulator.profiles import HUMAN_ALARM_FUNCTIONS
 
 from .common import AlarmEventLog, async_wait_for_state, camera_config, entity_id, entry_data
 
@@ -76,7 +77,10 @@ def _handled(hass: HomeAssistant) -> Iterator[asyncio.Queue[tuple[str, str]]]:
             hass.data[DATA_ALARM_CENTRE]._listeners[port].routes.update(routes)
 
 
-@pytest.mark.parametrize("camera_settings", [{"profile": "nopush"}])
+@pytest.mark.parametrize(
+    "camera_settings",
+    [{"profile": "nopush", "profile_overrides": {"alarm_functions": HUMAN_ALARM_FUNCTIONS}}],
+)
 async def test_firmware_that_only_reports_to_an_alarm_centre(
     hass: HomeAssistant, loaded_entry: MockConfigEntry, camera: CameraSimulator
 ) -> None:

@@ -12,8 +12,15 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from simulator import CameraSimulator
+from simulator.profiles import HUMAN_ALARM_FUNCTIONS
 
 from .common import StateRecorder, async_wait_for_state, entity_id, one_socket_downloads
+
+
+@pytest.fixture
+def camera_settings() -> dict[str, Any]:
+    """A camera that reports human detection: its person sensor is enabled."""
+    return {"profile_overrides": {"alarm_functions": HUMAN_ALARM_FUNCTIONS}}
 
 
 def _serial(entry: MockConfigEntry) -> str:

@@ -27,7 +27,6 @@ from custom_components.dvrip.client import DvripCommandError
 from custom_components.dvrip.const import (
     CONF_HISTORY_HOURS,
     CONF_PICTURE_MODE,
-    CONF_POLL_INTERVAL,
     DOMAIN,
 )
 from custom_components.dvrip.diagnostics import async_get_config_entry_diagnostics
@@ -185,7 +184,6 @@ async def test_checks_find_nothing_twice(
 
 
 @pytest.mark.parametrize("camera_settings", [{"profile": "nopush"}])
-@pytest.mark.parametrize("entry_options", [{CONF_PICTURE_MODE: "off", CONF_POLL_INTERVAL: 10}])
 async def test_firmware_that_never_pushes_is_polled(
     hass: HomeAssistant,
     loaded_entry: MockConfigEntry,
@@ -195,7 +193,7 @@ async def test_firmware_that_never_pushes_is_polled(
     """History shows alarms no push announced, twice: the camera is polled, with a repair."""
     coordinator = loaded_entry.runtime_data.coordinator
     monkeypatch.setattr(history_checks, "HISTORY_AUDIT_INTERVAL", 0.05)
-    coordinator.history.poll_interval = 0.05
+    monkeypatch.setattr(history_checks, "HISTORY_POLL_INTERVAL", 0.05)
     # As if connected for a minute: the alarms below came while it was (and were not pushed).
     assert coordinator.session.subscribed is not None
     coordinator.session.subscribed -= timedelta(minutes=1)

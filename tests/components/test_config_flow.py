@@ -18,11 +18,10 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.dvrip.const import (
     CONF_ALARM_CENTRE,
     CONF_ALARM_CENTRE_PORT,
-    CONF_ALARM_KINDS,
+    CONF_EXPORT_RETENTION_DAYS,
     CONF_HISTORY_HOURS,
     CONF_OFF_DELAY,
     CONF_PICTURE_MODE,
-    CONF_POLL_INTERVAL,
     CONF_RTSP_STREAM,
     DOMAIN,
 )
@@ -240,33 +239,47 @@ async def test_reconfigure_flow_other_device(
     assert config_entry.data[CONF_PORT] != other.port
 
 
+def _section_fields(result: dict[str, Any]) -> dict[str, list[str]]:
+    """The options form's sections and the fields in each."""
+    return {
+        str(key): [str(field) for field in value.schema.schema]
+        for key, value in result["data_schema"].schema.items()
+    }
+
+
 async def test_options_flow(hass: HomeAssistant, loaded_entry: MockConfigEntry) -> None:
-    """Options are stored and the entry reloads with them."""
+    """Options come in sections and are stored flat; the entry reloads with them."""
     coordinator = loaded_entry.runtime_data.coordinator
     result = await hass.config_entries.options.async_init(loaded_entry.entry_id)
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "init"
+    # No option chooses entities, none sets a polling interval, the port is not asked yet.
+    assert _section_fields(result) == {
+        "alarms": [CONF_OFF_DELAY],
+        "pictures": [CONF_PICTURE_MODE, CONF_HISTORY_HOURS, CONF_EXPORT_RETENTION_DAYS],
+        "streaming": [CONF_RTSP_STREAM],
+        "alarm_centre": [CONF_ALARM_CENTRE],
+    }
     result = await hass.config_entries.options.async_configure(
         result["flow_id"],
         user_input={
-            CONF_OFF_DELAY: 5,
-            CONF_ALARM_KINDS: ["motion", "tamper"],
-            CONF_PICTURE_MODE: "snapshot",
-            CONF_HISTORY_HOURS: 48,
-            CONF_RTSP_STREAM: True,
-            CONF_POLL_INTERVAL: 30,
-            CONF_ALARM_CENTRE: False,
-            CONF_ALARM_CENTRE_PORT: 15002,
+            "alarms": {CONF_OFF_DELAY: 5},
+            "pictures": {
+                CONF_PICTURE_MODE: "snapshot",
+                CONF_HISTORY_HOURS: 48,
+                CONF_EXPORT_RETENTION_DAYS: 7,
+            },
+            "streaming": {CONF_RTSP_STREAM: True},
+            "alarm_centre": {CONF_ALARM_CENTRE: False},
         },
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert loaded_entry.options == {
         CONF_OFF_DELAY: 5,
-        CONF_ALARM_KINDS: ["motion", "tamper"],
         CONF_PICTURE_MODE: "snapshot",
         CONF_HISTORY_HOURS: 48,
+        CONF_EXPORT_RETENTION_DAYS: 7,
         CONF_RTSP_STREAM: True,
-        CONF_POLL_INTERVAL: 30,
         CONF_ALARM_CENTRE: False,
         CONF_ALARM_CENTRE_PORT: 15002,
     }
@@ -275,6 +288,43 @@ async def test_options_flow(hass: HomeAssistant, loaded_entry: MockConfigEntry) 
     reloaded = loaded_entry.runtime_data.coordinator
     assert reloaded is not coordinator
     assert reloaded.alarms.off_delay == 5
+
+
+async def test_options_ask_the_port_when_the_alarm_centre_is_on(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry
+) -> None:
+    """Switching the alarm centre on brings a second step with its port, then stores both."""
+    result = await hass.config_entries.options.async_init(loaded_entry.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        user_input={
+            "alarms": {CONF_OFF_DELAY: 30},
+            "pictures": {
+                CONF_PICTURE_MODE: "off",
+                CONF_HISTORY_HOURS: 24,
+                CONF_EXPORT_RETENTION_DAYS: 30,
+            },
+            "streaming": {CONF_RTSP_STREAM: False},
+            "alarm_centre": {CONF_ALARM_CENTRE: True},
+        },
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "alarm_centre"
+    assert [str(field) for field in result["data_schema"].schema] == [CONF_ALARM_CENTRE_PORT]
+    # The form offers the stored port (the default until one is stored).
+    [field] = result["data_schema"].schema
+    assert field.default() == 15002
+    port = closed_port()
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], user_input={CONF_ALARM_CENTRE_PORT: port}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    assert loaded_entry.options[CONF_ALARM_CENTRE] is True
+    assert loaded_entry.options[CONF_ALARM_CENTRE_PORT] == port
+    assert loaded_entry.state is ConfigEntryState.LOADED
+    status = loaded_entry.runtime_data.coordinator.alarm_centre_status
+    assert status == {"port": port, "listening": True, "error": None}
 
 
 @pytest.mark.parametrize("camera_settings", [{"serial": ""}])

@@ -9,6 +9,7 @@ import pytest
 
 from custom_components.dvrip.binary_sensor import ALARM_SENSORS
 from custom_components.dvrip.client import detection_problems
+from custom_components.dvrip.config_flow import OPTION_SECTIONS
 from custom_components.dvrip.const import (
     ALARM_KIND_BY_EVENT,
     BINARY_SENSOR_KINDS,
@@ -90,8 +91,14 @@ def test_strings_cover_every_key() -> None:
     assert set(strings["exceptions"]) >= (errors - {"unknown"}) | {"wrong_device"}
     for step in config["step"].values():
         assert set(step["data"]) == set(step["data_description"])
-    options = strings["options"]["step"]["init"]
-    assert set(options["data"]) == set(options["data_description"])
+    options = strings["options"]["step"]
+    assert set(options["init"]["sections"]) == set(OPTION_SECTIONS)
+    for name, keys in OPTION_SECTIONS.items():
+        section = options["init"]["sections"][name]
+        assert section["name"]
+        assert set(section["data"]) == set(section["data_description"]) == set(keys)
+    port = options["alarm_centre"]
+    assert set(port["data"]) == set(port["data_description"]) == {"alarm_centre_port"}
     assert set(strings["selector"]["picture_mode"]["options"]) == {str(m) for m in PictureMode}
     sensors = strings["entity"]["binary_sensor"]
     for kind in BINARY_SENSOR_KINDS:

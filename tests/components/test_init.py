@@ -19,11 +19,10 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.dvrip.client import DvripClient, DvripCommandError
-from custom_components.dvrip.const import DOMAIN
+from custom_components.dvrip.const import BINARY_SENSOR_KINDS, DOMAIN
 from simulator import CameraSimulator
 
 from .common import (
-    async_change_options,
     async_wait_for_state,
     camera_config,
     camera_device,
@@ -213,16 +212,19 @@ async def test_pictures_and_exports_removed_with_entry(
     assert (other / "20261125_130510_ch0.jpg").exists()
 
 
-async def test_options_remove_deselected_sensors(
+async def test_sensors_of_a_vanished_channel_are_removed(
     hass: HomeAssistant, loaded_entry: MockConfigEntry
 ) -> None:
-    """Sensors of kinds no longer chosen leave the entity registry."""
+    """Every kind has its sensor on each channel; those of a channel gone leave the registry."""
     registry = er.async_get(hass)
-    person = entity_id(hass, "binary_sensor", f"{loaded_entry.unique_id}_0_person")
-    await async_change_options(hass, loaded_entry, alarm_kinds=["motion"])
-    assert loaded_entry.state is ConfigEntryState.LOADED
-    assert registry.async_get(person) is None
-    assert entity_id(hass, "binary_sensor", f"{loaded_entry.unique_id}_0_motion")
+    stale = registry.async_get_or_create(
+        "binary_sensor", DOMAIN, f"{loaded_entry.unique_id}_5_motion", config_entry=loaded_entry
+    )
+    assert await hass.config_entries.async_reload(loaded_entry.entry_id)
+    await hass.async_block_till_done()
+    assert registry.async_get(stale.entity_id) is None
+    for kind in BINARY_SENSOR_KINDS:
+        assert entity_id(hass, "binary_sensor", f"{loaded_entry.unique_id}_0_{kind}")
     assert entity_id(hass, "event", f"{loaded_entry.unique_id}_0_alarm")
 
 

@@ -1,4 +1,4 @@
-"""The last alarm picture: the image entity, the event's picture_url, and what is kept on disk."""
+"""The last alarm picture: the image entity, its picture_url, and what is kept on disk."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 from unittest.mock import patch
 
-from homeassistant.components.event import DATA_COMPONENT as EVENT_COMPONENT
 from homeassistant.const import STATE_UNKNOWN
 from homeassistant.core import HomeAssistant, State
 from homeassistant.helpers import entity_registry as er
@@ -106,7 +105,12 @@ async def test_image_updates_after_an_alarm(
     assert [picture.attributes["method"] for picture in shown.states] == ["snapshot", "direct"]
 
     # The camera's clock is UTC here: the alarm time is the camera's time with that zone.
-    assert datetime.fromisoformat(state.state) == record.time.replace(tzinfo=UTC)
+    assert datetime.fromisoformat(state.attributes["alarm_time"]) == record.time.replace(tzinfo=UTC)
+    # The state: when the alarm's first picture was shown, the still, not the recording's.
+    assert state.state == shown.states[0].state
+    assert datetime.fromisoformat(state.state) >= datetime.fromisoformat(
+        state.attributes["alarm_time"]
+    )
     name = _file_name(record.time)
     url = f"/media/local/dvrip/{loaded_entry.entry_id}/alarm_pictures/{name}"
     assert record.picture is not None
@@ -116,13 +120,12 @@ async def test_image_updates_after_an_alarm(
     assert state.attributes["method"] == "direct"
     assert state.attributes["source_file"] == record.picture.file_name
     assert state.attributes["picture_url"] == url
+    assert state.attributes["backfilled"] is False
 
-    # The event entity gains the URL; its state (the event) stays what it was.
-    event = await async_wait_for_state(
-        hass, alarm, lambda state: state is not None and "picture_url" in state.attributes
-    )
-    assert event.attributes["picture_url"] == url
+    # The event entity stays as it was fired: the picture is the image entity's.
+    event = hass.states.get(alarm)
     assert event.attributes["event_type"] == "motion"
+    assert "picture_url" not in event.attributes
 
     kept = (_pictures_dir(media_dir, loaded_entry) / name).read_bytes()
     assert kept.startswith(b"\xff\xd8")
@@ -137,15 +140,11 @@ async def test_picture_survives_a_restart(
     camera: CameraSimulator,
     hass_client: ClientSessionGenerator,
 ) -> None:
-    """After a restart the image entity shows the kept picture; the event keeps its URL."""
+    """After a restart the image entity shows the kept picture, with the same state."""
     image = _image(hass, loaded_entry)
-    alarm = _alarm(hass, loaded_entry)
     record = await camera.raise_alarm(channel=0, event="VideoMotion", status="Start")
     # The recording's picture, which replaces the live still and is the one kept for good.
     before = await _wait_for_picture(hass, image, record.time, method="direct")
-    await async_wait_for_state(
-        hass, alarm, lambda state: state is not None and "picture_url" in state.attributes
-    )
     jpeg = await _fetch(hass_client, f"/api/image_proxy/{image}")
     pictures = loaded_entry.runtime_data.pictures
 
@@ -161,7 +160,6 @@ async def test_picture_survives_a_restart(
         key: value for key, value in before.attributes.items() if key not in tokens
     }
     assert await _fetch(hass_client, f"/api/image_proxy/{image}") == jpeg
-    assert hass.states.get(alarm).attributes["picture_url"] == before.attributes["picture_url"]
 
 
 @pytest.mark.parametrize("camera_settings", [{"timezone": "Asia/Tokyo"}])
@@ -175,7 +173,7 @@ async def test_alarm_time_in_another_zone(
     record = await camera.raise_alarm(channel=0, event="VideoMotion", status="Start")
     state = await _wait_for_picture(hass, _image(hass, loaded_entry), record.time)
     expected = (record.time - coordinator.clock.offset).replace(tzinfo=UTC)
-    assert datetime.fromisoformat(state.state) == expected
+    assert datetime.fromisoformat(state.attributes["alarm_time"]) == expected
     assert state.attributes["camera_time"] == record.time.isoformat()
 
 
@@ -367,29 +365,6 @@ async def test_no_picture_for_alarms_without_one(
     assert camera.stats.queries == 0
 
 
-async def test_event_keeps_only_its_own_picture(
-    hass: HomeAssistant, loaded_entry: MockConfigEntry, camera: CameraSimulator
-) -> None:
-    """A picture of an alarm other than the one the event entity shows does not get its URL."""
-    alarm = _alarm(hass, loaded_entry)
-    await camera.raise_alarm(channel=0, event="StorageLowSpace", status="None")
-    await async_wait_for_state(hass, alarm, lambda state: state.state != STATE_UNKNOWN)
-    entity = hass.data[EVENT_COMPONENT].get_entity(alarm)
-    assert entity is not None
-    stranger = KeptPicture(
-        channel=0,
-        jpeg=b"\xff\xd8",
-        time=datetime.now(UTC),
-        camera_time=camera.now(),
-        kind=AlarmKind.MOTION,
-        event="VideoMotion",
-        method="direct",
-        url="/media/local/elsewhere.jpg",
-    )
-    entity._handle_picture(stranger)
-    assert "picture_url" not in hass.states.get(alarm).attributes
-
-
 async def test_picture_mode_off(
     hass: HomeAssistant, loaded_entry: MockConfigEntry, camera: CameraSimulator
 ) -> None:
@@ -455,10 +430,38 @@ def test_damaged_kept_pictures_are_ignored(tmp_path: Path) -> None:
     _write(tmp_path, "last_ch1.json", {**good, "file": "../../secrets.yaml"})
     _write(tmp_path, "last_ch2.json", "not json")
     _write(tmp_path, "last_ch3.json", {**good, "time": "2026-11-25T13:05:10"})
+    _write(tmp_path, "last_ch4.json", {**good, "shown": "2026-11-25T13:05:12"})
     kept = read_kept_pictures(tmp_path, range(5))
     assert list(kept) == [0]
     assert kept[0].jpeg == b"\xff\xd8jpeg"
     assert kept[0].kind == AlarmKind.MOTION
+    # Written before `backfilled` and `shown` were kept: a live alarm, shown at its time.
+    assert kept[0].backfilled is False
+    assert kept[0].shown is None
+
+
+def test_kept_picture_round_trip(tmp_path: Path) -> None:
+    """What the image entity shows comes back after a restart: the alarm and its state."""
+    shown = datetime(2026, 11, 25, 13, 5, 12, 345678, tzinfo=UTC)
+    picture = KeptPicture(
+        channel=1,
+        jpeg=b"\xff\xd8jpeg",
+        time=datetime(2026, 11, 25, 13, 5, 10, tzinfo=UTC),
+        camera_time=datetime(2026, 11, 25, 13, 5, 10),
+        kind="person",
+        event="HumanDetect",
+        method="motion_clip",
+        source_file="/idea0/2026-11-25/001/13.05.10-13.05.40[M][@69f17][0].h264",
+        backfilled=True,
+        shown=shown,
+        file_name="20261125_130510_ch1.jpg",
+    )
+    kept_pictures.write_kept_picture(tmp_path, picture, 10)
+    [(channel, again)] = read_kept_pictures(tmp_path, [1]).items()
+    assert channel == 1
+    assert again == picture
+    assert again.attributes()["backfilled"] is True
+    assert again.attributes()["alarm_time"] == "2026-11-25T13:05:10+00:00"
 
 
 async def test_search_errors(

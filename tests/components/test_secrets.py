@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import timedelta
 import json
 import logging
+from urllib.parse import quote
 
+from homeassistant.components.camera import async_request_stream
 from homeassistant.config_entries import SOURCE_USER
 from homeassistant.const import (
     CONF_HOST,
@@ -16,14 +19,17 @@ from homeassistant.const import (
     STATE_OFF,
     STATE_ON,
 )
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.entity_platform import async_get_platforms
 from homeassistant.helpers.json import JSONEncoder
+from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.dvrip.client import sofia_hash
 from custom_components.dvrip.const import CONF_RTSP_STREAM, DOMAIN
 from custom_components.dvrip.diagnostics import async_get_config_entry_diagnostics
+from custom_components.dvrip.log_redaction import mask_login
 from simulator import CameraSimulator
 
 from .common import async_wait_for_state, camera_config, entity_id, entry_data
@@ -107,3 +113,67 @@ async def test_password_never_logged_nor_in_diagnostics(
     for secret in SECRETS:
         assert secret not in logged
         assert secret not in text
+
+
+async def test_login_never_logged_when_the_stream_fails(
+    hass: HomeAssistant, secret_camera: CameraSimulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The stream component logs a failed stream's address; the path's login is masked."""
+    caplog.set_level(logging.DEBUG)
+    assert await async_setup_component(hass, "stream", {})
+    camera = secret_camera
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title=camera.profile.model,
+        unique_id=camera.config.serial,
+        data=entry_data(camera, PASSWORD),
+        options={CONF_RTSP_STREAM: True},
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    camera_id = entity_id(hass, "camera", f"{entry.unique_id}_0_snapshot")
+
+    # Nothing serves RTSP on 127.0.0.1:554, so the stream worker fails to open the address.
+    await async_request_stream(hass, camera_id, "hls")
+    (platform,) = (p for p in async_get_platforms(hass, DOMAIN) if p.domain == "camera")
+    stream = platform.entities[camera_id].stream
+    assert stream is not None
+    failed = asyncio.Event()
+
+    @callback
+    def availability_changed() -> None:
+        if not stream.available:
+            failed.set()
+
+    stream.set_update_callback(availability_changed)
+    if stream.available:
+        await failed.wait()
+    await stream.stop()
+    assert await hass.config_entries.async_unload(entry.entry_id)
+
+    logged = _logged_text(caplog)
+    assert "Error from stream worker" in logged
+    assert "user=****&password=****&channel=1" in logged
+    for secret in (*SECRETS, quote(PASSWORD, safe=""), PASSWORD.split("&")[0]):
+        assert secret not in logged
+
+
+@pytest.mark.parametrize(
+    ("logged", "masked"),
+    [
+        (
+            "rtsp://h:554/user=ad%20min&password=Tr0ub4dor%263&channel=2&stream=0.sdp",
+            "rtsp://h:554/user=****&password=****&channel=2&stream=0.sdp",
+        ),
+        # Shown decoded: the password's own `&` and quote do not end the mask.
+        (
+            "Error opening stream (rtsp://h/user=a&b&password=x&y'z&channel=1&stream=0.sdp)",
+            "Error opening stream (rtsp://h/user=****&password=****&channel=1&stream=0.sdp)",
+        ),
+        ("'rtsp://h/user=admin&password=secret'", "'rtsp://h/user=****&password=****'"),
+        ("nothing to hide: user admin", "nothing to hide: user admin"),
+    ],
+)
+def test_mask_login(logged: str, masked: str) -> None:
+    assert mask_login(logged) == masked

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 import json
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from custom_components.dvrip.pictures import (
     Step,
     export as export_module,
     export_file_names,
+    remove_old_exports,
     write_export,
 )
 
@@ -131,3 +133,42 @@ def test_a_failed_write_leaves_nothing(tmp_path: Path, monkeypatch: pytest.Monke
     with pytest.raises(OSError, match="disk full"):
         write_export(report(picture()), tmp_path / "new")
     assert list((tmp_path / "new").iterdir()) == []
+
+
+def test_old_exports_are_removed_and_nothing_else(tmp_path: Path) -> None:
+    """Exports made before the limit go; a fresh one, the user's files and look-alikes stay."""
+    old = write_export(report(picture()), tmp_path)
+    fresh = write_export(replace(report(picture()), created=CREATED + timedelta(days=40)), tmp_path)
+    # An old export the user added a file to: only what the export wrote goes.
+    kept = write_export(report(picture(ALARM, 1)), tmp_path)
+    (kept / "notes.txt").write_text("mine")
+    # A folder named like an export without our report, and one whose report has no zone.
+    lookalike = tmp_path / "last_alarms_20200101_000000"
+    lookalike.mkdir()
+    (lookalike / "20200101_000000_ch0.jpg").write_bytes(b"\xff\xd8")
+    naive = tmp_path / "last_alarms_20200101_000001"
+    naive.mkdir()
+    (naive / "report.json").write_text(json.dumps({"created": "2020-01-01T00:00:01"}))
+    (tmp_path / "holiday.jpg").write_bytes(b"\xff\xd8")
+
+    limit = CREATED + timedelta(days=10)
+    assert remove_old_exports(tmp_path, limit) == [old]
+    assert not old.exists()
+    assert sorted(path.name for path in kept.iterdir()) == ["notes.txt"]
+    assert (fresh / "report.json").exists()
+    assert (lookalike / "20200101_000000_ch0.jpg").exists()
+    assert (naive / "report.json").exists()
+    assert (tmp_path / "holiday.jpg").exists()
+    # Nothing is left to remove; a folder that does not exist has nothing either.
+    assert remove_old_exports(tmp_path, limit) == []
+    assert remove_old_exports(tmp_path / "missing", limit) == []
+
+
+def test_a_linked_export_is_not_followed(tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    target = write_export(report(picture()), elsewhere)
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    (exports / target.name).symlink_to(target, target_is_directory=True)
+    assert remove_old_exports(exports, CREATED + timedelta(days=1)) == []
+    assert (target / "report.json").exists()

@@ -220,6 +220,9 @@ async def discover(
         raise ValueError("timeout must not be negative")
     if expected is not None and expected < 1:
         raise ValueError("expected must be at least 1")
+    for _, port in targets:
+        if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port < 65536:
+            raise ValueError(f"target port must be between 0 and 65535, not {port!r}")
     loop = asyncio.get_running_loop()
     collector = _Collector(expected)
     listen_port = DISCOVERY_PORT if any(port == DISCOVERY_PORT for _, port in targets) else 0

@@ -16,6 +16,7 @@ from .export import (
     export_file_names,
     is_picture_name,
     picture_file_name,
+    remove_old_exports,
     write_export,
 )
 from .frames import ExtractedFrame, NoFrameError, extract_sharpest_frame, sharpness
@@ -82,6 +83,7 @@ __all__ = [
     "merge_alarm_markers",
     "picture_file_name",
     "read_kept_pictures",
+    "remove_old_exports",
     "resolve_alarm_picture",
     "sharpness",
     "write_export",

@@ -8,11 +8,13 @@
 File names come from the alarm's time and channel, never from the camera's file names (a
 camera could name a file `../../etc/passwd`). The folder is built under a temporary name
 next to its final place and renamed when complete, so a reader never sees half an export.
+`remove_old_exports` removes exports past their time, and nothing else.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+import contextlib
 from datetime import datetime
 import json
 import os
@@ -28,6 +30,8 @@ REPORT_NAME: Final = "report.json"
 FOLDER_PREFIX: Final = "last_alarms_"
 # What `alarm_file_name` writes (and its export's `_2`, `_3` for alarms of one second).
 PICTURE_FILE_NAME: Final = re.compile(r"(\d{8}_\d{6})_ch(\d+)(?:_\d+)?\.jpg")
+# What `write_export` names its folders (`_2`, `_3` for exports of one second).
+EXPORT_FOLDER_NAME: Final = re.compile(rf"{FOLDER_PREFIX}\d{{8}}_\d{{6}}(?:_\d+)?")
 
 
 def alarm_file_name(camera_time: datetime, channel: int) -> str:
@@ -110,3 +114,48 @@ def _free_name(path: Path) -> Path:
         number += 1
         candidate = path.with_name(f"{path.name}_{number}")
     return candidate
+
+
+def remove_old_exports(folder: Path, older_than: datetime) -> list[Path]:
+    """Remove the exports in `folder` created before `older_than`; return them (blocking I/O).
+
+    An export is a folder named as `write_export` names them with a report.json whose
+    `created` time (written with its zone) says when it was made. Only the pictures and the
+    report in it are removed: a folder the user put other files in keeps them, and itself.
+    Anything else in `folder`, and any link, is left alone.
+    """
+    removed: list[Path] = []
+    try:
+        candidates = sorted(folder.iterdir())
+    except FileNotFoundError:
+        return removed
+    for export in candidates:
+        if not EXPORT_FOLDER_NAME.fullmatch(export.name) or export.is_symlink():
+            continue
+        created = _export_created(export)
+        if created is None or created >= older_than:
+            continue
+        for file in export.iterdir():
+            if (file.name == REPORT_NAME or is_picture_name(file.name)) and (
+                file.is_file() and not file.is_symlink()
+            ):
+                file.unlink()
+        with contextlib.suppress(OSError):
+            # Not empty: the user's own files stay, and the folder with them.
+            export.rmdir()
+            removed.append(export)
+    return removed
+
+
+def _export_created(export: Path) -> datetime | None:
+    """When an export was made, from its report.json; None when it has no readable one."""
+    report = export / REPORT_NAME
+    if report.is_symlink() or not report.is_file():
+        return None
+    try:
+        document = json.loads(report.read_text(encoding="utf-8"))
+        created = datetime.fromisoformat(document["created"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    # A time without a zone is not one `write_export` wrote.
+    return created if created.tzinfo is not None else None

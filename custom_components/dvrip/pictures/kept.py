@@ -28,6 +28,9 @@ class KeptPicture:
     """The picture of one alarm on one channel (counted from 0), and where it came from.
 
     `time` is the alarm's time, aware; `camera_time` the same on the camera's own clock.
+    `backfilled`: the alarm was found in the camera's history, not told when it happened.
+    `shown` is when a picture of this alarm was first shown (aware; a better picture of the
+    same alarm keeps it), None in a document written before it was kept.
     `file_name` and `url` say where it is kept (None when it could not be written). `alarm`
     is the pushed alarm it belongs to, while Home Assistant runs (not kept on disk).
     """
@@ -40,6 +43,8 @@ class KeptPicture:
     event: str
     method: str
     source_file: str | None = None
+    backfilled: bool = False
+    shown: datetime | None = None
     file_name: str | None = None
     url: str | None = None
     alarm: object | None = field(default=None, compare=False)
@@ -50,7 +55,9 @@ class KeptPicture:
             "event_type": str(self.kind),
             "event": self.event,
             "channel": self.channel + 1,
+            "alarm_time": self.time.isoformat(),
             "camera_time": self.camera_time.isoformat(),
+            "backfilled": self.backfilled,
             "method": self.method,
             "source_file": self.source_file,
             ATTR_PICTURE_URL: self.url,
@@ -67,6 +74,8 @@ class KeptPicture:
             "event": self.event,
             "method": self.method,
             "source_file": self.source_file,
+            "backfilled": self.backfilled,
+            "shown": self.shown.isoformat() if self.shown is not None else None,
         }
 
     @classmethod
@@ -76,6 +85,10 @@ class KeptPicture:
         if time.tzinfo is None:
             raise ValueError("a kept picture's time has no zone")
         source_file = document.get("source_file")
+        shown = document.get("shown")
+        shown_at = datetime.fromisoformat(shown) if isinstance(shown, str) else None
+        if shown_at is not None and shown_at.tzinfo is None:
+            raise ValueError("a kept picture's shown time has no zone")
         return cls(
             channel=channel,
             jpeg=jpeg,
@@ -85,6 +98,8 @@ class KeptPicture:
             event=str(document["event"]),
             method=str(document["method"]),
             source_file=source_file if isinstance(source_file, str) else None,
+            backfilled=document.get("backfilled") is True,
+            shown=shown_at,
             file_name=str(document["file"]),
         )
 
