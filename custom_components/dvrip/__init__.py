@@ -6,7 +6,7 @@ from pathlib import Path
 import shutil
 
 from homeassistant.const import CONF_HOST, CONF_PORT, EVENT_HOMEASSISTANT_STOP, Platform
-from homeassistant.core import Event, HomeAssistant, callback
+from homeassistant.core import Event, HomeAssistant
 from homeassistant.exceptions import ConfigEntryNotReady
 from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.storage import Store
@@ -25,8 +25,8 @@ from .const import (
     option,
 )
 from .coordinator import DvripConfigEntry, DvripCoordinator, DvripRuntime
+from .devices import async_register_devices, removable_device
 from .discovery import async_start_discovery
-from .entity import camera_device_info
 from .ha_versions import OPTIONS_FLOW_RELOADS
 from .last_picture import LastAlarmPictures
 from .migration import async_migrate_entry
@@ -81,7 +81,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: DvripConfigEntry) -> boo
         if not started:
             await client.close()
     async_update_locked_issue(hass, entry, locked=False)
-    _async_create_device(hass, entry, coordinator)
+    async_register_devices(hass, entry, coordinator)
     entry.runtime_data = DvripRuntime(coordinator=coordinator, options=dict(entry.options))
     try:
         await _async_finish_setup(hass, entry, coordinator)
@@ -91,19 +91,6 @@ async def async_setup_entry(hass: HomeAssistant, entry: DvripConfigEntry) -> boo
         raise
     coordinator.async_start_checks()
     return True
-
-
-@callback
-def _async_create_device(
-    hass: HomeAssistant, entry: DvripConfigEntry, coordinator: DvripCoordinator
-) -> None:
-    """Make the camera's (or recorder's) device, named from the device itself, before the
-    devices of a recorder's channels point at it.
-    """
-    device = dr.async_get(hass).async_get_or_create(
-        config_entry_id=entry.entry_id, **camera_device_info(coordinator)
-    )
-    coordinator.device_entry_id = device.id
 
 
 async def _async_finish_setup(
@@ -196,3 +183,10 @@ async def _async_options_updated(hass: HomeAssistant, entry: DvripConfigEntry) -
     # reconfigure reload by themselves; only an options change needs one here.
     if dict(entry.options) != entry.runtime_data.options:
         hass.config_entries.async_schedule_reload(entry.entry_id)
+
+
+async def async_remove_config_entry_device(
+    hass: HomeAssistant, entry: DvripConfigEntry, device: dr.DeviceEntry
+) -> bool:
+    """Let the user remove a recorder channel's device once no camera is behind the channel."""
+    return removable_device(entry, device)

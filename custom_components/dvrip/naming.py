@@ -51,3 +51,13 @@ def channel_title(titles: Sequence[str], channel: int) -> str | None:
 def channel_device_id(unique_id: str, channel: int) -> str:
     """The identifier of a recorder channel's device; channels count from 1, as on screen."""
     return f"{unique_id}_channel_{channel + 1}"
+
+
+def channel_of_unique_id(unique_id: str, entity_unique_id: str) -> int | None:
+    """The channel (from 0) of an entity's unique id, `{unique_id}_{channel}_{key}`, or None
+    for the camera's own entities (`{unique_id}_{key}`).
+    """
+    channel, separator, key = entity_unique_id.removeprefix(f"{unique_id}_").partition("_")
+    if not entity_unique_id.startswith(f"{unique_id}_") or not separator or not key:
+        return None
+    return int(channel) if channel.isdigit() else None

@@ -8,8 +8,10 @@ from typing import Any
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 
 from custom_components.dvrip.const import DOMAIN
 from simulator import CameraSimulator
@@ -194,3 +196,42 @@ async def test_two_identical_cameras_do_not_collide(
         ]
         for entry in entries:
             assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+@pytest.mark.parametrize("camera_settings", [RECORDER])
+async def test_only_a_channel_without_camera_can_be_removed(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    hass_ws_client: WebSocketGenerator,
+) -> None:
+    """A channel's device left from a camera since unplugged can be deleted from its page;
+    the recorder and the channels in use cannot (they would only come back).
+    """
+    serial = _serial(loaded_entry)
+    devices = dr.async_get(hass)
+    unplugged = devices.async_get_or_create(
+        config_entry_id=loaded_entry.entry_id,
+        identifiers={(DOMAIN, f"{serial}_channel_5")},
+        name="Shed",
+    )
+    in_use = devices.async_get_device(identifiers={(DOMAIN, f"{serial}_channel_1")})
+    assert in_use is not None
+    recorder = camera_device(hass, loaded_entry)
+    assert await async_setup_component(hass, "config", {})
+    client = await hass_ws_client(hass)
+
+    async def remove(device: dr.DeviceEntry) -> bool:
+        await client.send_json_auto_id(
+            {
+                "type": "config/device_registry/remove_config_entry",
+                "config_entry_id": loaded_entry.entry_id,
+                "device_id": device.id,
+            }
+        )
+        return bool((await client.receive_json())["success"])
+
+    assert not await remove(recorder)
+    assert not await remove(in_use)
+    assert await remove(unplugged)
+    assert devices.async_get(unplugged.id) is None
+    assert devices.async_get(in_use.id) is not None

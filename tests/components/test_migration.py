@@ -20,6 +20,7 @@ from custom_components.dvrip.const import (
     MANUFACTURER,
     AlarmKind,
 )
+from custom_components.dvrip.naming import channel_device_id
 from simulator import CameraSimulator
 
 from .common import entry_data
@@ -115,7 +116,12 @@ async def test_version_1_keeps_left_out_kinds_disabled(
             assert registered is not None
             # Video loss, which the recorder reports, stays off too: the user had left it out.
             assert registered.disabled_by is er.RegistryEntryDisabler.USER, kind
-            assert registered.device_id == device.id
+            # On the channel's device, as the channel's other entities, though never loaded.
+            channel_device = dr.async_get(hass).async_get_device(
+                identifiers={(DOMAIN, channel_device_id(serial, channel))}
+            )
+            assert channel_device is not None
+            assert registered.device_id == channel_device.id
             assert hass.states.get(entity) is None
     assert registry.async_get_entity_id("binary_sensor", DOMAIN, f"{serial}_1_tamper") == (
         f"binary_sensor.{prefix}_channel_2_tamper"
