@@ -18,7 +18,7 @@ BLUEPRINT = (
     / "dvrip"
     / "notify_alarm_picture.yaml"
 )
-ENTITY = "image.recorder_channel_1_last_alarm_picture"
+ENTITY = "image.front_door_last_alarm_picture"
 PICTURE = "/media/local/dvrip/entry/alarm_pictures/20261125_130510_ch0.jpg"
 
 

@@ -107,7 +107,7 @@ def _disable_left_out_sensors(
                 device_id=device.id if device else None,
                 disabled_by=er.RegistryEntryDisabler.USER,
                 has_entity_name=True,
-                translation_key=f"channel_{kind}" if per_channel else kind,
+                translation_key=kind,
             )
 
 

@@ -101,12 +101,13 @@ def test_strings_cover_every_key() -> None:
     assert set(port["data"]) == set(port["data_description"]) == {"alarm_centre_port"}
     assert set(strings["selector"]["picture_mode"]["options"]) == {str(m) for m in PictureMode}
     sensors = strings["entity"]["binary_sensor"]
-    for kind in BINARY_SENSOR_KINDS:
-        assert kind in sensors
-        assert "{channel}" in sensors[f"channel_{kind}"]["name"]
-    for key in ("alarm", "channel_alarm"):
-        event_types = strings["entity"]["event"][key]["state_attributes"]["event_type"]["state"]
-        assert set(event_types) == {str(kind) for kind in AlarmKind}
+    # Entities are named plainly on their device (a camera, or a recorder's channel).
+    assert set(BINARY_SENSOR_KINDS) <= set(sensors)
+    named = [entity["name"] for group in strings["entity"].values() for entity in group.values()]
+    assert named
+    assert not [name for name in named if "{" in name]
+    event_types = strings["entity"]["event"]["alarm"]["state_attributes"]["event_type"]["state"]
+    assert set(event_types) == {str(kind) for kind in AlarmKind}
     icons = json.loads((INTEGRATION / "icons.json").read_text(encoding="utf-8"))
     assert set(icons["entity"]["binary_sensor"]) <= set(sensors)
-    assert set(icons["entity"]["event"]) == {"alarm", "channel_alarm"}
+    assert set(icons["entity"]["event"]) == {"alarm"}
