@@ -1,21 +1,16 @@
-"""Config flow: add a camera, reauthenticate, change its address, and set options."""
+"""Config flow: find or add a camera, log in again, move it to a new address."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any, NamedTuple
 
 from homeassistant.config_entries import ConfigFlow, ConfigFlowResult
 from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_PORT, CONF_USERNAME
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.data_entry_flow import section
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.device_registry import format_mac
 from homeassistant.helpers.selector import (
-    BooleanSelector,
-    NumberSelector,
-    NumberSelectorConfig,
-    NumberSelectorMode,
     SelectOptionDict,
     SelectSelector,
     SelectSelectorConfig,
@@ -30,22 +25,13 @@ import voluptuous as vol
 from . import discovery
 from .client import DEFAULT_PORT, DeviceInfo, DiscoveredDevice, DvripCommandError, DvripError
 from .const import (
-    CONF_ALARM_CENTRE,
-    CONF_ALARM_CENTRE_PORT,
-    CONF_EXPORT_RETENTION_DAYS,
-    CONF_HISTORY_HOURS,
-    CONF_OFF_DELAY,
-    CONF_PICTURE_MODE,
-    CONF_RTSP_STREAM,
     DEFAULT_USERNAME,
     DOMAIN,
     LOGGER,
-    PictureMode,
-    option,
 )
 from .coordinator import DvripConfigEntry
-from .ha_versions import OptionsFlowBase
 from .naming import address_name, device_title, own_name
+from .options_flow import PORT_SELECTOR, DvripOptionsFlow
 from .session import create_client, error_key
 
 # The network settings: their MAC names a device that reports no serial number.
@@ -53,10 +39,6 @@ NETWORK_CONFIG = "NetWork.NetCommon"
 # The field of the pick step: which of the cameras found.
 CONF_DEVICE = "device"
 
-_PORT_SELECTOR = vol.All(
-    NumberSelector(NumberSelectorConfig(min=1, max=65535, mode=NumberSelectorMode.BOX)),
-    vol.Coerce(int),
-)
 _PASSWORD_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
 
 
@@ -64,7 +46,7 @@ def _user_schema(defaults: Mapping[str, Any]) -> vol.Schema:
     return vol.Schema(
         {
             vol.Required(CONF_HOST, default=defaults.get(CONF_HOST, vol.UNDEFINED)): str,
-            vol.Required(CONF_PORT, default=defaults.get(CONF_PORT, DEFAULT_PORT)): _PORT_SELECTOR,
+            vol.Required(CONF_PORT, default=defaults.get(CONF_PORT, DEFAULT_PORT)): PORT_SELECTOR,
             vol.Required(CONF_USERNAME, default=defaults.get(CONF_USERNAME, DEFAULT_USERNAME)): str,
             vol.Optional(CONF_PASSWORD, default=""): _PASSWORD_SELECTOR,
         }
@@ -317,7 +299,7 @@ class DvripConfigFlow(ConfigFlow, domain=DOMAIN):
             data_schema=vol.Schema(
                 {
                     vol.Required(CONF_HOST, default=entry.data[CONF_HOST]): str,
-                    vol.Required(CONF_PORT, default=entry.data[CONF_PORT]): _PORT_SELECTOR,
+                    vol.Required(CONF_PORT, default=entry.data[CONF_PORT]): PORT_SELECTOR,
                 }
             ),
             description_placeholders={"name": entry.title},
@@ -331,92 +313,8 @@ class DvripConfigFlow(ConfigFlow, domain=DOMAIN):
         return DvripOptionsFlow()
 
 
-# The options form's sections and the options in each; stored flat, without the sections.
-OPTION_SECTIONS: dict[str, tuple[str, ...]] = {
-    "alarms": (CONF_OFF_DELAY,),
-    "pictures": (CONF_PICTURE_MODE, CONF_HISTORY_HOURS, CONF_EXPORT_RETENTION_DAYS),
-    "streaming": (CONF_RTSP_STREAM,),
-    "alarm_centre": (CONF_ALARM_CENTRE,),
-}
-
-
-class DvripOptionsFlow(OptionsFlowBase):
-    """The options in sections; the alarm centre's port in a step of its own, when it is on."""
-
-    def __init__(self) -> None:
-        self._options: dict[str, Any] = {}
-
-    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Show and store the options (the entry reloads to apply them)."""
-        options = self.config_entry.options
-        if user_input is not None:
-            self._options = {
-                key: value
-                for name in OPTION_SECTIONS
-                for key, value in user_input.get(name, {}).items()
-            }
-            if self._options.get(CONF_ALARM_CENTRE):
-                return await self.async_step_alarm_centre()
-            # The port is kept for the next time the listener is switched on.
-            self._options[CONF_ALARM_CENTRE_PORT] = option(options, CONF_ALARM_CENTRE_PORT)
-            return self.async_create_entry(data=self._options)
-        selectors: dict[str, Any] = {
-            CONF_OFF_DELAY: _whole_number(1, 3600, "s"),
-            CONF_PICTURE_MODE: _choice(CONF_PICTURE_MODE, PictureMode),
-            CONF_HISTORY_HOURS: _whole_number(1, 720, "h"),
-            CONF_EXPORT_RETENTION_DAYS: _whole_number(1, 3650, "d"),
-            CONF_RTSP_STREAM: BooleanSelector(),
-            CONF_ALARM_CENTRE: BooleanSelector(),
-        }
-        schema = {
-            vol.Required(name): section(
-                vol.Schema(
-                    {
-                        vol.Required(key, default=option(options, key)): selectors[key]
-                        for key in keys
-                    }
-                )
-            )
-            for name, keys in OPTION_SECTIONS.items()
-        }
-        return self.async_show_form(step_id="init", data_schema=vol.Schema(schema))
-
-    async def async_step_alarm_centre(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """The port the alarm-centre listener takes (only asked when it is switched on)."""
-        if user_input is not None:
-            return self.async_create_entry(data={**self._options, **user_input})
-        port = option(self.config_entry.options, CONF_ALARM_CENTRE_PORT)
-        return self.async_show_form(
-            step_id="alarm_centre",
-            data_schema=vol.Schema(
-                {vol.Required(CONF_ALARM_CENTRE_PORT, default=port): _PORT_SELECTOR}
-            ),
-        )
-
-
 def _found_label(device: DiscoveredDevice) -> str:
     """How a found camera is listed: its name (or model), and its address."""
     name = own_name(device.name) or device.model
     address = address_name(device.host, device.port)
     return f"{name} ({address})" if name else address
-
-
-def _choice(key: str, values: Iterable[str]) -> SelectSelector:
-    """A list of choices, translated under `key`."""
-    return SelectSelector(
-        SelectSelectorConfig(
-            options=[str(value) for value in values],
-            mode=SelectSelectorMode.DROPDOWN,
-            translation_key=key,
-        )
-    )
-
-
-def _whole_number(minimum: int, maximum: int, unit: str) -> vol.All:
-    """A number box for a whole count of `unit`, stored as an int."""
-    config = NumberSelectorConfig(
-        min=minimum, max=maximum, step=1, unit_of_measurement=unit, mode=NumberSelectorMode.BOX
-    )
-    return vol.All(NumberSelector(config), vol.Coerce(int))

@@ -9,7 +9,6 @@ import pytest
 
 from custom_components.dvrip.binary_sensor import ALARM_SENSORS
 from custom_components.dvrip.client import detection_problems
-from custom_components.dvrip.config_flow import OPTION_SECTIONS
 from custom_components.dvrip.const import (
     ALARM_KIND_BY_EVENT,
     BINARY_SENSOR_KINDS,
@@ -17,6 +16,7 @@ from custom_components.dvrip.const import (
     PictureMode,
     alarm_kind,
 )
+from custom_components.dvrip.options_flow import OPTION_SECTIONS
 
 INTEGRATION = Path(__file__).parents[2] / "custom_components" / "dvrip"
 
