@@ -12,7 +12,9 @@ running demo is left alone, with no alarms of its own. Then, in headless Chromiu
 3. waits until each "last alarm picture" card shows a new picture, and checks that the
    picture is that alarm's (the image entity's `camera_time`), that the browser rendered it
    and that it is not blank (its pixels vary);
-4. saves a screenshot of the dashboard to `docs/screenshot-dashboard.png`.
+4. saves a screenshot of the dashboard to `docs/screenshot-dashboard.png`;
+5. opens the integration's devices and waits for the recorder and a device per channel,
+   named from the recorder's channel titles, then saves `docs/screenshot-devices.png`.
 
 Exits 0 when all of that held, 1 with the reason otherwise (and a screenshot of the page as
 it was, in `.demo/e2e/failure.png`).
@@ -54,6 +56,9 @@ CHROMIUM_ARGS: Final = [
     "--disable-quic",
 ]
 SCREENSHOT: Final = ROOT / "docs" / "screenshot-dashboard.png"
+DEVICES_SCREENSHOT: Final = ROOT / "docs" / "screenshot-devices.png"
+# The simulated recorder's own name (profile `nvr`); its channels are named from their titles.
+RECORDER_NAME: Final = "Home recorder"
 STATE: Final = ROOT / ".demo" / "e2e"
 PORTS: Final = DemoPorts(http=8124, camera=34568, control=8766)
 VIEWPORT: Final = {"width": 1280, "height": 860}
@@ -149,6 +154,20 @@ async def wait_for_dashboard(page: Page, demo: Demo) -> None:
     await page.locator("hui-logbook-card ha-logbook-renderer .entry").first.wait_for(timeout=30_000)
 
 
+async def show_devices(page: Page, demo: Demo) -> None:
+    """The integration's devices: the recorder, and each channel under its own title."""
+    await page.goto(f"{demo.base_url}/config/devices/dashboard?domain=dvrip")
+    names = [RECORDER_NAME, *(channel.name for channel in demo.entities)]
+    if not all(names):
+        raise CheckFailedError(f"A channel's device has no name: {names}")
+    for name in names:
+        await page.get_by_text(name, exact=True).first.wait_for(timeout=30_000)
+    await page.wait_for_timeout(500)  # let the table settle before the picture
+    await page.screenshot(path=DEVICES_SCREENSHOT)
+    shown = ", ".join(names)
+    LOGGER.info("Devices %s shown; saved %s", shown, DEVICES_SCREENSHOT.relative_to(ROOT))
+
+
 async def browse(browser: Browser, demo: Demo) -> None:
     page = await browser.new_page(viewport=VIEWPORT)  # type: ignore[arg-type]
     # The demo works offline: a request that leaves this machine is worth knowing about.
@@ -196,6 +215,7 @@ async def browse(browser: Browser, demo: Demo) -> None:
         for channel, names in events.items():
             for event in names:
                 await demo.end_alarm(channel, event)
+        await show_devices(page, demo)
         if elsewhere:
             LOGGER.warning("The page asked other hosts: %s", ", ".join(sorted(set(elsewhere))))
     except BaseException:
