@@ -44,6 +44,21 @@ async def secret_camera(socket_enabled: None) -> AsyncIterator[CameraSimulator]:
         yield camera
 
 
+async def _async_set_up(hass: HomeAssistant, camera: CameraSimulator) -> MockConfigEntry:
+    """The camera's entry, its RTSP stream on, set up."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title=camera.profile.model,
+        unique_id=camera.config.serial,
+        data=entry_data(camera, PASSWORD),
+        options={CONF_RTSP_STREAM: True},
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    return entry
+
+
 def _logged_text(caplog: pytest.LogCaptureFixture) -> str:
     """Every record as it would be written, with its arguments and traceback."""
     parts = [caplog.text]
@@ -62,16 +77,7 @@ async def test_password_never_logged_nor_in_diagnostics(
     """Setup, alarms, a reconnect with backfill, diagnostics, a refused login, a failed flow."""
     caplog.set_level(logging.DEBUG)
     camera = secret_camera
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        title=camera.profile.model,
-        unique_id=camera.config.serial,
-        data=entry_data(camera, PASSWORD),
-        options={CONF_RTSP_STREAM: True},
-    )
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
+    entry = await _async_set_up(hass, camera)
     motion = entity_id(hass, "binary_sensor", f"{entry.unique_id}_0_motion")
     connectivity = entity_id(hass, "binary_sensor", f"{entry.unique_id}_connectivity")
 
@@ -122,16 +128,7 @@ async def test_login_never_logged_when_the_stream_fails(
     caplog.set_level(logging.DEBUG)
     assert await async_setup_component(hass, "stream", {})
     camera = secret_camera
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        title=camera.profile.model,
-        unique_id=camera.config.serial,
-        data=entry_data(camera, PASSWORD),
-        options={CONF_RTSP_STREAM: True},
-    )
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
+    entry = await _async_set_up(hass, camera)
     camera_id = entity_id(hass, "camera", f"{entry.unique_id}_0_snapshot")
 
     # Nothing serves RTSP on 127.0.0.1:554, so the stream worker fails to open the address.
