@@ -161,8 +161,12 @@ async def soak(
                 state_changes += 1
 
         hass.bus.async_listen(EVENT_STATE_CHANGED, changed)
-        device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, SERIAL)})
-        assert device is not None
+        # Through the entry: identifiers are unique only within one since 2026.x.
+        [device] = [
+            device
+            for device in dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id)
+            if (DOMAIN, SERIAL) in device.identifiers
+        ]
         window = await cameras.command("quiet_window")
         exports = Counter[str]()
 

@@ -209,9 +209,19 @@ def camera_device(hass: HomeAssistant, entry: MockConfigEntry) -> dr.DeviceEntry
     Looked up through the entry, as every supported release allows: since 2026.x identifiers
     are unique only within a config entry and `async_get_device` is deprecated.
     """
-    devices = entry_devices(hass, entry)
-    [device] = [device for device in devices if device.identifiers == {(DOMAIN, entry.unique_id)}]
+    assert entry.unique_id is not None
+    device = entry_device(hass, entry, entry.unique_id)
+    assert device is not None
     return device
+
+
+def entry_device(
+    hass: HomeAssistant, entry: MockConfigEntry, identifier: str
+) -> dr.DeviceEntry | None:
+    """The entry's device with this identifier (a channel's: `naming.channel_device_id`)."""
+    devices = entry_devices(hass, entry)
+    found = [device for device in devices if (DOMAIN, identifier) in device.identifiers]
+    return found[0] if found else None
 
 
 def entry_devices(hass: HomeAssistant, entry: MockConfigEntry) -> list[dr.DeviceEntry]:

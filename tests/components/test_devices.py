@@ -22,6 +22,7 @@ from .common import (
     entity_device,
     entity_id,
     entry_data,
+    entry_device,
     entry_devices,
 )
 
@@ -214,7 +215,7 @@ async def test_only_a_channel_without_camera_can_be_removed(
         identifiers={(DOMAIN, f"{serial}_channel_5")},
         name="Shed",
     )
-    in_use = devices.async_get_device(identifiers={(DOMAIN, f"{serial}_channel_1")})
+    in_use = entry_device(hass, loaded_entry, f"{serial}_channel_1")
     assert in_use is not None
     recorder = camera_device(hass, loaded_entry)
     assert await async_setup_component(hass, "config", {})

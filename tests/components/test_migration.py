@@ -23,7 +23,7 @@ from custom_components.dvrip.const import (
 from custom_components.dvrip.naming import channel_device_id
 from simulator import CameraSimulator
 
-from .common import entry_data
+from .common import entry_data, entry_device
 
 pytestmark = pytest.mark.usefixtures("fast_timing")
 
@@ -117,9 +117,7 @@ async def test_version_1_keeps_left_out_kinds_disabled(
             # Video loss, which the recorder reports, stays off too: the user had left it out.
             assert registered.disabled_by is er.RegistryEntryDisabler.USER, kind
             # On the channel's device, as the channel's other entities, though never loaded.
-            channel_device = dr.async_get(hass).async_get_device(
-                identifiers={(DOMAIN, channel_device_id(serial, channel))}
-            )
+            channel_device = entry_device(hass, entry, channel_device_id(serial, channel))
             assert channel_device is not None
             assert registered.device_id == channel_device.id
             assert hass.states.get(entity) is None
