@@ -298,6 +298,9 @@ class Demo:
             "simulator",
             "--profile",
             "nvr",
+            # A recorder whose cameras detect people: the person sensors start enabled.
+            "--alarm-functions",
+            "MotionDetect,HumanDection,BlindDetect,LossDetect",
             "--channels",
             str(CHANNELS),
             "--history-days",
@@ -618,12 +621,12 @@ class Demo:
             "POST",
             path,
             {
-                "alias": "Notify with the alarm picture (channel 1)",
+                "alias": f"Notify with the alarm picture ({self.entities[0].name or 'channel 1'})",
                 "description": "Made by scripts/demo from the blueprint.",
                 "use_blueprint": {
                     "path": f"dvrip/{BLUEPRINT.name}",
                     "input": {
-                        "alarm_entity": self.entities[0].alarm,
+                        "picture_entity": self.entities[0].picture,
                         "notify_action": "notify.persistent_notification",
                         "cooldown": 60,
                     },

@@ -16,6 +16,7 @@ from datetime import timedelta
 import logging
 import signal
 import sys
+from typing import Any
 
 from simulator.camera import (
     DEFAULT_ALARM_CENTRE_PORT,
@@ -94,6 +95,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--device-name", default=None, metavar="NAME", help="MachineName (default: the profile's)"
     )
     parser.add_argument(
+        "--alarm-functions",
+        default=None,
+        metavar="NAMES",
+        help="the alarm abilities SystemFunction reports, comma-separated, e.g. "
+        "MotionDetect,HumanDection (default: the profile's)",
+    )
+    parser.add_argument(
         "--discovery-port",
         type=int,
         default=None,
@@ -132,6 +140,10 @@ def _alarm_centre(value: str | None) -> tuple[str | None, int]:
 
 def config_from_args(args: argparse.Namespace) -> SimulatorConfig:
     centre_host, centre_port = _alarm_centre(args.alarm_centre)
+    overrides: dict[str, Any] = {}
+    if args.alarm_functions is not None:
+        names = [name.strip() for name in args.alarm_functions.split(",")]
+        overrides["alarm_functions"] = frozenset(name for name in names if name)
     return SimulatorConfig(
         host=args.host,
         port=args.port,
@@ -160,6 +172,7 @@ def config_from_args(args: argparse.Namespace) -> SimulatorConfig:
         device_name=args.device_name,
         discovery_port=args.discovery_port,
         discovery_host=args.discovery_host,
+        profile_overrides=overrides,
     )
 
 

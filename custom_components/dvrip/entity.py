@@ -48,7 +48,12 @@ def channel_device_info(coordinator: DvripCoordinator, channel: int) -> DeviceIn
 
     Named from the recorder's title for the channel, else "Channel N" (translated).
     """
-    info = DeviceInfo(identifiers={(DOMAIN, channel_device_id(coordinator.unique_id, channel))})
+    info = DeviceInfo(
+        identifiers={(DOMAIN, channel_device_id(coordinator.unique_id, channel))},
+        # The camera behind a channel reports nothing of itself through the recorder.
+        manufacturer=MANUFACTURER,
+        model=f"{coordinator.device.model} channel {channel + 1}",
+    )
     if VIA_DEVICE_ID and coordinator.device_entry_id is not None:
         info["via_device_id"] = coordinator.device_entry_id  # type: ignore[typeddict-unknown-key]
     else:

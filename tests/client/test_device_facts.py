@@ -32,6 +32,7 @@ from custom_components.dvrip.client.abilities import (
     parse_device_name,
 )
 from simulator import CameraSimulator
+from simulator.__main__ import build_parser, config_from_args
 from tests.simulator_fixtures import PASSWORD, StartCamera
 
 from .properties import examples
@@ -417,3 +418,18 @@ def test_parsing_titles_and_name() -> None:
     assert parse_device_name({"MachineName": 5}) is None
     assert parse_device_name({"MachineName": ""}) is None
     assert parse_device_name("Hall") is None
+
+
+async def test_abilities_from_the_command_line(
+    start_camera: StartCamera, open_client: Callable[..., Any]
+) -> None:
+    """`--alarm-functions` replaces the profile's abilities (the demo's recorder detects people)."""
+    args = build_parser().parse_args(
+        ["--profile", "nvr", "--alarm-functions", "MotionDetect, HumanDection,,LossDetect"]
+    )
+    overrides = config_from_args(args).profile_overrides
+    camera = await start_camera(profile="nvr", profile_overrides=overrides)
+    abilities = await (await open_client(camera)).get_abilities()
+    assert abilities is not None
+    assert abilities.alarm_functions == {"MotionDetect", "HumanDection", "LossDetect"}
+    assert not abilities.supports("BlindDetect")

@@ -48,6 +48,10 @@ async def test_recorder_has_a_device_per_channel(
 
     channels = [device for device in entry_devices(hass, loaded_entry) if device != recorder]
     assert sorted(device.name for device in channels) == ["Front door", "Garden"]
+    assert sorted(device.model for device in channels) == [
+        f"{camera.profile.model} channel 1",
+        f"{camera.profile.model} channel 2",
+    ]
     assert {device.via_device_id for device in channels} == {recorder.id}
     assert {device.identifiers.pop()[1] for device in channels} == {
         f"{serial}_channel_1",
