@@ -142,7 +142,7 @@ class DvripConfigFlow(ConfigFlow, domain=DOMAIN):
             self._found = {
                 found_id: device
                 for device in await discovery.async_scan()
-                if (found_id := discovery.identity(device)) and found_id not in configured
+                if (found_id := device.identity) and found_id not in configured
             }
             if self._found:
                 return self.async_show_menu(step_id="user", menu_options=["pick", "manual"])
@@ -188,9 +188,7 @@ class DvripConfigFlow(ConfigFlow, domain=DOMAIN):
         """A device answered the search: move a known camera, or offer to add a new one."""
         host = str(discovery_info[CONF_HOST])
         port = int(discovery_info[CONF_PORT])
-        serial = discovery_info.get(discovery.ATTR_SERIAL)
-        mac = discovery_info.get(discovery.ATTR_MAC)
-        found_id = serial or (format_mac(mac) if mac else None)
+        found_id = discovery_info.get(discovery.ATTR_IDENTITY)
         if not found_id:
             return self.async_abort(reason="no_identity")
         await self.async_set_unique_id(found_id)

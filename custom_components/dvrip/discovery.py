@@ -15,7 +15,6 @@ from typing import Any
 from homeassistant.config_entries import SOURCE_INTEGRATION_DISCOVERY
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import discovery_flow
-from homeassistant.helpers.device_registry import format_mac
 from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.helpers.start import async_at_started
 
@@ -28,18 +27,12 @@ SCAN_INTERVAL = timedelta(minutes=15)
 # How long answers are gathered; devices answer within a second.
 SCAN_TIMEOUT = 3.0
 
-# The keys of a discovery flow's data.
+# The keys of a discovery flow's data; the identity is the unique id of the device's entry.
+ATTR_IDENTITY = "identity"
 ATTR_SERIAL = "serial"
 ATTR_MAC = "mac"
 ATTR_MODEL = "model"
 ATTR_NAME = "name"
-
-
-def identity(device: DiscoveredDevice) -> str | None:
-    """The unique id the device's entry has: its serial, else its MAC as `format_mac` writes it."""
-    if device.serial:
-        return device.serial
-    return format_mac(device.mac) if device.mac else None
 
 
 def flow_data(device: DiscoveredDevice) -> dict[str, Any]:
@@ -47,6 +40,7 @@ def flow_data(device: DiscoveredDevice) -> dict[str, Any]:
     return {
         "host": device.host,
         "port": device.port,
+        ATTR_IDENTITY: device.identity,
         ATTR_SERIAL: device.serial,
         ATTR_MAC: device.mac,
         ATTR_MODEL: device.model,
@@ -60,7 +54,7 @@ async def async_scan() -> list[DiscoveredDevice]:
         return []
     found = await discover(timeout=SCAN_TIMEOUT, targets=DISCOVERY_TARGETS)
     LOGGER.debug("Device search: %d answered", len(found))
-    return [device for device in found if identity(device) is not None]
+    return [device for device in found if device.identity is not None]
 
 
 async def _async_scan_and_offer(hass: HomeAssistant) -> None:
