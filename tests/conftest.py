@@ -131,6 +131,21 @@ def config_entry(
 
 
 @pytest.fixture
+async def entry_at_camera_pace(
+    hass: HomeAssistant, config_entry: MockConfigEntry
+) -> AsyncIterator[MockConfigEntry]:
+    """The config entry set up with the integration's own timing (for tests that move Home
+    Assistant's clock on by hours), its start-up work done; unloaded afterwards.
+    """
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert config_entry.state is ConfigEntryState.LOADED
+    yield config_entry
+    assert await hass.config_entries.async_unload(config_entry.entry_id)
+    await hass.async_block_till_done()
+
+
+@pytest.fixture
 async def loaded_entry(
     hass: HomeAssistant, config_entry: MockConfigEntry, fast_timing: None
 ) -> AsyncIterator[MockConfigEntry]:

@@ -5,13 +5,11 @@ Only the integration's own export folders go; the user's files next to them stay
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
 import json
 from pathlib import Path
 from typing import Any
 
-from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
 import pytest
@@ -55,15 +53,9 @@ def _export(folder: Path, days_ago: float) -> Path:
 
 
 @pytest.fixture
-async def entry(
-    hass: HomeAssistant, config_entry: MockConfigEntry, exports: Path
-) -> AsyncIterator[MockConfigEntry]:
-    assert await hass.config_entries.async_setup(config_entry.entry_id)
-    await hass.async_block_till_done(wait_background_tasks=True)
-    assert config_entry.state is ConfigEntryState.LOADED
-    yield config_entry
-    assert await hass.config_entries.async_unload(config_entry.entry_id)
-    await hass.async_block_till_done()
+def entry(exports: Path, entry_at_camera_pace: MockConfigEntry) -> MockConfigEntry:
+    """Set up once the old exports are on disk (fixtures run in the order asked for)."""
+    return entry_at_camera_pace
 
 
 async def test_old_exports_removed_at_setup_and_daily(

@@ -8,11 +8,9 @@ saw: its file searches (two per channel and search: pictures, then clips).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
-from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.util import dt as dt_util
@@ -49,15 +47,8 @@ def entry_options() -> dict[str, Any]:
 
 
 @pytest.fixture
-async def entry(
-    hass: HomeAssistant, config_entry: MockConfigEntry
-) -> AsyncIterator[MockConfigEntry]:
-    assert await hass.config_entries.async_setup(config_entry.entry_id)
-    await hass.async_block_till_done(wait_background_tasks=True)
-    assert config_entry.state is ConfigEntryState.LOADED
-    yield config_entry
-    assert await hass.config_entries.async_unload(config_entry.entry_id)
-    await hass.async_block_till_done()
+def entry(entry_at_camera_pace: MockConfigEntry) -> MockConfigEntry:
+    return entry_at_camera_pace
 
 
 async def _after(hass: HomeAssistant, seconds: float) -> None:
