@@ -69,7 +69,6 @@ async def async_setup_entry(hass: HomeAssistant, entry: DvripConfigEntry) -> boo
                 translation_placeholders={"host": host},
             )
         coordinator = DvripCoordinator(hass, entry, client, device)
-        coordinator.abilities = await client.get_abilities()
         await coordinator.async_start()
         started = True
     except DvripError as err:

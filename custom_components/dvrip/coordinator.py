@@ -75,13 +75,13 @@ class DvripCoordinator:
         )
         self.stills = LiveStills(entry, self.session)
         self.detection_config: Any = None
-        # The device's own name (MachineName) and its channels' titles, read once at setup.
+        # What the device says it can detect (None when it does not say), its own name
+        # (MachineName) and its channels' titles: read once at setup.
+        self.abilities: Abilities | None = None
         self.device_name: str | None = None
         self.channel_titles: list[str] = []
         # The registry id of the camera's (or recorder's) device, once made at setup.
         self.device_entry_id: str | None = None
-        # What the device says it can detect (read at setup); None when it does not say.
-        self.abilities: Abilities | None = None
         # What the alarm-centre listener reports for this camera (set at setup when enabled).
         self.alarm_centre_status: dict[str, Any] | None = None
         self.alarms.on_live_alarm = self.history.live_alarm_seen
@@ -124,7 +124,7 @@ class DvripCoordinator:
         # Pushes are taken whatever the camera answers; the answer goes to diagnostics.
         await self.client.subscribe_alarms()
         await self.async_read_channels()
-        await self.async_read_names()
+        await self.async_read_device_facts()
         await self.clock.async_learn(self.client, self.entry.title)
         await self.async_check_detection()
         self.session.set_connected()
@@ -193,8 +193,11 @@ class DvripCoordinator:
         elif statuses:
             LOGGER.debug("%s reports no channel with a camera", self.entry.title)
 
-    async def async_read_names(self) -> None:
-        """The device's name and its channels' titles (empty where the firmware has none)."""
+    async def async_read_device_facts(self) -> None:
+        """What the device can detect, its name and its channels' titles (None or empty where
+        the firmware does not say).
+        """
+        self.abilities = await self.client.get_abilities()
         self.device_name = await self.client.get_device_name()
         if self.is_recorder:
             self.channel_titles = await self.client.get_channel_titles()
