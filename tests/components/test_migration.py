@@ -28,12 +28,13 @@ from .common import entry_data, entry_device
 pytestmark = pytest.mark.usefixtures("fast_timing")
 
 
-def _version_1_entry(
-    hass: HomeAssistant, camera: CameraSimulator, options: dict[str, Any]
+def _entry_of_version(
+    hass: HomeAssistant, camera: CameraSimulator, options: dict[str, Any], *, version: int = 1
 ) -> MockConfigEntry:
+    """The camera's entry as the release of config entry `version` wrote it."""
     entry = MockConfigEntry(
         domain=DOMAIN,
-        version=1,
+        version=version,
         title=camera.profile.model,
         unique_id=camera.config.serial,
         data=entry_data(camera),
@@ -51,7 +52,7 @@ async def test_version_1_keeps_left_out_kinds_disabled(
     options lose both, every entity keeps its entity id, and the kinds left out stay off,
     disabled by the user, on each channel.
     """
-    entry = _version_1_entry(
+    entry = _entry_of_version(
         hass,
         camera,
         {
@@ -131,7 +132,7 @@ async def test_version_1_with_every_kind_disables_nothing(
     hass: HomeAssistant, camera: CameraSimulator
 ) -> None:
     """An entry whose options never changed: only the version changes; abilities decide."""
-    entry = _version_1_entry(hass, camera, {})
+    entry = _entry_of_version(hass, camera, {})
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.LOADED
@@ -148,15 +149,7 @@ async def test_version_1_with_every_kind_disables_nothing(
 
 async def test_a_newer_version_is_refused(hass: HomeAssistant, camera: CameraSimulator) -> None:
     """An entry written by a later release is not loaded (nor changed)."""
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        version=3,
-        title=camera.profile.model,
-        unique_id=camera.config.serial,
-        data=entry_data(camera),
-        options={"future": True},
-    )
-    entry.add_to_hass(hass)
+    entry = _entry_of_version(hass, camera, {"future": True}, version=3)
     assert not await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.MIGRATION_ERROR
