@@ -230,6 +230,8 @@ class SimulatorStats:
     bytes_sent: int = 0
     connections: int = 0  # accepted since start
     open_connections: int = 0
+    # The most connections open at once since start (or since `reset_peak_connections`).
+    peak_connections: int = 0
     alarm_centre_sent: int = 0  # 1508 messages delivered to the alarm centre
     recording_seconds_sent: float = 0.0  # seconds of recording in completed downloads
     searches: int = 0  # datagrams received on the discovery port
@@ -293,6 +295,7 @@ class _Counters:
     snapshots: int = 0
     bytes_sent: int = 0
     connections: int = 0
+    peak_connections: int = 0
     alarm_centre_sent: int = 0
     recording_seconds_sent: float = 0.0
     searches: int = 0
@@ -495,6 +498,9 @@ class CameraSimulator:
         self._counters.connections += 1
         connection = Connection(self, reader, writer, self._counters.connections)
         self._connections.add(connection)
+        self._counters.peak_connections = max(
+            self._counters.peak_connections, len(self._connections)
+        )
         self._notify()
         try:
             await connection.serve()
@@ -938,6 +944,10 @@ class CameraSimulator:
             open_connections=len(self._connections),
             **asdict(self._counters),
         )
+
+    def reset_peak_connections(self) -> None:
+        """Count the most connections open at once from now on."""
+        self._counters.peak_connections = len(self._connections)
 
     @property
     def fault(self) -> FaultKind | None:

@@ -221,6 +221,20 @@ async def test_logout_closes(camera: CameraSimulator, connect: Connect) -> None:
     await camera.wait_for(lambda: camera.stats.sessions == 0)
 
 
+async def test_peak_connections_counts_the_most_open_at_once(
+    camera: CameraSimulator, connect: Connect
+) -> None:
+    first = await connect(camera, login=True)
+    second = await connect(camera)
+    await camera.wait_for(lambda: camera.stats.open_connections == 2)
+    await second.close()
+    await camera.wait_for(lambda: camera.stats.open_connections == 1)
+    assert camera.stats.peak_connections == 2
+    camera.reset_peak_connections()
+    assert camera.stats.peak_connections == 1
+    await first.close()
+
+
 async def test_system_info(camera: CameraSimulator, connect: Connect) -> None:
     client = await connect(camera, login=True)
     reply = await client.request(SYSTEM_INFO, {"Name": "SystemInfo"})
