@@ -43,6 +43,7 @@ from .errors import (
     DvripUnsupportedError,
     LoginRefusal,
 )
+from .extra import DEFAULT_IDLE_LOGOUT, ExtraConnection
 from .framing import Packet, decode_json, format_session_id, parse_hex_int, parse_session_id
 from .models import (
     Alarm,
@@ -92,6 +93,9 @@ class DvripClient:
     `relogin_on_request=False` only `connect()` logs in again, and such a request fails
     with `DvripConnectionError`: a caller with its own reconnect policy (one that waits out
     a locked account, say) keeps the only say over logins.
+
+    At most two connections are open at once: the session, and one more that stills and
+    two-socket downloads take in turns (see `extra`), logged out after `idle_logout` s unused.
     """
 
     def __init__(
@@ -108,6 +112,7 @@ class DvripClient:
         guard_timeout: float = DEFAULT_GUARD_TIMEOUT,
         search_timeout: float = DEFAULT_SEARCH_TIMEOUT,
         relogin_on_request: bool = True,
+        idle_logout: float = DEFAULT_IDLE_LOGOUT,
     ) -> None:
         self.host = host
         self.relogin_on_request = relogin_on_request
@@ -138,6 +143,11 @@ class DvripClient:
         self._ret_205: LoginRefusal | None = None
         # How the device answered the last AlarmSet; None before any.
         self.subscription: SubscriptionState | None = None
+        self.idle_logout = idle_logout
+        # A kept login gets no keepalives: it is logged out before the device would want one.
+        self._extra = ExtraConnection(
+            self._log_in_extra, _log_out, lambda: min(self.idle_logout, self.alive_interval)
+        )
 
     async def __aenter__(self) -> Self:
         await self.connect()
@@ -195,17 +205,10 @@ class DvripClient:
         await self._stop_keepalive()
         for data in list(self._data_connections):
             await data.aclose()
+        await self._extra.close()
         connection, self._connection = self._connection, None
-        if connection is None or connection.closed:
-            return
-        with contextlib.suppress(DvripError):
-            await connection.request(
-                MessageId.LOGOUT_REQ,
-                {"Name": "", "SessionID": format_session_id(connection.session_id)},
-                timeout=_LOGOUT_TIMEOUT,
-            )
-        connection.on_close = None
-        await connection.aclose()
+        if connection is not None:
+            await _log_out(connection)
 
     def add_alarm_listener(self, listener: AlarmListener) -> Callable[[], None]:
         """Call `listener` with every pushed alarm; returns a function that removes it."""
@@ -251,7 +254,25 @@ class DvripClient:
             # close() ran while this login was under way: the session must not outlive it.
             raise DvripConnectionError("the client is closed")
 
-    async def _login(self, connection: DvripConnection) -> dict[str, Any]:
+    async def _log_in_extra(self) -> DvripConnection:
+        """A login of its own beside the session, for `ExtraConnection`."""
+        connection = await DvripConnection.open(
+            self.host, self.port, timeout=self.timeout, name="extra"
+        )
+        try:
+            # The session is logged in as the same user: a 205 here cannot mean "no such
+            # user", and asking would open a third connection.
+            await self._login(connection, ask_205=False)
+        except BaseException:
+            await connection.aclose()
+            raise
+        if self._closing:
+            # close() ran while this login was under way: it must not outlive the client.
+            await _log_out(connection)
+            raise DvripConnectionError("the client is closed")
+        return connection
+
+    async def _login(self, connection: DvripConnection, *, ask_205: bool = True) -> dict[str, Any]:
         """Log in on `connection`; return the login reply."""
         packet = await connection.request(
             MessageId.LOGIN_REQ,
@@ -263,10 +284,14 @@ class DvripClient:
         if ret in AUTH_FAILURE_CODES:
             refusal = None
             if ret == RetCode.USER_LOCKED:
-                self._ret_205 = self._ret_205 or await self._read_ret_205()
                 # Without an answer, the safe reading: wait, rather than ask the user for a
                 # password that may be right.
-                refusal = self._ret_205 or LoginRefusal.LOCKED
+                refusal = LoginRefusal.LOCKED
+                if ask_205:
+                    # The refused socket is of no more use: the question takes its place.
+                    await connection.aclose()
+                    self._ret_205 = self._ret_205 or await self._read_ret_205()
+                    refusal = self._ret_205 or refusal
             raise DvripAuthError(ret, refusal)
         if ret == RetCode.UNSUPPORTED or _wants_encrypted_login(reply):
             raise DvripUnsupportedError(
@@ -624,21 +649,23 @@ class DvripClient:
         return sorted(files.values(), key=lambda record: (record.begin, record.name))[:max_files]
 
     async def snapshot(self, channel: int = 0) -> bytes:
-        """A whole live JPEG from OPSNAP, on a login of its own.
+        """A whole live JPEG from OPSNAP, on the second connection's login.
 
-        A still can be slow, large or refused; on its own connection none of that can
-        delay or drop the alarm session. Raises `DvripCommandError` where the device
-        refuses stills, `DvripTimeoutError` when no whole picture comes in time, and
-        `DvripProtocolError` for anything that is not a picture: never half a JPEG.
+        A still can be slow, large or refused; on another connection none of that can
+        delay or drop the alarm session. It waits its turn there (a download's, another
+        still's) up to the request timeout. Raises `DvripCommandError` where the device
+        refuses stills, `DvripAuthError` where it refuses the second login,
+        `DvripTimeoutError` when no whole picture comes in time, and `DvripProtocolError`
+        for anything that is not a picture: never half a JPEG.
         """
         await self._ensure_connected()
-        connection = await DvripConnection.open(
-            self.host, self.port, timeout=self.timeout, name="still"
-        )
+        async with self._extra.login(wait=self.timeout) as connection:
+            return await self._snapshot_on(connection, channel)
+
+    async def _snapshot_on(self, connection: DvripConnection, channel: int) -> bytes:
+        queue = media_queue()
+        connection.route_media(queue)
         try:
-            await self._login(connection)
-            queue = media_queue()
-            connection.route_media(queue)
             connection.send(
                 MessageId.SNAP_REQ,
                 {
@@ -660,7 +687,7 @@ class DvripClient:
                 ) from None
             return picture
         finally:
-            await connection.aclose()
+            connection.route_media(None)
 
     async def download(
         self,
@@ -695,7 +722,10 @@ class DvripClient:
         connection = await self._ensure_connected()
         if self._two_sockets is not False:
             try:
-                received = await self._download_two_sockets(connection, part, sink)
+                # The data socket is the second connection: it waits for a still, and the
+                # kept login steps aside for it.
+                async with self._extra.turn():
+                    received = await self._download_two_sockets(connection, part, sink)
             except (NoDataError, DvripCommandError) as err:
                 if self._two_sockets:
                     raise
@@ -860,6 +890,21 @@ async def _first_refusal(replies: list[asyncio.Future[Packet]]) -> None:
             ret = parse_hex_int(reply.get("Ret"), RetCode.OK)
             if ret not in SUCCESS_CODES:
                 raise DvripCommandError("OPPlayBack", ret)
+
+
+async def _log_out(connection: DvripConnection) -> None:
+    """Log out where the device still listens, and close the socket."""
+    try:
+        if not connection.closed:
+            with contextlib.suppress(DvripError):
+                await connection.request(
+                    MessageId.LOGOUT_REQ,
+                    {"Name": "", "SessionID": format_session_id(connection.session_id)},
+                    timeout=_LOGOUT_TIMEOUT,
+                )
+    finally:
+        connection.on_close = None
+        await connection.aclose()
 
 
 def _login_message(username: str, password_hash: str) -> dict[str, Any]:
