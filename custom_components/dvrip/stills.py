@@ -123,7 +123,7 @@ class LiveStills:
                 LOGGER.debug("No snapshot of %s: %s", self.entry.title, err)
                 return None
             # Refused outright, or a camera that allows one login only (Ret 207): a still
-            # needs a login of its own, so there are none while the alarm session is open.
+            # needs a second login, so there are none while the alarm session is open.
             self._refused[channel] = dt_util.utcnow() + STILL_REFUSAL_EXPIRY
             LOGGER.debug(
                 "%s refuses live snapshots of channel %d (%s); its alarm pictures stand in",
