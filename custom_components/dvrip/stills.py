@@ -4,7 +4,8 @@ Home Assistant asks for a still once per frame interval for every open camera vi
 cards, automations and alarm pictures ask too. The camera is asked once per channel at a
 time: whoever asks while a still is on its way gets that one, and a still younger than
 `STILL_MAX_AGE` is given again. The client takes the stills on its second connection, one
-login kept while stills keep coming (see `client.extra`).
+login kept while stills keep coming (see `client.extra`); while a download holds that
+connection, a camera view is given the channel's last still again.
 """
 
 from __future__ import annotations
@@ -17,7 +18,13 @@ from typing import Final
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.util import dt as dt_util
 
-from .client import DvripAuthError, DvripCommandError, DvripError, LoginRefusal
+from .client import (
+    DvripAuthError,
+    DvripBusyError,
+    DvripCommandError,
+    DvripError,
+    LoginRefusal,
+)
 from .const import DOMAIN, LOGGER
 from .session import CameraSession
 
@@ -32,8 +39,9 @@ STILL_MAX_AGE: Final = STILL_INTERVAL * 0.8
 
 @dataclass(frozen=True, slots=True)
 class _Still:
-    """A still asked of the camera at `asked` (UTC): on its way, or come."""
+    """A still of `channel` asked of the camera at `asked` (UTC): on its way, or come."""
 
+    channel: int
     asked: datetime
     task: asyncio.Task[bytes | None]
 
@@ -67,8 +75,9 @@ class LiveStills:
         self.entry = entry
         self.session = session
         self._refused: dict[int, datetime] = {}
-        # The last still asked of each channel.
+        # The last still asked of each channel, and the last one that came.
         self._stills: dict[int, _Still] = {}
+        self._last: dict[int, bytes] = {}
 
     def refused(self, channel: int) -> bool:
         """Whether the device refused this channel's live stills a short while ago."""
@@ -96,7 +105,7 @@ class LiveStills:
             return None
         while (still := self._stills.get(channel)) is not None and not still.task.done():
             if still.serves(asked_after):
-                return await asyncio.shield(still.task)
+                return await self._async_wait(still, asked_after)
             # Asked too early for this caller; one at a time, so the next waits for it.
             await asyncio.wait([still.task])
         if still is not None and still.jpeg is not None and still.fresh(asked_after):
@@ -104,6 +113,7 @@ class LiveStills:
         if self.refused(channel) or not self.session.available:
             return None
         still = _Still(
+            channel,
             dt_util.utcnow(),
             self.entry.async_create_background_task(
                 self.session.hass,
@@ -112,12 +122,23 @@ class LiveStills:
             ),
         )
         self._stills[channel] = still
-        # Shielded: someone else may be waiting for the same still when this caller gives up.
-        return await asyncio.shield(still.task)
+        return await self._async_wait(still, asked_after)
+
+    async def _async_wait(self, still: _Still, asked_after: datetime | None) -> bytes | None:
+        try:
+            # Shielded: someone else may be waiting for the same still when this caller gives up.
+            return await asyncio.shield(still.task)
+        except DvripBusyError:
+            # A camera view keeps its last frame meanwhile; an alarm's picture must be new.
+            return None if asked_after is not None else self._last.get(still.channel)
 
     async def _async_ask(self, channel: int) -> bytes | None:
+        """Ask the camera; `DvripBusyError` when its second connection stays taken."""
         try:
-            return await self.session.client.snapshot(channel)
+            jpeg = await self.session.client.snapshot(channel)
+        except DvripBusyError as err:
+            LOGGER.debug("No snapshot of %s channel %d: %s", self.entry.title, channel + 1, err)
+            raise
         except (DvripCommandError, DvripAuthError) as err:
             if isinstance(err, DvripAuthError) and err.refusal is not LoginRefusal.SESSION_REFUSED:
                 LOGGER.debug("No snapshot of %s: %s", self.entry.title, err)
@@ -133,4 +154,7 @@ class LiveStills:
             )
         except DvripError as err:
             LOGGER.debug("No snapshot of %s channel %d: %s", self.entry.title, channel + 1, err)
+        else:
+            self._last[channel] = jpeg
+            return jpeg
         return None

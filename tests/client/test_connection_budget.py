@@ -12,6 +12,7 @@ import pytest
 from custom_components.dvrip.client import (
     Alarm,
     DvripAuthError,
+    DvripBusyError,
     DvripClient,
     LoginRefusal,
     RecordFile,
@@ -122,6 +123,25 @@ async def test_a_still_waits_for_a_two_socket_download(
     result = await download
     assert result.sockets == 2
     assert (await still).startswith(b"\xff\xd8")
+    assert camera.stats.peak_connections == 2
+
+
+async def test_a_still_gives_up_on_a_download_that_takes_too_long(
+    start_camera: StartCamera, open_client: OpenClient
+) -> None:
+    """It waits no longer than a request does, and says the device is busy."""
+    camera = await start_camera(alive_interval=20)
+    client = await open_client(camera, timeout=0.3)
+    record = await _clip(client, camera)
+    sink = _GatedSink()
+    download = asyncio.create_task(client.download(record, sink))
+    async with asyncio.timeout(5):
+        await sink.started.wait()
+    with pytest.raises(DvripBusyError):
+        await client.snapshot()
+    assert camera.stats.snapshots == 0
+    sink.gate.set()
+    await download
     assert camera.stats.peak_connections == 2
 
 

@@ -17,6 +17,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.dvrip import stills
+from custom_components.dvrip.const import CONF_PICTURE_MODE
 from custom_components.dvrip.stills import STILL_INTERVAL
 from simulator import CameraSimulator
 
@@ -130,6 +131,29 @@ async def test_two_connections_at_most_while_everything_runs(
     assert camera.stats.snapshots >= 2  # the alarm's, and the view's
     await async_wait_for_state(hass, image_id, picture_shown(record.time, "direct"))
     assert camera.stats.peak_connections <= 2
+
+
+@pytest.mark.usefixtures("fast_pictures")
+@pytest.mark.parametrize("camera_settings", [{**PATIENT_CAMERA, "bandwidth": 5_000}])
+@pytest.mark.parametrize("entry_options", [{CONF_PICTURE_MODE: "recording"}])
+async def test_the_camera_view_keeps_its_last_still_while_a_download_runs(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    camera: CameraSimulator,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A download holds the second connection longer than a still waits: the view goes on."""
+    camera_id = _camera(hass, loaded_entry)
+    monkeypatch.setattr(stills, "STILL_MAX_AGE", timedelta(0))
+    shown = (await async_get_image(hass, camera_id)).content
+    # The alarm's picture downloads at 5 kB/s, for seconds; a still waits a second.
+    await camera.raise_alarm(channel=0, event="VideoMotion", status="Start")
+    await camera.wait_for(lambda: camera.stats.downloads >= 1)
+    snapshots = camera.stats.snapshots
+    for _ in range(2):
+        assert (await async_get_image(hass, camera_id)).content == shown
+    assert camera.stats.snapshots == snapshots
+    assert camera.stats.downloads_completed == 0
 
 
 @pytest.mark.usefixtures("fast_pictures")

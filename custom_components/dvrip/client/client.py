@@ -653,10 +653,10 @@ class DvripClient:
 
         A still can be slow, large or refused; on another connection none of that can
         delay or drop the alarm session. It waits its turn there (a download's, another
-        still's) up to the request timeout. Raises `DvripCommandError` where the device
-        refuses stills, `DvripAuthError` where it refuses the second login,
-        `DvripTimeoutError` when no whole picture comes in time, and `DvripProtocolError`
-        for anything that is not a picture: never half a JPEG.
+        still's) up to the request timeout, then raises `DvripBusyError`. Raises
+        `DvripCommandError` where the device refuses stills, `DvripAuthError` where it
+        refuses the second login, `DvripTimeoutError` when no whole picture comes in time,
+        and `DvripProtocolError` for anything that is not a picture: never half a JPEG.
         """
         await self._ensure_connected()
         async with self._extra.login(wait=self.timeout) as connection:

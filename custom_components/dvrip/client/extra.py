@@ -18,7 +18,7 @@ import contextlib
 from typing import Final
 
 from .connection import DvripConnection
-from .errors import DvripCommandError, DvripTimeoutError
+from .errors import DvripBusyError, DvripCommandError
 
 # A kept login is logged out after this many seconds without use (the client also keeps it
 # no longer than the device's AliveInterval: it gets no keepalives).
@@ -51,7 +51,7 @@ class ExtraConnection:
 
     @contextlib.asynccontextmanager
     async def login(self, wait: float | None = None) -> AsyncIterator[DvripConnection]:
-        """The turn, with the kept login; `DvripTimeoutError` when not had within `wait` s.
+        """The turn, with the kept login; `DvripBusyError` when not had within `wait` s.
 
         Whatever goes wrong on it but a refusal (a whole answer) logs it out: a reply may
         still be on its way, and must never be taken for the next user's.
@@ -91,7 +91,7 @@ class ExtraConnection:
             async with asyncio.timeout(wait):
                 await self._turn.acquire()
         except TimeoutError:
-            raise DvripTimeoutError(
+            raise DvripBusyError(
                 f"the device's second connection stayed busy for {wait} s"
             ) from None
         try:
