@@ -30,7 +30,7 @@ from .discovery import async_start_discovery
 from .ha_versions import OPTIONS_FLOW_RELOADS
 from .last_picture import LastAlarmPictures
 from .migration import async_migrate_entry
-from .repairs import async_update_locked_issue, delete_issues
+from .repairs import Issue, async_clear_issue, async_update_locked_issue, delete_issues
 from .services import async_remove_old_exports, async_setup_services, async_track_old_exports
 from .session import create_client, forget_setup_pacing, setup_error, setup_pacing
 from .storage import media_root
@@ -70,6 +70,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: DvripConfigEntry) -> boo
                 translation_key="wrong_device",
                 translation_placeholders={"host": host},
             )
+        # The right camera answers: a repair saying another one did is over.
+        async_clear_issue(hass, entry, Issue.WRONG_DEVICE)
         coordinator = DvripCoordinator(hass, entry, client, device)
         await coordinator.async_start()
         started = True
