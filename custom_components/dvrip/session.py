@@ -237,6 +237,9 @@ class CameraSession:
         """
         attempt = 0
         while True:
+            if self.closing:
+                # Shutting down: closing the client can swallow the cancellation meant for us.
+                return
             delay = backoff_delay(attempt)
             if self.locked:
                 delay = max(delay, LOCKED_RETRY_DELAY)

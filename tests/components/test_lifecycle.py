@@ -152,6 +152,20 @@ async def test_reconnect_to_another_camera(
     await async_wait_for_state(hass, motion, STATE_ON)
 
 
+async def test_unload_while_another_camera_answers(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, camera: CameraSimulator
+) -> None:
+    """The entry unloads (and Home Assistant stops) while it keeps finding another camera,
+    without waiting for the next look (minutes away).
+    """
+    camera.config = replace(camera.config, serial="another-camera")
+    await camera.inject_fault("disconnect", 0.1)
+    await _wait_for_issue(hass, f"wrong_device_{loaded_entry.entry_id}", present=True)
+    async with asyncio.timeout(5):
+        assert await hass.config_entries.async_unload(loaded_entry.entry_id)
+    await camera.wait_for(lambda: camera.stats.sessions == 0)
+
+
 @pytest.mark.usefixtures("fast_timing")
 async def test_setup_with_the_right_camera_clears_the_wrong_device_issue(
     hass: HomeAssistant, config_entry: MockConfigEntry, camera: CameraSimulator
