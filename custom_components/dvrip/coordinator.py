@@ -132,7 +132,10 @@ class DvripCoordinator:
 
     @callback
     def async_start_checks(self) -> None:
-        """Check the history for missed alarms, once the event entities exist to fire them."""
+        """Deliver the alarms pushed during setup, then check the history for missed ones,
+        once the event entities exist to fire them.
+        """
+        self.alarms.release_held()
         self.history.start_check(CheckTrigger.STARTUP)
 
     async def async_shutdown(self) -> None:
