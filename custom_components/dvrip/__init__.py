@@ -30,9 +30,9 @@ from .discovery import async_start_discovery
 from .ha_versions import OPTIONS_FLOW_RELOADS
 from .last_picture import LastAlarmPictures
 from .migration import async_migrate_entry
-from .repairs import async_update_locked_issue, delete_issues
+from .repairs import Issue, async_clear_issue, async_update_locked_issue, delete_issues
 from .services import async_remove_old_exports, async_setup_services, async_track_old_exports
-from .session import create_client, setup_error
+from .session import create_client, forget_setup_pacing, setup_error, setup_pacing
 from .storage import media_root
 
 PLATFORMS: list[Platform] = [
@@ -55,8 +55,10 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 
 async def async_setup_entry(hass: HomeAssistant, entry: DvripConfigEntry) -> bool:
     """Log in, read the device, subscribe to alarms, then set up the entities."""
-    client = create_client(entry.data)
     host = f"{entry.data[CONF_HOST]}:{entry.data[CONF_PORT]}"
+    pacing = setup_pacing(hass, entry.entry_id)
+    pacing.check_lock(entry.data, host)
+    client = create_client(entry.data, pacing.ret_205)
     started = False
     try:
         await client.connect()
@@ -68,17 +70,21 @@ async def async_setup_entry(hass: HomeAssistant, entry: DvripConfigEntry) -> boo
                 translation_key="wrong_device",
                 translation_placeholders={"host": host},
             )
+        # The right camera answers: a repair saying another one did is over.
+        async_clear_issue(hass, entry, Issue.WRONG_DEVICE)
         coordinator = DvripCoordinator(hass, entry, client, device)
         await coordinator.async_start()
         started = True
     except DvripError as err:
+        pacing.learn(client, entry.data, err)
         if isinstance(err, DvripAuthError) and err.locked:
-            # Home Assistant retries the setup by itself, at growing intervals.
+            # Home Assistant retries the setup by itself; the pacing holds the logins back.
             async_update_locked_issue(hass, entry, locked=True)
         raise setup_error(err, host) from err
     finally:
         if not started:
             await client.close()
+    pacing.learn(client, entry.data, None)
     async_update_locked_issue(hass, entry, locked=False)
     async_register_devices(hass, entry, coordinator)
     entry.runtime_data = DvripRuntime(coordinator=coordinator, options=dict(entry.options))
@@ -165,6 +171,7 @@ async def _async_shutdown(entry: DvripConfigEntry) -> None:
 async def async_remove_entry(hass: HomeAssistant, entry: DvripConfigEntry) -> None:
     """Drop the entry's repair issues, its alarm ledger, pictures and exports with it."""
     delete_issues(hass, entry)
+    forget_setup_pacing(hass, entry.entry_id)
     await Store[dict[str, object]](
         hass, STORAGE_VERSION, storage_key(entry.entry_id)
     ).async_remove()

@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+import ipaddress
 from typing import Any, NamedTuple
 
-from homeassistant.config_entries import ConfigFlow, ConfigFlowResult
+from homeassistant.config_entries import (
+    SOURCE_IGNORE,
+    ConfigEntry,
+    ConfigEntryState,
+    ConfigFlow,
+    ConfigFlowResult,
+)
 from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_PORT, CONF_USERNAME
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr, entity_registry as er
@@ -123,6 +130,23 @@ def _rename_registered(hass: HomeAssistant, entry: DvripConfigEntry, old: str, n
             entities.async_update_entity(registered.entity_id, new_unique_id=new_unique_id)
 
 
+def _entry_stays(entry: ConfigEntry, host: str, port: int) -> bool:
+    """Whether a known camera found at `host`:`port` keeps its entry's address anyway.
+
+    It does while connected (the search reply may come from a second network path), and
+    when its host is a name the user typed (that name follows the camera by itself).
+    """
+    if entry.source == SOURCE_IGNORE or CONF_HOST not in entry.data:
+        return True
+    if (entry.data[CONF_HOST], entry.data[CONF_PORT]) == (host, port):
+        return True
+    try:
+        ipaddress.ip_address(entry.data[CONF_HOST])
+    except ValueError:
+        return True
+    return entry.state is ConfigEntryState.LOADED and entry.runtime_data.coordinator.available
+
+
 class DvripConfigFlow(ConfigFlow, domain=DOMAIN):
     """Set up a DVRIP camera or recorder."""
 
@@ -191,9 +215,8 @@ class DvripConfigFlow(ConfigFlow, domain=DOMAIN):
         found_id = discovery_info.get(discovery.ATTR_IDENTITY)
         if not found_id:
             return self.async_abort(reason="no_identity")
-        await self.async_set_unique_id(found_id)
-        # A known camera at a new address: its entry moves there (and reloads).
-        self._abort_if_unique_id_configured(updates={CONF_HOST: host, CONF_PORT: port})
+        if (entry := await self.async_set_unique_id(found_id)) is not None:
+            return await self._async_move_found(entry, host, port)
         name = own_name(discovery_info.get(discovery.ATTR_NAME))
         model = discovery_info.get(discovery.ATTR_MODEL)
         self._discovered = {CONF_HOST: host, CONF_PORT: port}
@@ -202,6 +225,25 @@ class DvripConfigFlow(ConfigFlow, domain=DOMAIN):
             "host": host,
         }
         return await self.async_step_discovery_confirm()
+
+    async def _async_move_found(self, entry: ConfigEntry, host: str, port: int) -> ConfigFlowResult:
+        """A known camera answered the search: its entry moves (and reloads) only once a login
+        at the new address finds the same camera; see `_entry_stays` for when it never does.
+        """
+        if _entry_stays(entry, host, port):
+            self._abort_if_unique_id_configured()
+        data = {**entry.data, CONF_HOST: host, CONF_PORT: port}
+        errors: dict[str, str] = {}
+        found = await _async_try_read_device(data, errors)
+        if found is None or found.identity != entry.unique_id:
+            # The search reply names another device, or one that does not take the login.
+            return self.async_abort(reason="already_configured")
+        if self.hass.config_entries.async_update_entry(entry, data=data) and entry.state in (
+            ConfigEntryState.LOADED,
+            ConfigEntryState.SETUP_RETRY,
+        ):
+            self.hass.config_entries.async_schedule_reload(entry.entry_id)
+        return self.async_abort(reason="already_configured")
 
     async def async_step_discovery_confirm(
         self, user_input: dict[str, Any] | None = None
@@ -228,7 +270,10 @@ class DvripConfigFlow(ConfigFlow, domain=DOMAIN):
             # An address is no identity: the entry would break at the next lease.
             return self.async_abort(reason="no_identity")
         # The login's identity is the one that counts (a search reply may lack the serial).
-        await self.async_set_unique_id(found.identity, raise_on_progress=False)
+        entry = await self.async_set_unique_id(found.identity, raise_on_progress=False)
+        # A found camera that turns out to be a known one moves only as the search's do.
+        if entry and self._discovered and _entry_stays(entry, data[CONF_HOST], data[CONF_PORT]):
+            self._abort_if_unique_id_configured()
         # The same camera at a new address: move the entry rather than add another.
         self._abort_if_unique_id_configured(
             updates={CONF_HOST: data[CONF_HOST], CONF_PORT: data[CONF_PORT]}

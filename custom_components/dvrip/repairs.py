@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from enum import StrEnum
 from typing import Any
 
@@ -76,9 +77,10 @@ def delete_issues(hass: HomeAssistant, entry: ConfigEntry) -> None:
 
 
 async def async_check_detection(
-    hass: HomeAssistant, entry: ConfigEntry, client: DvripClient, channels: int
+    hass: HomeAssistant, entry: ConfigEntry, client: DvripClient, channels: Sequence[int]
 ) -> Any:
-    """Raise (or clear) the issues of motion detection or alarm upload being off.
+    """Raise (or clear) the issues of motion detection or alarm upload being off on one of
+    `channels` (from 0: those with a camera; a recorder's empty ones are never named).
 
     Returns the camera's `Detect.MotionDetect` (for diagnostics); None where it has none.
     """
@@ -88,11 +90,13 @@ async def async_check_detection(
         # Some firmware has no such section; nothing can be said then.
         LOGGER.debug("%s has no %s: %s", entry.title, MOTION_DETECT_CONFIG, err)
         return None
-    for issue, found in zip(
+    for issue, problems in zip(
         (Issue.DETECTION_DISABLED, Issue.UPLOAD_DISABLED),
-        detection_problems(config, channels),
+        detection_problems(config, max(channels, default=0) + 1),
         strict=True,
     ):
+        # detection_problems counts channels from 1.
+        found = [channel for channel in problems if channel - 1 in channels]
         channel_list = ", ".join(str(channel) for channel in found)
         async_update_issue(hass, entry, issue, bool(found), channels=channel_list)
     return config

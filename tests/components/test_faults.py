@@ -19,6 +19,7 @@ import tempfile
 import tracemalloc
 from typing import Any
 
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE
 from homeassistant.core import Event, EventStateChangedData, HomeAssistant, State, callback
@@ -28,7 +29,7 @@ from homeassistant.helpers.event import async_track_state_change_event
 from homeassistant.util import dt as dt_util
 from PIL import Image
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
 from custom_components.dvrip import session as dvrip_session
 from custom_components.dvrip.const import CONF_PICTURE_MODE, DOMAIN
@@ -380,6 +381,38 @@ async def test_setup_while_locked(
     assert ir.async_get(hass).async_get_issue(DOMAIN, f"account_locked_{config_entry.entry_id}")
     # The setup's login, and once the client's question what Ret 205 means (unknown user).
     assert camera.stats.login_failures == camera.config.max_login_failures + 2
+
+
+@pytest.mark.usefixtures("fast_timing")
+@pytest.mark.parametrize("camera_settings", [{"lockout_seconds": 3600}])
+async def test_setup_retries_while_locked_keep_the_lock_pace(
+    hass: HomeAssistant,
+    config_entry: MockConfigEntry,
+    camera: CameraSimulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Home Assistant's own setup retries (80 s apart at most) log in no faster than the
+    session's lock pace, and the device is asked what Ret 205 means only once.
+    """
+    _lock(camera)
+    await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    failures = camera.stats.login_failures
+    issue_id = f"account_locked_{config_entry.entry_id}"
+
+    async def retry_after(seconds: float) -> None:
+        freezer.tick(timedelta(seconds=seconds))
+        async_fire_time_changed(hass)
+        await hass.async_block_till_done(wait_background_tasks=True)
+
+    for _ in range(3):  # 240 s: Home Assistant retries, the camera sees no login
+        await retry_after(80)
+        assert config_entry.state is ConfigEntryState.SETUP_RETRY
+        assert camera.stats.login_failures == failures
+        assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id)
+    await retry_after(80)  # past LOCKED_RETRY_DELAY: one login, and no second question
+    assert config_entry.state is ConfigEntryState.SETUP_RETRY
+    assert camera.stats.login_failures == failures + 1
 
 
 # -- downloads: cut mid-file, disk full, Home Assistant stopping -------------------------

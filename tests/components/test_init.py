@@ -184,6 +184,18 @@ async def test_repair_issue_when_detection_is_off(
     assert registry.async_get_issue(DOMAIN, issue_id) is None
 
 
+@pytest.mark.parametrize("camera_settings", [{"profile": "nbd8008r", "motion_detection": False}])
+async def test_detection_repair_names_only_channels_with_a_camera(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry
+) -> None:
+    """A recorder announces 32 channels and has one camera: only its channel is named."""
+    issue = ir.async_get(hass).async_get_issue(
+        DOMAIN, f"detection_disabled_{loaded_entry.entry_id}"
+    )
+    assert issue is not None
+    assert issue.translation_placeholders["channels"] == "1"
+
+
 async def test_repair_issue_removed_with_entry(
     hass: HomeAssistant, loaded_entry: MockConfigEntry, camera: CameraSimulator
 ) -> None:

@@ -113,6 +113,7 @@ class DvripClient:
         search_timeout: float = DEFAULT_SEARCH_TIMEOUT,
         relogin_on_request: bool = True,
         idle_logout: float = DEFAULT_IDLE_LOGOUT,
+        ret_205: LoginRefusal | None = None,
     ) -> None:
         self.host = host
         self.relogin_on_request = relogin_on_request
@@ -139,8 +140,9 @@ class DvripClient:
         self.device_info: DeviceInfo | None = None
         # Pushes dropped because they named another login session (see _handle_alarm_message).
         self.foreign_pushes = 0
-        # What this device means by Ret 205, once asked (see _read_ret_205).
-        self._ret_205: LoginRefusal | None = None
+        # What this device means by Ret 205, once asked (see _read_ret_205), or as a
+        # caller remembers it from an earlier client.
+        self._ret_205: LoginRefusal | None = ret_205
         # How the device answered the last AlarmSet; None before any.
         self.subscription: SubscriptionState | None = None
         self.idle_logout = idle_logout
@@ -170,6 +172,11 @@ class DvripClient:
     def alive_interval(self) -> float:
         """Seconds the device keeps a silent session alive (from the login reply)."""
         return float(parse_hex_int(self._login_reply.get("AliveInterval"), 20) or 20)
+
+    @property
+    def ret_205(self) -> LoginRefusal | None:
+        """What this device means by Ret 205; None until it has been asked."""
+        return self._ret_205
 
     @property
     def two_socket_downloads(self) -> bool | None:
