@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Final
 
 from homeassistant.util import dt as dt_util
 
 from .client import DvripClient, DvripCommandError, DvripProtocolError
 from .const import LOGGER
+
+# A live alarm stamped further than this from its arrival (converted with the offset) shows
+# that the clock jumped: pushes arrive within a second or two of their alarm, and drift
+# stays within this for days.
+CLOCK_JUMP_TOLERANCE: Final = timedelta(seconds=90)
 
 
 class CameraClock:
@@ -34,6 +40,19 @@ class CameraClock:
         camera_moment = camera_now + timedelta(seconds=0.5)
         host_moment = (asked + (answered - asked) / 2).replace(tzinfo=None)
         self.offset = timedelta(seconds=round((camera_moment - host_moment).total_seconds()))
+
+    def moved(self, camera_time: datetime, received: datetime) -> bool:
+        """Whether an alarm stamped `camera_time` that arrived at `received` (aware) shows
+        that the clock jumped since the offset was learned.
+        """
+        expected = self.to_utc(camera_time)
+        return expected is not None and abs(expected - received) > CLOCK_JUMP_TOLERANCE
+
+    def learn_from_alarm(self, camera_time: datetime, received: datetime) -> None:
+        """Take the offset from a live alarm: stamped (in the middle of its second) as it came."""
+        moment = camera_time.replace(tzinfo=None) + timedelta(seconds=0.5)
+        arrived = dt_util.as_utc(received).replace(tzinfo=None)
+        self.offset = timedelta(seconds=round((moment - arrived).total_seconds()))
 
     def to_utc(self, camera_time: datetime) -> datetime | None:
         """A time on the camera's clock as an aware UTC time; None while the offset is unknown."""

@@ -85,6 +85,7 @@ class DvripCoordinator:
         # What the alarm-centre listener reports for this camera (set at setup when enabled).
         self.alarm_centre_status: dict[str, Any] | None = None
         self.alarms.on_live_alarm = self.history.live_alarm_seen
+        self.alarms.on_clock_moved = self._handle_clock_moved
         self.session.on_lost = self._handle_lost
         self.session.on_back = self._handle_back
         self._unsubscribe_alarms: CALLBACK_TYPE | None = None
@@ -174,6 +175,19 @@ class DvripCoordinator:
         self.entry.async_create_background_task(
             self.hass, self._async_recheck_camera(), f"{DOMAIN} detection check"
         )
+
+    @callback
+    def _handle_clock_moved(self) -> None:
+        """A push showed the camera's clock jumped: ask the camera for it (more exact)."""
+        self.entry.async_create_background_task(
+            self.hass, self._async_learn_clock(), f"{DOMAIN} clock {self.entry.title}"
+        )
+
+    async def _async_learn_clock(self) -> None:
+        try:
+            await self.clock.async_learn(self.client, self.entry.title)
+        except DvripError as err:
+            LOGGER.debug("Cannot read the clock of %s: %s", self.entry.title, err)
 
     async def _async_recheck_camera(self) -> None:
         """After a reconnect: read the settings and the clock again, then check the history."""
