@@ -174,3 +174,31 @@ async def test_several_pictures_of_one_unpushed_alarm_fire_once(
     await steps.events.wait_for_count(1)
     await steps.audit()
     assert len(steps.events.states) == 1
+
+
+@pytest.mark.parametrize("jump", [-3600, 26 * 365 * 86400])
+async def test_a_push_after_a_jump_is_converted_by_the_clock_as_it_is(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    camera: CameraSimulator,
+    steps: Steps,
+    jump: int,
+) -> None:
+    """The first push after a jump (no audit yet) tells when it happened, and its picture
+    says so too: the clock's offset is learned again before its time is converted.
+    """
+    camera.shift_clock(jump)
+    record = await steps.push()
+    [state] = steps.events.states
+    happened = datetime.fromisoformat(state.attributes["alarm_time"])
+    received = datetime.fromisoformat(state.attributes["received"])
+    assert abs(happened - received) < timedelta(seconds=5)
+    offset = steps.coordinator.clock.offset
+    assert offset is not None
+    assert abs(offset - camera.clock_offset) <= timedelta(seconds=2)
+    image = entity_id(hass, "image", f"{loaded_entry.unique_id}_0_last_alarm_picture")
+    shown = await async_wait_for_state(hass, image, picture_shown(record.time))
+    assert shown is not None
+    assert abs(datetime.fromisoformat(shown.attributes["alarm_time"]) - received) < timedelta(
+        seconds=5
+    )
