@@ -315,6 +315,7 @@ class DvripCoordinator:
                 "audit_interval": history.audit_interval,
                 "look_back_hours": history.history_hours,
                 "checked_until": ledger.checked_until.isoformat() if ledger.checked_until else None,
+                "checked_at": ledger.checked_at.isoformat() if ledger.checked_at else None,
                 "remembered_alarms": len(ledger),
             },
             "alarm_centre": self.alarm_centre_status,

@@ -335,6 +335,32 @@ async def test_only_the_newest_pictures_are_kept(
     assert document["file"] == _file_name(times[-1])
 
 
+async def test_the_newest_written_pictures_are_kept_across_a_clock_reset(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    camera: CameraSimulator,
+    media_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Back at 2000, the camera's alarms are named earlier than the last one before: the
+    pictures kept are still the newest written (a notification's picture stays there).
+    """
+    monkeypatch.setattr(last_picture, "KEPT_PICTURES", 2)
+    image = _image(hass, loaded_entry)
+    before = await camera.raise_alarm(channel=0)
+    await _wait_for_picture(hass, image, before.time)
+    camera.set_clock(datetime(2000, 1, 1))
+    times = []
+    for seconds in (0, 10):
+        record = await camera.raise_alarm(channel=0, time=camera.now() + timedelta(seconds=seconds))
+        await _wait_for_picture(hass, image, record.time)
+        times.append(record.time)
+    folder = _pictures_dir(media_dir, loaded_entry)
+    assert sorted(path.name for path in folder.glob("*.jpg")) == [
+        _file_name(moment) for moment in times
+    ]
+
+
 async def test_the_picture_of_the_alarm_pushed_last_is_shown(
     hass: HomeAssistant, loaded_entry: MockConfigEntry, camera: CameraSimulator
 ) -> None:
