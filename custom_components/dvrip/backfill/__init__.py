@@ -27,8 +27,9 @@ forgets fired alarms by Home Assistant's time of firing, never by camera time, a
 check and what the new one wrote: nothing already checked is offered as new, nothing written
 meanwhile is left out.
 
-The price of that tolerance: two alarms of one channel less than the window apart, one pushed
-and one missed, count as one. Nothing here talks to the camera or knows Home Assistant.
+The price of that tolerance: two alarms of one channel less than the window apart (or whose
+pictures are less than a burst apart), one pushed and one missed, count as one. Nothing here
+talks to the camera or knows Home Assistant.
 """
 
 from __future__ import annotations
