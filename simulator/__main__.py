@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-from datetime import timedelta
+from datetime import datetime, timedelta
 import logging
 import signal
 import sys
@@ -26,6 +26,7 @@ from simulator.camera import (
 )
 from simulator.profiles import PROFILES
 from simulator.quirks import Quirk
+from simulator.wire import parse_time
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -90,6 +91,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--clock-offset", type=float, default=0.0, metavar="SECONDS", help="camera clock error"
     )
+    parser.add_argument(
+        "--clock-epoch",
+        type=_clock_epoch,
+        default=None,
+        metavar="'YYYY-MM-DD HH:MM:SS'",
+        help="a reboot fault sets the clock back to this (a camera without a clock battery)",
+    )
     parser.add_argument("--serial", default=DEFAULT_SERIAL)
     parser.add_argument(
         "--device-name", default=None, metavar="NAME", help="MachineName (default: the profile's)"
@@ -129,6 +137,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _clock_epoch(text: str) -> datetime:
+    moment = parse_time(text)
+    if moment is None:
+        raise argparse.ArgumentTypeError(f"not a time as YYYY-MM-DD HH:MM:SS: {text!r}")
+    return moment
+
+
 def _alarm_centre(value: str | None) -> tuple[str | None, int]:
     if not value:
         return None, DEFAULT_ALARM_CENTRE_PORT
@@ -157,6 +172,7 @@ def config_from_args(args: argparse.Namespace) -> SimulatorConfig:
         alive_interval=args.alive_interval,
         timezone=args.timezone,
         clock_offset=timedelta(seconds=args.clock_offset),
+        clock_epoch=args.clock_epoch,
         bandwidth=args.bandwidth,
         playback_speed=args.playback_speed,
         burst_seconds=args.burst_seconds,

@@ -9,7 +9,12 @@
 Behaviour worth knowing (the protocol details are in session.py and download.py):
 
 - Time: the camera's clock is "now" in ``config.timezone`` plus ``config.clock_offset``, without
-  a zone and truncated to the second. History and alarm times use this clock.
+  a zone and truncated to the second. Alarms pushed carry the clock's reading at the time; history
+  entries keep the time they were stamped with when the clock moves later, as recorders do.
+  ``set_clock`` and ``shift_clock`` move the clock (NTP, the app, daylight saving); with
+  ``clock_epoch`` set, a "reboot" brings it back to that epoch and it runs on from there, as on
+  cameras without a clock battery (a Besder IPC read 2000-12-07..16 after each power cut:
+  sol-vin/xiongmai-investigational-journey, logs/besder-ipc). OPTimeSetting sets it.
 - Alarms: ``raise_alarm`` pushes 1504 to every login session that sent AlarmSet (unless the
   profile never pushes or a fault is active). A Start of a video-analytics event adds a motion
   clip ("[M]", BeginTime = the alarm's StartTime) and a picture ("Type jpg", kind chosen by the
@@ -175,6 +180,9 @@ class SimulatorConfig:
     lockout_seconds: float = 30.0
     timezone: str = "UTC"
     clock_offset: timedelta = timedelta(0)
+    # Where a "reboot" fault brings the clock back to (a camera without a clock battery, e.g.
+    # datetime(2000, 1, 1)); None keeps the clock running through a reboot.
+    clock_epoch: datetime | None = None
     bandwidth: int | None = None  # download bytes per second; None is unlimited
     # Recorders send recordings at about real time: this multiple of it (1.0: a minute of
     # recording takes a minute), in bursts of `burst_seconds` of recording with silence in
@@ -341,6 +349,8 @@ class CameraSimulator:
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown time zone {self.config.timezone!r}") from None
         self._random = random.Random(self.config.seed)
+        # The camera's clock minus the zone's local time; moved by set_clock and shift_clock.
+        self._clock_offset = self.config.clock_offset
         self._passwords: dict[str, str] = {self.config.user: self.config.password}
         self._failures: dict[str, list[float]] = {}
         self._locked_until: dict[str, float] = {}
@@ -583,8 +593,32 @@ class CameraSimulator:
 
     def now(self) -> datetime:
         """The camera's own clock: naive local time in its zone, plus its offset."""
-        moment = datetime.now(self._zone) + self.config.clock_offset
-        return moment.replace(tzinfo=None, microsecond=0)
+        return (self._local_now() + self._clock_offset).replace(microsecond=0)
+
+    def _local_now(self) -> datetime:
+        """The right local time in the camera's zone, naive, to the microsecond."""
+        return datetime.now(self._zone).replace(tzinfo=None)
+
+    @property
+    def clock_offset(self) -> timedelta:
+        """How far the camera's clock is from the right local time in its zone."""
+        return self._clock_offset
+
+    def set_clock(self, moment: datetime) -> None:
+        """Set the camera's clock: it reads ``moment`` (naive, camera time) now and runs on."""
+        if not isinstance(moment, datetime):
+            raise TypeError("moment must be a datetime")
+        self._clock_offset = moment.replace(tzinfo=None) - self._local_now()
+        _LOGGER.info("Clock set to %s", format_time(moment))
+        self._notify()
+
+    def shift_clock(self, seconds: float) -> None:
+        """Move the camera's clock by ``seconds`` (NTP forward, daylight saving by 3600)."""
+        if isinstance(seconds, bool) or not isinstance(seconds, int | float):
+            raise TypeError("seconds must be a number")
+        self._clock_offset += timedelta(seconds=seconds)
+        _LOGGER.info("Clock moved by %+.0f s", seconds)
+        self._notify()
 
     def uptime_minutes(self) -> int:
         return int((datetime.now(self._zone) - self._boot).total_seconds() // 60)
@@ -1330,6 +1364,9 @@ class CameraSimulator:
         self._next_session_id = self._first_session_id()
         self._active_alarms.clear()
         self._boot = datetime.now(self._zone)
+        if self.config.clock_epoch is not None:
+            # No clock battery: the clock starts again at its epoch and runs on from there.
+            self.set_clock(self.config.clock_epoch)
 
     async def _fault_timer(self, seconds: float) -> None:
         await asyncio.sleep(seconds)

@@ -23,6 +23,9 @@
                      it (each optional; "tcp_port": null names the bound DVRIP port again)
     POST /channel_titles {"titles": ["Front door", "Garden"]}  (null: ChannelTitle refused)
     POST /device_name {"name": "Shed"}  General.General's MachineName ("" for none)
+    POST /clock      {"set": "2000-01-01 00:00:00"} set the camera's clock, or {"shift": -3600}
+                     move it by seconds; answers like GET
+    GET  /clock      {"now": the camera's clock, "offset": seconds from the right local time}
     GET  /stats      counters (see SimulatorStats)
     GET  /history    recorded files; optional ?channel=0&type=h264|jpg
 
@@ -39,6 +42,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from simulator.quirks import QUIRKS
+from simulator.wire import format_time, parse_time
 
 if TYPE_CHECKING:
     from simulator.camera import CameraSimulator
@@ -115,6 +119,8 @@ class ControlServer:
         self.app.router.add_post("/discovery", self._set_discovery)
         self.app.router.add_post("/channel_titles", self._channel_titles)
         self.app.router.add_post("/device_name", self._device_name)
+        self.app.router.add_post("/clock", self._set_clock)
+        self.app.router.add_get("/clock", self._clock)
         self.app.router.add_get("/stats", self._stats)
         self.app.router.add_get("/history", self._history)
         self._runner: web.AppRunner | None = None
@@ -256,6 +262,27 @@ class ControlServer:
             raise BadRequestError("name is required")
         self.camera.set_device_name(_field(body, "name", str, ""))
         return web.json_response({"name": self.camera.device_name})
+
+    async def _clock(self, request: web.Request) -> web.Response:
+        return web.json_response(
+            {
+                "now": format_time(self.camera.now()),
+                "offset": self.camera.clock_offset.total_seconds(),
+            }
+        )
+
+    async def _set_clock(self, request: web.Request) -> web.Response:
+        body = await _json_object(request)
+        if ("set" in body) == ("shift" in body):
+            raise BadRequestError('give either "set" (YYYY-MM-DD HH:MM:SS) or "shift" (seconds)')
+        if "set" in body:
+            moment = parse_time(body["set"])
+            if moment is None:
+                raise BadRequestError("set must be a time as YYYY-MM-DD HH:MM:SS")
+            self.camera.set_clock(moment)
+        else:
+            self.camera.shift_clock(_field(body, "shift", float, 0.0))
+        return await self._clock(request)
 
     async def _stats(self, request: web.Request) -> web.Response:
         result: dict[str, Any] = asdict(self.camera.stats)

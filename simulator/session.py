@@ -146,6 +146,7 @@ class Connection:
             MessageId.CHANNEL_TITLE: self._channel_title,
             MessageId.ABILITY: self._ability,
             MessageId.TIME_QUERY: self._time_query,
+            MessageId.TIME_SETTING: self._time_setting,
             MessageId.ALARM_SET: self._alarm_set,
             MessageId.ALARM_CLEAR: self._alarm_clear,
             MessageId.FILE_QUERY: self._file_query,
@@ -603,6 +604,23 @@ class Connection:
             MessageId.TIME_QUERY_REPLY,
             {"Name": "OPTimeQuery", "OPTimeQuery": format_time(self.camera.now()), "Ret": Ret.OK},
         )
+
+    async def _time_setting(self, packet: Packet, body: dict[str, Any]) -> None:
+        """OPTimeSetting sets the clock to a local time (python-dvr ``set_time``)."""
+        name = body.get("Name")
+        if name != "OPTimeSetting":
+            await self.reply(
+                MessageId.TIME_SETTING_REPLY, {"Name": str(name or ""), "Ret": Ret.UNSUPPORTED}
+            )
+            return
+        moment = parse_time(body.get("OPTimeSetting"))
+        if moment is None:
+            await self.reply(
+                MessageId.TIME_SETTING_REPLY, {"Name": name, "Ret": Ret.ILLEGAL_REQUEST}
+            )
+            return
+        self.camera.set_clock(moment)
+        await self.reply(MessageId.TIME_SETTING_REPLY, {"Name": name, "Ret": Ret.OK})
 
     async def _alarm_set(self, packet: Packet, body: dict[str, Any]) -> None:
         assert self.login is not None

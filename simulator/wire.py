@@ -63,6 +63,8 @@ class MessageId(IntEnum):
     DOWNLOAD_DATA = 1426
     FILE_QUERY = 1440
     FILE_QUERY_REPLY = 1441
+    TIME_SETTING = 1450  # OPTimeSetting (OPMachine shares the id)
+    TIME_SETTING_REPLY = 1451
     TIME_QUERY = 1452
     TIME_QUERY_REPLY = 1453
     ALARM_SET = 1500

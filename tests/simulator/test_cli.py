@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
 from pathlib import Path
 import re
 import signal
@@ -41,6 +42,14 @@ def test_arguments_become_config() -> None:
     assert config.alarm_every == 5
     assert config.clock_offset.total_seconds() == -90
     assert config.control_port is None
+    assert config.clock_epoch is None
+
+
+def test_clock_epoch_argument() -> None:
+    args = build_parser().parse_args(["--clock-epoch", "2000-01-01 00:00:00"])
+    assert config_from_args(args).clock_epoch == datetime(2000, 1, 1)
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["--clock-epoch", "boot"])
 
 
 async def test_cli_runs_until_sigterm() -> None:

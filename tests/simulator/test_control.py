@@ -107,6 +107,21 @@ async def test_get_stats_and_history(api: tuple[CameraSimulator, Any], connect: 
     assert history[0]["FileName"].endswith(".jpg")
 
 
+async def test_clock(api: tuple[CameraSimulator, Any]) -> None:
+    camera, http = api
+    async with http.post("/clock", json={"set": "2000-01-01 00:00:00"}) as response:
+        assert response.status == 200
+        result = await response.json()
+    assert result["now"].startswith("2000-01-01 00:00:0")
+    assert camera.now().year == 2000
+    async with http.post("/clock", json={"shift": 3600}) as response:
+        assert (await response.json())["now"].startswith("2000-01-01 01:00:0")
+    async with http.get("/clock") as response:
+        result = await response.json()
+    assert result["now"].startswith("2000-01-01 01:00:0")
+    assert result["offset"] == camera.clock_offset.total_seconds()
+
+
 @pytest.mark.parametrize(
     ("path", "payload"),
     [
@@ -128,6 +143,10 @@ async def test_get_stats_and_history(api: tuple[CameraSimulator, Any], connect: 
         ("/reply_delay", {"seconds": 1, "message_id": "x"}),
         ("/reply_delay", {"seconds": 1, "count": True}),
         ("/alarm_centre", {"host": 5}),
+        ("/clock", {}),
+        ("/clock", {"set": "yesterday"}),
+        ("/clock", {"set": "2000-01-01 00:00:00", "shift": 1}),
+        ("/clock", {"shift": "an hour"}),
         ("/alarm_centre", {"host": "127.0.0.1", "port": 70000}),
     ],
 )
