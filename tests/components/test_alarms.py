@@ -238,7 +238,7 @@ async def test_alarm_pushed_during_setup(
     image = entity_id(hass, "image", f"{serial}_0_last_alarm_picture")
     await async_wait_for_state(hass, image, picture_shown(record.time))
     coordinator = config_entry.runtime_data.coordinator
-    assert coordinator.alarms.ledger.newest(0) == record.time
+    assert coordinator.alarms.ledger.fired_between(0, record.time, record.time)
     assert coordinator.stats.alarms == 1
     assert await hass.config_entries.async_unload(config_entry.entry_id)
     await hass.async_block_till_done()
