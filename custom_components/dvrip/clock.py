@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from homeassistant.util import dt as dt_util
 
-from .client import DvripClient, DvripCommandError, DvripProtocolError
+from .client import DvripClient, DvripCommandError, DvripProtocolError, DvripTimeoutError
 from .const import LOGGER
 
 
@@ -25,7 +25,7 @@ class CameraClock:
         asked = dt_util.utcnow()
         try:
             camera_now = await client.get_time()
-        except (DvripCommandError, DvripProtocolError) as err:
+        except (DvripCommandError, DvripProtocolError, DvripTimeoutError) as err:
             LOGGER.debug("%s does not tell its time: %s", name, err)
             return
         answered = dt_util.utcnow()
