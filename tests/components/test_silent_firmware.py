@@ -1,0 +1,114 @@
+"""Firmware that leaves requests unanswered: only login, keepalive and AlarmSet are required.
+
+A camera that answers no ConfigGet, reports abilities without AlarmFunction and never
+confirms AlarmSet (new iCSee firmware, dbuezas/icsee-ptz #66) is added through the config
+flow and set up with working alarms; every fact it keeps to itself gets its default.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
+from homeassistant.const import STATE_OFF, STATE_ON
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.helpers import entity_registry as er, issue_registry as ir
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.dvrip.const import CONF_PICTURE_MODE, DOMAIN, AlarmKind
+from custom_components.dvrip.naming import address_name
+from simulator import CameraSimulator
+from simulator.quirks import Quirk
+
+from .common import async_wait_for_state, entity_id, entry_data
+
+pytestmark = pytest.mark.usefixtures("fast_timing")
+
+# New iCSee firmware as icsee-ptz #66 describes it.
+ICSEE_66 = (Quirk.CONFIG_SILENT, Quirk.ABILITIES_PARTIAL, Quirk.GUARD_SILENT)
+
+
+@pytest.fixture
+def entry_options() -> dict[str, Any]:
+    return {CONF_PICTURE_MODE: "off"}
+
+
+@pytest.mark.parametrize("camera_settings", [{"quirks": tuple(quirk.value for quirk in ICSEE_66)}])
+async def test_firmware_answering_no_config_is_added_and_alarms_work(
+    hass: HomeAssistant, camera: CameraSimulator
+) -> None:
+    """Added through the config flow, named by its address; motion and person sensors on;
+    no detection repair though its detection is off (the camera does not say so); once
+    detection is on, its alarms turn the sensor on over the session it was set up with.
+    """
+    camera.set_motion_detection(False)
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], user_input=entry_data(camera)
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == address_name(camera.host, camera.port)
+    entry = result["result"]
+    assert entry.unique_id == camera.config.serial
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+
+    registry = er.async_get(hass)
+    for kind in (AlarmKind.MOTION, AlarmKind.PERSON):
+        sensor = registry.async_get(entity_id(hass, "binary_sensor", f"{entry.unique_id}_0_{kind}"))
+        assert sensor is not None
+        assert sensor.disabled_by is None
+    assert not ir.async_get(hass).issues
+
+    motion = entity_id(hass, "binary_sensor", f"{entry.unique_id}_0_motion")
+    assert hass.states.get(motion).state == STATE_OFF
+    camera.set_motion_detection(True)
+    await camera.raise_alarm(channel=0, event="VideoMotion", status="Start")
+    await async_wait_for_state(hass, motion, STATE_ON)
+    coordinator = entry.runtime_data.coordinator
+    assert coordinator.stats.disconnects == 0
+    assert coordinator.as_dict()["alarm_abilities"] is None
+    assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+@pytest.mark.parametrize(
+    ("camera_settings", "raised"),
+    [({}, True), ({"quirks": (Quirk.CONFIG_SILENT_LARGE.value,)}, False)],
+    ids=["answered", "unanswered"],
+)
+async def test_unreadable_detection_config_raises_no_repair(
+    hass: HomeAssistant, config_entry: MockConfigEntry, camera: CameraSimulator, raised: bool
+) -> None:
+    """Detection that is off raises its repair where the camera says so, and nothing where
+    it leaves Detect.MotionDetect unanswered; the session stays up either way.
+    """
+    camera.set_motion_detection(False)
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert config_entry.state is ConfigEntryState.LOADED
+    issue = ir.async_get(hass).async_get_issue(
+        DOMAIN, f"detection_disabled_{config_entry.entry_id}"
+    )
+    assert (issue is not None) is raised
+    coordinator = config_entry.runtime_data.coordinator
+    await coordinator.async_check_detection()
+    assert coordinator.stats.disconnects == 0
+    assert coordinator.available
+    assert await hass.config_entries.async_unload(config_entry.entry_id)
+
+
+@pytest.mark.parametrize(
+    "camera_settings", [{"profile": "nvr", "quirks": (Quirk.CONFIG_SILENT.value,)}]
+)
+async def test_recorder_without_channel_statuses_uses_every_channel(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, camera: CameraSimulator
+) -> None:
+    """No NetWork.ChnStatus: every channel has a camera; titles still come from 1048."""
+    coordinator = loaded_entry.runtime_data.coordinator
+    assert coordinator.active_channels == (0, 1)
+    assert coordinator.channel_titles == ["Front door", "Garden"]
+    motion = entity_id(hass, "binary_sensor", f"{loaded_entry.unique_id}_1_motion")
+    await camera.raise_alarm(channel=1, event="VideoMotion", status="Start")
+    await async_wait_for_state(hass, motion, STATE_ON)
