@@ -88,6 +88,8 @@ class DvripConnection:
         # The `Name` each request in flight asked for, by reply id ("" when none).
         self._pending_names: dict[int, str] = {}
         self._abandoned: deque[_Abandoned] = deque(maxlen=_ABANDONED_KEPT)
+        # Until when (loop time) an abandoned request may still hold up the device's answers.
+        self._late_until = 0.0
         self._locks: dict[int, asyncio.Lock] = {}
         # When each request in flight gives up (loop time), by reply id.
         self._deadlines: dict[int, float] = {}
@@ -165,8 +167,7 @@ class DvripConnection:
             self._deadlines[reply_id] = loop.time() + timeout
             try:
                 self.send(msg_id, message)
-                async with asyncio.timeout(timeout):
-                    return await waiter
+                return await self._reply(waiter, loop.time() + timeout, timeout)
             except TimeoutError:
                 if required:
                     error = DvripTimeoutError(
@@ -174,7 +175,11 @@ class DvripConnection:
                     )
                     self.close(error)
                     raise error from None
-                self._abandoned.append(_Abandoned(reply_id, name, loop.time() + _ABANDONED_TTL))
+                now = loop.time()
+                self._abandoned.append(_Abandoned(reply_id, name, now + _ABANDONED_TTL))
+                # A device answers in order: one still working on it holds up what comes next
+                # for up to as long again.
+                self._late_until = max(self._late_until, now + timeout)
                 raise DvripTimeoutError(
                     f"no reply to message {msg_id} {name!r} within {timeout} s"
                 ) from None
@@ -182,6 +187,24 @@ class DvripConnection:
                 self._deadlines.pop(reply_id, None)
                 self._pending_names.pop(reply_id, None)
                 self.forget(reply_id, waiter)
+
+    async def _reply(
+        self, waiter: asyncio.Future[Packet], deadline: float, timeout: float
+    ) -> Packet:
+        """The reply, by `deadline`; later when a request abandoned meanwhile holds it up.
+
+        Devices answer in order: a reply queued behind one that the device is still working
+        on after it was given up comes only after that one.
+        """
+        while True:
+            try:
+                async with asyncio.timeout_at(deadline):
+                    return await asyncio.shield(waiter)
+            except TimeoutError:
+                held_until = self._late_until + timeout if self._abandoned else 0.0
+                if held_until <= deadline:
+                    raise
+                deadline = held_until
 
     def abandoned(self, reply_id: int, name: str) -> bool:
         """Whether a request of this reply id and name was given up on and may still answer."""
@@ -195,6 +218,8 @@ class DvripConnection:
         kept = [item for item in self._abandoned if (item.reply_id, item.name) != (reply_id, name)]
         self._abandoned.clear()
         self._abandoned.extend(kept)
+        if not kept:
+            self._late_until = 0.0
 
     def _expire_abandoned(self) -> None:
         now = asyncio.get_running_loop().time()
@@ -219,20 +244,25 @@ class DvripConnection:
         for item in self._abandoned:
             if item.reply_id == msg_id and item.name == name:
                 self._abandoned.remove(item)
+                if not self._abandoned:
+                    self._late_until = 0.0
                 # A request in flight that asked for the same name takes it: the answer to
                 # either says the same.
                 return self._pending_names.get(msg_id) != name
         return False
 
     def busy_for(self) -> float:
-        """Seconds until the slowest request in flight gives up (0 when none is).
+        """Seconds until the slowest request in flight gives up, or an abandoned one's grace
+        ends (0 when there is none).
 
         Devices answer in order: a reply queued behind a slow one (a busy recorder's file
-        search) comes only after it, and is not late for that.
+        search, or one given up on that the device is still working on) comes only after
+        it, and is not late for that.
         """
-        if not self._deadlines:
-            return 0.0
-        return max(0.0, max(self._deadlines.values()) - asyncio.get_running_loop().time())
+        if not self._abandoned:
+            self._late_until = 0.0
+        until = max([self._late_until, *self._deadlines.values()])
+        return max(0.0, until - asyncio.get_running_loop().time())
 
     def expect(self, reply_id: int) -> asyncio.Future[Packet]:
         """A future for the next packet with this id (for replies a device may not send)."""
