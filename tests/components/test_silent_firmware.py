@@ -14,6 +14,7 @@ from homeassistant.const import STATE_OFF, STATE_ON
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import entity_registry as er, issue_registry as ir
+from homeassistant.helpers.device_registry import format_mac
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -21,6 +22,7 @@ from custom_components.dvrip.const import CONF_PICTURE_MODE, DOMAIN, AlarmKind
 from custom_components.dvrip.naming import address_name
 from simulator import CameraSimulator
 from simulator.quirks import Quirk
+from simulator.wire import MessageId
 
 from .common import async_wait_for_state, entity_id, entry_data
 
@@ -112,3 +114,40 @@ async def test_recorder_without_channel_statuses_uses_every_channel(
     motion = entity_id(hass, "binary_sensor", f"{loaded_entry.unique_id}_1_motion")
     await camera.raise_alarm(channel=1, event="VideoMotion", status="Start")
     await async_wait_for_state(hass, motion, STATE_ON)
+
+
+async def test_camera_not_answering_system_info_is_known_by_its_mac(
+    hass: HomeAssistant, camera: CameraSimulator
+) -> None:
+    """SystemInfo (the serial number) unanswered while the config flow asks: the camera is
+    known by the MAC address of its network settings, and sets up when SystemInfo answers
+    again later.
+    """
+    # Longer than the flow waits for it (a second under fast_timing).
+    camera.delay_replies(1.5, message_id=MessageId.SYSTEM_INFO, count=1)
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], user_input=entry_data(camera)
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == camera.device_name
+    entry = result["result"]
+    assert entry.unique_id == format_mac(camera.config.mac)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+    assert entry.runtime_data.coordinator.device.serial == camera.config.serial
+    assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_clock_not_told_leaves_the_offset_unknown(
+    hass: HomeAssistant, config_entry: MockConfigEntry, camera: CameraSimulator
+) -> None:
+    """OPTimeQuery unanswered at setup: the entry loads, the camera's offset is unknown."""
+    camera.delay_replies(1.5, message_id=MessageId.TIME_QUERY, count=1)
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert config_entry.state is ConfigEntryState.LOADED
+    coordinator = config_entry.runtime_data.coordinator
+    assert coordinator.as_dict()["clock_offset_seconds"] is None
+    assert coordinator.stats.disconnects == 0
+    assert await hass.config_entries.async_unload(config_entry.entry_id)
