@@ -151,3 +151,40 @@ async def test_clock_not_told_leaves_the_offset_unknown(
     assert coordinator.as_dict()["clock_offset_seconds"] is None
     assert coordinator.stats.disconnects == 0
     assert await hass.config_entries.async_unload(config_entry.entry_id)
+
+
+@pytest.mark.parametrize("camera_settings", [{"quirks": (Quirk.CONFIG_SILENT.value,)}])
+async def test_reconnect_to_firmware_answering_no_config_keeps_the_session(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, camera: CameraSimulator
+) -> None:
+    """After a reconnect the settings are read again; left unanswered, they cost nothing:
+    the new session stays, and its alarms arrive.
+    """
+    coordinator = loaded_entry.runtime_data.coordinator
+    connectivity = entity_id(hass, "binary_sensor", f"{loaded_entry.unique_id}_connectivity")
+    await camera.inject_fault("disconnect", 0.1)
+    await async_wait_for_state(hass, connectivity, STATE_OFF)
+    await async_wait_for_state(hass, connectivity, STATE_ON)
+    # The settings read after the reconnect go unanswered.
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert coordinator.stats.disconnects == 1
+    motion = entity_id(hass, "binary_sensor", f"{loaded_entry.unique_id}_0_motion")
+    await camera.raise_alarm(channel=0, event="VideoMotion", status="Start")
+    await async_wait_for_state(hass, motion, STATE_ON)
+    assert coordinator.stats.disconnects == 1
+
+
+@pytest.mark.parametrize("camera_settings", [{"quirks": (Quirk.LOGIN_REFUSED_SESSION.value,)}])
+async def test_refused_login_with_a_session_is_a_wrong_password(
+    hass: HomeAssistant, camera: CameraSimulator
+) -> None:
+    """A refusal that carries a session id, then silence: "Wrong user name or password",
+    at once, and the form can be sent again.
+    """
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], user_input=entry_data(camera, "wrong")
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": "invalid_auth"}
+    await camera.wait_for(lambda: camera.stats.open_connections == 0)

@@ -167,7 +167,7 @@ class DvripConnection:
             self._deadlines[reply_id] = loop.time() + timeout
             try:
                 self.send(msg_id, message)
-                return await self._reply(waiter, loop.time() + timeout, timeout)
+                return await self._reply(waiter, loop.time() + timeout, timeout, required=required)
             except TimeoutError:
                 if required:
                     error = DvripTimeoutError(
@@ -189,12 +189,14 @@ class DvripConnection:
                 self.forget(reply_id, waiter)
 
     async def _reply(
-        self, waiter: asyncio.Future[Packet], deadline: float, timeout: float
+        self, waiter: asyncio.Future[Packet], deadline: float, timeout: float, *, required: bool
     ) -> Packet:
-        """The reply, by `deadline`; later when a request abandoned meanwhile holds it up.
+        """The reply, by `deadline`; for a required request, later when a request abandoned
+        meanwhile holds it up.
 
         Devices answer in order: a reply queued behind one that the device is still working
-        on after it was given up comes only after that one.
+        on after it was given up comes only after that one. A required request (a keepalive)
+        must not take that for a dead link; any other keeps its own timeout.
         """
         while True:
             try:
@@ -202,7 +204,7 @@ class DvripConnection:
                     return await asyncio.shield(waiter)
             except TimeoutError:
                 held_until = self._late_until + timeout if self._abandoned else 0.0
-                if held_until <= deadline:
+                if not required or held_until <= deadline:
                     raise
                 deadline = held_until
 
