@@ -7,6 +7,7 @@ flow and set up with working alarms; every fact it keeps to itself gets its defa
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
@@ -24,7 +25,7 @@ from simulator import CameraSimulator
 from simulator.quirks import Quirk
 from simulator.wire import MessageId
 
-from .common import async_wait_for_state, entity_id, entry_data
+from .common import async_wait_for_state, entity_id, entry_data, export_last_alarms
 
 pytestmark = pytest.mark.usefixtures("fast_timing")
 
@@ -188,3 +189,21 @@ async def test_refused_login_with_a_session_is_a_wrong_password(
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {"base": "invalid_auth"}
     await camera.wait_for(lambda: camera.stats.open_connections == 0)
+
+
+@pytest.mark.usefixtures("fast_pictures")
+# A camera keeping the host's local time, the guess made without its clock.
+@pytest.mark.parametrize(
+    "camera_settings", [{"clock_offset": datetime.now().astimezone().utcoffset()}]
+)
+async def test_export_without_the_camera_clock(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, camera: CameraSimulator
+) -> None:
+    """An export whose OPTimeQuery goes unanswered searches the last day by Home Assistant's
+    clock, finds the alarm, and keeps the session.
+    """
+    record = await camera.raise_alarm(channel=0, event="VideoMotion", status="Start")
+    camera.delay_replies(1.5, message_id=MessageId.TIME_QUERY, count=1)
+    response = await export_last_alarms(hass, loaded_entry)
+    assert [alarm["time"] for alarm in response["alarms"]] == [record.time.isoformat()]
+    assert loaded_entry.runtime_data.coordinator.stats.disconnects == 0
