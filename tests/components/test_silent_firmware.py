@@ -199,8 +199,8 @@ async def test_refused_login_with_a_session_is_a_wrong_password(
 async def test_export_without_the_camera_clock(
     hass: HomeAssistant, loaded_entry: MockConfigEntry, camera: CameraSimulator
 ) -> None:
-    """An export whose OPTimeQuery goes unanswered searches the last day by Home Assistant's
-    clock, finds the alarm, and keeps the session.
+    """An export whose OPTimeQuery goes unanswered searches the last day by the host's local
+    time, finds the alarm, and keeps the session.
     """
     record = await camera.raise_alarm(channel=0, event="VideoMotion", status="Start")
     camera.delay_replies(1.5, message_id=MessageId.TIME_QUERY, count=1)
