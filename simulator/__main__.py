@@ -55,6 +55,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="how long a search takes with the slow-search quirk",
     )
     parser.add_argument(
+        "--snap-stuck-delay",
+        type=float,
+        default=3.0,
+        metavar="SECONDS",
+        help="how long the first still takes with the snap-stuck quirk",
+    )
+    parser.add_argument(
         "--alarm-every", type=float, default=None, metavar="SECONDS", help="raise motion alarms"
     )
     parser.add_argument(
@@ -168,6 +175,7 @@ def config_from_args(args: argparse.Namespace) -> SimulatorConfig:
         channels=args.channels,
         quirks=tuple(args.quirk),
         search_delay=args.search_delay,
+        snap_stuck_delay=args.snap_stuck_delay,
         serial=args.serial,
         alive_interval=args.alive_interval,
         timezone=args.timezone,

@@ -68,7 +68,7 @@ from simulator.history import (
     RecordEvent,
     RecordType,
 )
-from simulator.media import PictureKind, jpeg_picture, padded_jpeg
+from simulator.media import PictureKind, jpeg_picture, padded_jpeg, without_jfif
 from simulator.profiles import KNOWN_ALARM_FUNCTIONS, Profile, get_profile
 from simulator.quirks import (
     START_ONLY_QUIRKS,
@@ -207,6 +207,7 @@ class SimulatorConfig:
     # Firmware behaviours on top of the profile's (names from quirks.py).
     quirks: tuple[str, ...] = ()
     search_delay: float = 12.0  # seconds a search takes with the slow-search quirk
+    snap_stuck_delay: float = 3.0  # seconds the first still takes with the snap-stuck quirk
     # Answer the device search (UDP, message 1530) on this port: None off, 0 a free port
     # (see CameraSimulator.discovery_port); 34569 is the real one.
     discovery_port: int | None = None
@@ -379,6 +380,8 @@ class CameraSimulator:
         self._picture_turn = 0
         self._boot = datetime.now(self._zone)
         self._snapshots: dict[int, bytes] = {}
+        # snap-stuck: stills are stuck (Ret 108) from the first one until a reboot.
+        self._stills_stuck = False
         self._reply_delays: list[_ReplyDelay] = []
         self._cut_next_download = False
         self._alarm_centre: tuple[str, int] | None = (
@@ -662,6 +665,12 @@ class CameraSimulator:
             _LOGGER.info("User %r locked for %.0f s", user, self.config.lockout_seconds)
         return Ret.WRONG_PASSWORD
 
+    def spare_session_id(self) -> int:
+        """A fresh session id that no login gets (login-refused-session's refusals carry one)."""
+        session_id = self._next_session_id
+        self._next_session_id += 1
+        return session_id
+
     def open_session(self, user: str, connection: Connection) -> LoginSession:
         session = LoginSession(self._next_session_id, user, connection)
         self._next_session_id += 1
@@ -894,8 +903,19 @@ class CameraSimulator:
             self._snapshots[channel] = picture
         if self.has(Quirk.SNAP_LARGE):
             picture = padded_jpeg(picture, LARGE_STILL_BYTES)
+        if self.has(Quirk.JPEG_NO_JFIF):
+            picture = without_jfif(picture)
         self._notify()
         return picture
+
+    async def stuck_still(self) -> None:
+        """snap-stuck: the first still takes `snap_stuck_delay`; from then on stills are stuck."""
+        self._counters.snapshots += 1
+        self._notify()
+        if self._stills_stuck:
+            return
+        self._stills_stuck = True
+        await asyncio.sleep(self.config.snap_stuck_delay)
 
     def count_bytes(self, count: int) -> None:
         self._counters.bytes_sent += count
@@ -1363,6 +1383,7 @@ class CameraSimulator:
         self._sessions.clear()
         self._next_session_id = self._first_session_id()
         self._active_alarms.clear()
+        self._stills_stuck = False
         self._boot = datetime.now(self._zone)
         if self.config.clock_epoch is not None:
             # No clock battery: the clock starts again at its epoch and runs on from there.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+import re
 import shutil
 
 from homeassistant.const import CONF_HOST, CONF_PORT, EVENT_HOMEASSISTANT_STOP, Platform
@@ -42,6 +43,8 @@ PLATFORMS: list[Platform] = [
     Platform.IMAGE,
 ]
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+# A unique id that is a MAC address, as `format_mac` writes it.
+_MAC = re.compile(r"(?:[0-9a-f]{2}:){5}[0-9a-f]{2}")
 
 __all__ = ["DOMAIN", "DvripConfigEntry", "async_migrate_entry"]
 
@@ -63,7 +66,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: DvripConfigEntry) -> boo
     try:
         await client.connect()
         device = await client.get_device_info()
-        if device.serial and entry.unique_id and device.serial != entry.unique_id:
+        if device.serial and _keyed_by_serial(entry) and device.serial != entry.unique_id:
             # Another camera answers at this address (DHCP gave it a new one, for example).
             raise ConfigEntryNotReady(
                 translation_domain=DOMAIN,
@@ -96,6 +99,14 @@ async def async_setup_entry(hass: HomeAssistant, entry: DvripConfigEntry) -> boo
         raise
     coordinator.async_start_checks()
     return True
+
+
+def _keyed_by_serial(entry: DvripConfigEntry) -> bool:
+    """Whether the entry is known by a serial number (not by a MAC address, as a camera is
+    whose SystemInfo went unanswered when it was added).
+    """
+    unique_id = entry.unique_id
+    return bool(unique_id) and _MAC.fullmatch(unique_id or "") is None
 
 
 async def _async_finish_setup(

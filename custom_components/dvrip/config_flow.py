@@ -30,7 +30,7 @@ from homeassistant.helpers.typing import DiscoveryInfoType
 import voluptuous as vol
 
 from . import discovery
-from .client import DEFAULT_PORT, DeviceInfo, DiscoveredDevice, DvripCommandError, DvripError
+from .client import DEFAULT_PORT, DeviceInfo, DiscoveredDevice, DvripError
 from .const import (
     DEFAULT_USERNAME,
     DOMAIN,
@@ -69,9 +69,11 @@ class FoundDevice(NamedTuple):
 
 
 async def _async_read_device(data: Mapping[str, Any]) -> FoundDevice:
-    """Log in and read the device, its name and its identity: the serial, else the MAC
-    address of its network settings (no DHCP lease changes it), else None. Client errors
-    propagate.
+    """Log in and read the device, its name and its identity: the serial (SystemInfo), else
+    the MAC address of its network settings (no DHCP lease changes it), else None.
+
+    Only the login must be answered: a device that ignores the other requests is described
+    by its login, and named by its address. Client errors of the login propagate.
     """
     client = create_client(data)
     try:
@@ -80,11 +82,7 @@ async def _async_read_device(data: Mapping[str, Any]) -> FoundDevice:
         name = await client.get_device_name()
         if device.serial:
             return FoundDevice(device, device.serial, name)
-        try:
-            network = await client.get_config(NETWORK_CONFIG)
-        except DvripCommandError as err:
-            LOGGER.debug("%s has no %s: %s", data[CONF_HOST], NETWORK_CONFIG, err)
-            return FoundDevice(device, None, name)
+        network = await client.get_optional_config(NETWORK_CONFIG)
         mac = network.get("MAC") if isinstance(network, dict) else None
         if not isinstance(mac, str) or len(mac.replace(":", "").replace("-", "")) != 12:
             return FoundDevice(device, None, name)
@@ -266,11 +264,13 @@ class DvripConfigFlow(ConfigFlow, domain=DOMAIN):
         self, found: FoundDevice, data: dict[str, Any]
     ) -> ConfigFlowResult:
         """Add the camera logged in to, titled with its own name; a known one moves instead."""
-        if found.identity is None:
-            # An address is no identity: the entry would break at the next lease.
+        identity = found.identity or self.unique_id
+        if identity is None:
+            # An address is no identity: the entry would break at the next lease. A camera
+            # found by the search keeps the identity its search reply gave.
             return self.async_abort(reason="no_identity")
         # The login's identity is the one that counts (a search reply may lack the serial).
-        entry = await self.async_set_unique_id(found.identity, raise_on_progress=False)
+        entry = await self.async_set_unique_id(identity, raise_on_progress=False)
         # A found camera that turns out to be a known one moves only as the search's do.
         if entry and self._discovered and _entry_stays(entry, data[CONF_HOST], data[CONF_PORT]):
             self._abort_if_unique_id_configured()

@@ -15,7 +15,7 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.data_entry_flow import FlowResult
 from homeassistant.helpers import issue_registry as ir
 
-from .client import DvripClient, DvripCommandError, DvripError, detection_problems
+from .client import DvripClient, DvripError, detection_problems
 from .const import CONF_KEEP_CLOCK, DOMAIN, LOGGER
 
 MOTION_DETECT_CONFIG = "Detect.MotionDetect"
@@ -94,11 +94,10 @@ async def async_check_detection(
 
     Returns the camera's `Detect.MotionDetect` (for diagnostics); None where it has none.
     """
-    try:
-        config = await client.get_config(MOTION_DETECT_CONFIG)
-    except DvripCommandError as err:
-        # Some firmware has no such section; nothing can be said then.
-        LOGGER.debug("%s has no %s: %s", entry.title, MOTION_DETECT_CONFIG, err)
+    config = await client.get_optional_config(MOTION_DETECT_CONFIG)
+    if config is None:
+        # Refused or never answered (some firmware answers no ConfigGet): nothing to say.
+        LOGGER.debug("%s does not tell its %s", entry.title, MOTION_DETECT_CONFIG)
         return None
     for issue, problems in zip(
         (Issue.DETECTION_DISABLED, Issue.UPLOAD_DISABLED),

@@ -373,8 +373,11 @@ async def test_unused_channels_have_empty_titles(
 def test_parsing_abilities() -> None:
     assert parse_abilities(None) is None
     assert parse_abilities([]) is None
-    assert parse_abilities({}) == Abilities(frozenset())
-    assert parse_abilities({"AlarmFunction": "yes"}) == Abilities(frozenset())
+    # Without AlarmFunction nothing is known of alarms (not "detects nothing").
+    assert parse_abilities({}) is None
+    assert parse_abilities({"EncodeFunction": {"DoubleStream": True}}) is None
+    assert parse_abilities({"AlarmFunction": "yes"}) is None
+    assert parse_abilities({"AlarmFunction": {}}) == Abilities(frozenset())
     abilities = parse_abilities(
         {
             "AlarmFunction": {

@@ -19,6 +19,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.dvrip import discovery
 from custom_components.dvrip.const import DOMAIN
 from simulator import CameraSimulator
+from simulator.wire import MessageId
 
 from .common import CAMERA_PASSWORD, camera_config, closed_port, entry_data
 
@@ -226,3 +227,25 @@ async def test_a_host_name_is_kept(hass: HomeAssistant, camera: CameraSimulator)
     assert camera.stats.searches == 1
     assert entry.data[CONF_HOST] == "localhost"
     assert entry.data[CONF_PORT] == port
+
+
+@pytest.mark.usefixtures("search_camera", "fast_timing")
+@pytest.mark.parametrize("camera_settings", [{"discovery_port": 0, "quirks": ("config-silent",)}])
+async def test_found_camera_that_tells_no_identity_keeps_the_search_one(
+    hass: HomeAssistant, camera: CameraSimulator
+) -> None:
+    """A camera found by the search that, logged in to, answers neither SystemInfo nor any
+    configuration (no serial number, no MAC address) is added under the identity its search
+    answer gave, named by its address.
+    """
+    assert await async_setup_component(hass, DOMAIN, {})
+    await _search_done(hass)
+    [flow] = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    # Longer than the flow waits for it (a second under fast_timing).
+    camera.delay_replies(1.5, message_id=MessageId.SYSTEM_INFO, count=1)
+    result = await hass.config_entries.flow.async_configure(flow["flow_id"], LOGIN)
+    await hass.async_block_till_done()
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == f"127.0.0.1:{camera.port}"
+    assert result["result"].unique_id == camera.config.serial
+    await _unload_all(hass)

@@ -26,6 +26,8 @@ from .common import async_wait_for_state, entity_id, picture_shown
 
 # Slower than a request may take (1 s under fast_timing), quicker than a search may (2 s).
 SEARCH_DELAY = 1.5
+# Quicker than a request may take: a stuck still is answered (Ret 108), not timed out.
+SNAP_STUCK_DELAY = 0.3
 SUBSCRIPTION = {
     Quirk.GUARD_SILENT: AlarmSubscription.UNANSWERED,
     Quirk.GUARD_EMPTY: AlarmSubscription.EMPTY_REPLY,
@@ -40,7 +42,11 @@ def quirk(request: pytest.FixtureRequest) -> Quirk:
 
 @pytest.fixture
 def camera_settings(quirk: Quirk) -> dict[str, Any]:
-    return {"quirks": (quirk.value,), "search_delay": SEARCH_DELAY}
+    return {
+        "quirks": (quirk.value,),
+        "search_delay": SEARCH_DELAY,
+        "snap_stuck_delay": SNAP_STUCK_DELAY,
+    }
 
 
 @pytest.mark.usefixtures("fast_pictures")
@@ -77,6 +83,10 @@ async def test_setup_alarm_and_picture(
     assert jpeg_length(still.content) == len(still.content)
     if quirk is Quirk.SNAP_LARGE:
         assert len(still.content) > 1024 * 1024
+    # A stuck still (Ret 108), or one that needs a second login where only one is allowed,
+    # is a refusal: stills are skipped for a while, and the alarm's picture stands in.
+    refused = quirk in (Quirk.SNAP_STUCK, Quirk.LOGIN_207)
+    assert coordinator.stills.refused_channels() == ([1] if refused else [])
     assert coordinator.stats.disconnects == 0
 
 

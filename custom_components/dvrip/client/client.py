@@ -76,6 +76,11 @@ _STOP_GRACE: Final = 0.5
 DEFAULT_GUARD_TIMEOUT: Final = 3.0
 # A busy recorder takes well over 10 s to answer a file search (up to 30 s measured).
 DEFAULT_SEARCH_TIMEOUT: Final = 45.0
+# Facts a device may never answer (SystemInfo, a configuration, abilities, channel titles,
+# its clock): firmware ignores what it does not know instead of refusing it, so silence is an
+# answer, and a long wait for it would only hold up setup. A device that knows the request
+# answers it at once; one busy with a search gets that search's remaining time on top.
+DEFAULT_FACT_TIMEOUT: Final = 4.0
 _ONE_SECOND: Final = timedelta(seconds=1)
 # A user name no device has, to learn what the device answers for an unknown user.
 _PROBE_USER: Final = "dvrip-no-such-user"
@@ -111,6 +116,7 @@ class DvripClient:
         two_socket_downloads: bool | None = None,
         guard_timeout: float = DEFAULT_GUARD_TIMEOUT,
         search_timeout: float = DEFAULT_SEARCH_TIMEOUT,
+        fact_timeout: float = DEFAULT_FACT_TIMEOUT,
         relogin_on_request: bool = True,
         idle_logout: float = DEFAULT_IDLE_LOGOUT,
         ret_205: LoginRefusal | None = None,
@@ -123,6 +129,7 @@ class DvripClient:
         self.timeout = timeout
         self.guard_timeout = guard_timeout
         self.search_timeout = max(search_timeout, timeout)
+        self.fact_timeout = min(fact_timeout, timeout)
         self._keepalive_override = keepalive_interval
         self._connection: DvripConnection | None = None
         self._connect_lock = asyncio.Lock()
@@ -285,6 +292,7 @@ class DvripClient:
             MessageId.LOGIN_REQ,
             _login_message(self.username, self._password_hash),
             timeout=self.timeout,
+            required=True,
         )
         reply = decode_json(packet.payload)
         ret = parse_hex_int(reply.get("Ret"), RetCode.UNKNOWN_ERROR)
@@ -329,6 +337,7 @@ class DvripClient:
                 MessageId.LOGIN_REQ,
                 _login_message(_PROBE_USER, sofia_hash("")),
                 timeout=self.timeout,
+                required=True,
             )
             ret = parse_hex_int(decode_json(packet.payload).get("Ret"), RetCode.UNKNOWN_ERROR)
         except DvripError:
@@ -358,6 +367,7 @@ class DvripClient:
                     command="KeepAlive",
                     # The answer queues behind a slow request in flight (a long search).
                     timeout=reply_timeout + connection.busy_for(),
+                    required=True,
                 )
             except (DvripCommandError, DvripProtocolError) as err:
                 # An answer, even a refusal or garbled JSON, shows the link is alive.
@@ -420,14 +430,46 @@ class DvripClient:
         command: str,
         timeout: float | None = None,
         accept: frozenset[int] = SUCCESS_CODES,
+        required: bool = False,
     ) -> dict[str, Any]:
+        """Send a request and return its reply's JSON when its Ret is accepted.
+
+        A timeout raises `DvripTimeoutError`; it closes the connection only when `required`
+        (see `DvripConnection.request`).
+        """
+        reply_id = msg_id + 1
+        name = str(message.get("Name") or "")
+        if not required and connection.abandoned(reply_id, name):
+            await self._settle_late_replies(connection, reply_id, name)
         message = {**message, "SessionID": format_session_id(connection.session_id)}
-        packet = await connection.request(msg_id, message, timeout=timeout or self.timeout)
+        packet = await connection.request(
+            msg_id, message, timeout=timeout or self.timeout, required=required
+        )
         reply = decode_json(packet.payload)
         ret = parse_hex_int(reply.get("Ret"), RetCode.UNKNOWN_ERROR)
         if ret not in accept:
             raise DvripCommandError(command, ret)
         return reply
+
+    async def _settle_late_replies(
+        self, connection: DvripConnection, reply_id: int, name: str
+    ) -> None:
+        """Make sure an abandoned request's reply is not taken for a new one of the same name.
+
+        Its `Name` cannot tell the two apart. Devices answer a connection's requests in
+        order, so once a keepalive sent now is answered, the abandoned reply has come (and
+        was dropped, nothing waiting for it) or is not coming.
+        """
+        with contextlib.suppress(DvripCommandError, DvripProtocolError):
+            await self._request_on(
+                connection,
+                MessageId.KEEPALIVE_REQ,
+                {"Name": "KeepAlive"},
+                command="KeepAlive",
+                timeout=self.timeout + connection.busy_for(),
+                required=True,
+            )
+        connection.settle_abandoned(reply_id, name)
 
     async def _request(
         self,
@@ -443,11 +485,43 @@ class DvripClient:
             connection, msg_id, message, command=command, accept=accept, timeout=timeout
         )
 
+    async def _fact_on(
+        self, connection: DvripConnection, msg_id: int, name: str
+    ) -> dict[str, Any] | None:
+        """The reply to a request for a fact the device may refuse or never answer; None then.
+
+        A connection lost meanwhile still raises: that is no answer about the fact.
+        """
+        try:
+            return await self._request_on(
+                connection,
+                msg_id,
+                {"Name": name},
+                command=name,
+                timeout=self.fact_timeout + connection.busy_for(),
+            )
+        except DvripCommandError as err:
+            _LOGGER.debug("%s refuses %s: %s", self.host, name, err)
+        except DvripTimeoutError as err:
+            if connection.closed:
+                raise
+            _LOGGER.debug("%s does not answer %s: %s", self.host, name, err)
+        return None
+
+    async def _fact(self, msg_id: int, name: str) -> dict[str, Any] | None:
+        return await self._fact_on(await self._ensure_connected(), msg_id, name)
+
     # -- operations ------------------------------------------------------------------------
 
     async def get_system_info(self) -> dict[str, Any]:
-        reply = await self._request(
-            MessageId.SYSINFO_REQ, {"Name": "SystemInfo"}, command="SystemInfo"
+        """`SystemInfo` (1020); `DvripTimeoutError` or `DvripCommandError` when not given."""
+        connection = await self._ensure_connected()
+        reply = await self._request_on(
+            connection,
+            MessageId.SYSINFO_REQ,
+            {"Name": "SystemInfo"},
+            command="SystemInfo",
+            timeout=self.fact_timeout + connection.busy_for(),
         )
         info = reply.get("SystemInfo")
         if not isinstance(info, dict):
@@ -455,8 +529,15 @@ class DvripClient:
         return info
 
     async def get_device_info(self) -> DeviceInfo:
-        """Serial, model, firmware and channel count."""
-        info = await self.get_system_info()
+        """Serial, model, firmware and channel count.
+
+        The serial, model and firmware come from `SystemInfo`; a device that does not answer
+        it is described by its login alone (no serial: see `DeviceInfo.serial`).
+        """
+        reply = await self._fact(MessageId.SYSINFO_REQ, "SystemInfo")
+        info = reply.get("SystemInfo") if reply is not None else None
+        if not isinstance(info, dict):
+            info = {}
         login = self._login_reply
         device_type = ""
         for key, value in login.items():
@@ -475,9 +556,17 @@ class DvripClient:
         return self.device_info
 
     async def get_time(self) -> datetime:
-        """The device's clock (its own local time, no zone)."""
-        reply = await self._request(
-            MessageId.TIMEQUERY_REQ, {"Name": "OPTimeQuery"}, command="OPTimeQuery"
+        """The device's clock (its own local time, no zone).
+
+        Raises `DvripTimeoutError` (connection kept) when the device does not answer.
+        """
+        connection = await self._ensure_connected()
+        reply = await self._request_on(
+            connection,
+            MessageId.TIMEQUERY_REQ,
+            {"Name": "OPTimeQuery"},
+            command="OPTimeQuery",
+            timeout=self.fact_timeout + connection.busy_for(),
         )
         value = parse_camera_time(reply.get("OPTimeQuery"))
         if value is None:
@@ -496,23 +585,34 @@ class DvripClient:
         )
 
     async def get_config(self, name: str) -> Any:
-        """A configuration section, e.g. `Detect.MotionDetect`."""
-        reply = await self._request(MessageId.CONFIG_GET, {"Name": name}, command=name)
+        """A configuration section, e.g. `Detect.MotionDetect` (ConfigGet, 1042).
+
+        Raises `DvripCommandError` when refused, `DvripTimeoutError` (connection kept)
+        when not answered: firmware ignores names it does not know.
+        """
+        connection = await self._ensure_connected()
+        reply = await self._request_on(
+            connection,
+            MessageId.CONFIG_GET,
+            {"Name": name},
+            command=name,
+            timeout=self.fact_timeout + connection.busy_for(),
+        )
         return reply.get(name)
+
+    async def get_optional_config(self, name: str) -> Any:
+        """A configuration section; None when the device refuses it or does not answer."""
+        reply = await self._fact(MessageId.CONFIG_GET, name)
+        return reply.get(name) if reply is not None else None
 
     async def get_channel_statuses(self) -> list[ChannelStatus] | None:
         """Which channels of a recorder have a camera behind them; None if it does not say.
 
         A recorder's login counts every channel it could serve (32 with one camera
-        connected); `NetWork.ChnStatus` says `NoConfig` for the empty ones.
+        connected); the configuration `NetWork.ChnStatus` (ConfigGet) says `NoConfig` for
+        the empty ones.
         """
-        try:
-            reply = await self._request(
-                MessageId.SYSINFO_REQ, {"Name": "NetWork.ChnStatus"}, command="NetWork.ChnStatus"
-            )
-        except DvripCommandError:
-            return None
-        entries = reply.get("NetWork.ChnStatus")
+        entries = await self.get_optional_config("NetWork.ChnStatus")
         if not isinstance(entries, list):
             return None
         return [
@@ -522,34 +622,24 @@ class DvripClient:
         ]
 
     async def get_abilities(self) -> Abilities | None:
-        """The alarm abilities `SystemFunction` reports; None when the device refuses it."""
-        try:
-            reply = await self._request(
-                MessageId.ABILITY_GET, {"Name": "SystemFunction"}, command="SystemFunction"
-            )
-        except DvripCommandError:
-            return None
-        return parse_abilities(reply.get("SystemFunction"))
+        """The alarm abilities `SystemFunction` reports; None when unknown (refused, not
+        answered, or without `AlarmFunction`).
+        """
+        reply = await self._fact(MessageId.ABILITY_GET, "SystemFunction")
+        return parse_abilities(reply.get("SystemFunction")) if reply is not None else None
 
     async def get_channel_titles(self) -> list[str]:
         """One title per channel (stripped); [] when the device has none to give."""
+        connection = await self._ensure_connected()
         for msg_id in (MessageId.CHANNEL_TITLE_GET, MessageId.CONFIG_GET):
-            try:
-                reply = await self._request(
-                    msg_id, {"Name": "ChannelTitle"}, command="ChannelTitle"
-                )
-            except DvripCommandError:
-                continue
-            return parse_channel_titles(reply.get("ChannelTitle"))
+            reply = await self._fact_on(connection, msg_id, "ChannelTitle")
+            if reply is not None:
+                return parse_channel_titles(reply.get("ChannelTitle"))
         return []
 
     async def get_device_name(self) -> str | None:
-        """The name given to the device (`MachineName`); None when it has none or refuses."""
-        try:
-            general = await self.get_config("General.General")
-        except DvripCommandError:
-            return None
-        return parse_device_name(general)
+        """The name given to the device (`MachineName`); None when it has none or says none."""
+        return parse_device_name(await self.get_optional_config("General.General"))
 
     async def subscribe_alarms(self) -> SubscriptionState:
         """Ask for alarm pushes (AlarmSet); renewed by every reconnect until `close()`.
@@ -629,7 +719,7 @@ class DvripClient:
                 accept=SUCCESS_CODES | SEARCH_END_CODES | {RetCode.SEARCH_PARTIAL},
                 timeout=self.search_timeout,
             )
-            entries = reply.get("OPFileQuery")
+            entries = _search_entries(reply)
             if isinstance(entries, dict):
                 entries = [entries]
             if not isinstance(entries, list):
@@ -923,6 +1013,19 @@ async def _log_out(connection: DvripConnection) -> None:
     finally:
         connection.on_close = None
         await connection.aclose()
+
+
+def _search_entries(reply: dict[str, Any]) -> Any:
+    """A search answer's entries: under `OPFileQuery`, or under the key its `Name` names
+    (`{"Name": "FileList", "FileList": [...]}` in the vendor's interface document, 5.8).
+    """
+    entries = reply.get("OPFileQuery")
+    if entries is None:
+        name = reply.get("Name")
+        entries = reply.get(name) if isinstance(name, str) and name else None
+    if entries is None:
+        entries = reply.get("FileList")
+    return entries
 
 
 def _login_message(username: str, password_hash: str) -> dict[str, Any]:
