@@ -121,6 +121,9 @@ class AlarmProcessor:
         # Alarms that came while the entry was set up (no entity or picture search listened
         # yet), with their time of arrival; None once `release_held` delivered them.
         self._held: list[tuple[Alarm, AlarmSource, AlarmKind | None, datetime]] | None = []
+        # Pushes that came on a reconnected session before it was known to be this camera's
+        # (the reconnect checks the serial number after AlarmSet), with their time of arrival.
+        self._unidentified: deque[tuple[Alarm, datetime]] = deque(maxlen=RECENT_ALARMS)
 
     async def async_load(self) -> None:
         """Read the ledger back: before the subscription, so that no push is recorded twice."""
@@ -176,6 +179,24 @@ class AlarmProcessor:
             self.process(alarm, source, kind, received=received)
 
     @callback
+    def release_identified(self) -> None:
+        """The reconnected session is this camera's: deliver what it pushed meanwhile."""
+        while self._unidentified:
+            alarm, received = self._unidentified.popleft()
+            self.process(alarm, AlarmSource.PUSH, received=received)
+
+    @callback
+    def drop_unidentified(self) -> None:
+        """Another camera answered at the address: what it pushed is not this camera's."""
+        if self._unidentified:
+            LOGGER.debug(
+                "Ignored %d alarms of another camera at %s's address",
+                len(self._unidentified),
+                self.entry.title,
+            )
+        self._unidentified.clear()
+
+    @callback
     def process(
         self,
         alarm: Alarm,
@@ -187,16 +208,17 @@ class AlarmProcessor:
     ) -> AlarmEvent | None:
         """The one alarm path: state, ledger, then the event; returns the event fired, if any.
 
-        `received`: when an alarm held during setup arrived. `happened`: when a backfilled
+        `received`: when an alarm held (during setup, or until a reconnect knew the camera)
+        arrived. `happened`: when a backfilled
         alarm happened, as its history check converted it.
         """
         received = received or dt_util.utcnow()
         if self.session.closing:
             return None  # an alarm-centre message racing the unload
         if source is AlarmSource.PUSH and not self.session.identified:
-            # A push on a session not yet known to be this camera's (a reconnect checks
-            # the serial number first), or from another camera at the address.
-            LOGGER.debug("Ignored an alarm from %s before it was recognised", self.entry.title)
+            # A push on a session not yet known to be this camera's: kept until the reconnect
+            # knows (`release_identified`), dropped if another camera answers at the address.
+            self._unidentified.append((alarm, received))
             return None
         if self._held is not None:
             self._held.append((alarm, source, kind, received))

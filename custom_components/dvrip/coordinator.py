@@ -103,6 +103,7 @@ class DvripCoordinator:
         self.alarms.on_clock_moved = self._handle_clock_moved
         self.session.on_lost = self._handle_lost
         self.session.on_back = self._handle_back
+        self.session.on_wrong_device = self.alarms.drop_unidentified
         self._unsubscribe_alarms: CALLBACK_TYPE | None = None
         self._stop_clock_checks: CALLBACK_TYPE | None = None
 
@@ -196,6 +197,7 @@ class DvripCoordinator:
     @callback
     def _handle_back(self) -> None:
         async_dispatcher_send(self.hass, signal_state(self.entry.entry_id))
+        self.alarms.release_identified()
         # In its own task, so that the reconnect's has ended when the next drop needs one.
         self.entry.async_create_background_task(
             self.hass, self._async_recheck_camera(), f"{DOMAIN} detection check"

@@ -195,6 +195,8 @@ class CameraSession:
         self.subscribed: datetime | None = None
         self.on_lost: Callable[[str], None] = lambda _reason: None
         self.on_back: Callable[[], None] = lambda: None
+        # Called when a reconnect finds another camera at the address.
+        self.on_wrong_device: Callable[[], None] = lambda: None
         self._reconnect_task: asyncio.Task[None] | None = None
         self._unsubscribe = client.add_disconnect_listener(self._handle_disconnect)
 
@@ -302,6 +304,7 @@ class CameraSession:
             )
         self.identified = same
         if not same:
+            self.on_wrong_device()
             self.stats.failed_attempts += 1
             self.stats.last_error = f"another camera answers (serial number {serial})"
             await self.client.close()

@@ -24,6 +24,7 @@ from .common import (
 
 # The camera's clock, read at setup once alarms are subscribed.
 TIMEQUERY_REQ = 1452
+SYSINFO_REQ = 1020
 
 
 @pytest.fixture
@@ -242,3 +243,33 @@ async def test_alarm_pushed_during_setup(
     assert coordinator.stats.alarms == 1
     assert await hass.config_entries.async_unload(config_entry.entry_id)
     await hass.async_block_till_done()
+
+
+@pytest.mark.usefixtures("fast_pictures", "fast_history")
+async def test_alarm_pushed_while_a_reconnect_checks_the_camera(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, camera: CameraSimulator
+) -> None:
+    """A push between a reconnect's subscription and its check of the serial number fires
+    live, once, when the check finds this camera (not later, from the history).
+    """
+    serial = _serial(loaded_entry)
+    coordinator = loaded_entry.runtime_data.coordinator
+    # The reconnect's check of the serial number waits meanwhile.
+    camera.delay_replies(1.0, message_id=SYSINFO_REQ, count=1)
+    await camera.inject_fault("disconnect", 0.05)
+    await camera.wait_for(lambda: not coordinator.available)
+    await camera.wait_for_subscribers(1)
+    assert not coordinator.available
+    record = await camera.raise_alarm(channel=0, event="VideoMotion")
+    assert record.pushed_to == 1
+    event_id = entity_id(hass, "event", f"{serial}_0_alarm")
+    event = await async_wait_for_state(
+        hass,
+        event_id,
+        lambda state: state is not None and state.state not in ("unknown", "unavailable"),
+    )
+    assert event is not None
+    assert event.attributes["camera_time"] == record.time.isoformat()
+    assert event.attributes["backfilled"] is False
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert coordinator.stats.alarms == 1
