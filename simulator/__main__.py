@@ -62,6 +62,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="how long the first still takes with the snap-stuck quirk",
     )
     parser.add_argument(
+        "--max-connections",
+        type=int,
+        default=None,
+        metavar="N",
+        help="connections open at once with the connection-limit quirk (10 by default)",
+    )
+    parser.add_argument(
         "--alarm-every", type=float, default=None, metavar="SECONDS", help="raise motion alarms"
     )
     parser.add_argument(
@@ -103,7 +110,8 @@ def build_parser() -> argparse.ArgumentParser:
         type=_clock_epoch,
         default=None,
         metavar="'YYYY-MM-DD HH:MM:SS'",
-        help="a reboot fault sets the clock back to this (a camera without a clock battery)",
+        help="a reboot fault sets the clock back to this (a camera without a clock battery; "
+        "the clock-epoch quirk alone uses 2000-01-01 00:00:00)",
     )
     parser.add_argument("--serial", default=DEFAULT_SERIAL)
     parser.add_argument(
@@ -176,6 +184,7 @@ def config_from_args(args: argparse.Namespace) -> SimulatorConfig:
         quirks=tuple(args.quirk),
         search_delay=args.search_delay,
         snap_stuck_delay=args.snap_stuck_delay,
+        max_connections=args.max_connections,
         serial=args.serial,
         alive_interval=args.alive_interval,
         timezone=args.timezone,

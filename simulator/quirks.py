@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
 
@@ -42,6 +43,8 @@ class Quirk(StrEnum):
     FILELIST_KEY = "filelist-key"
     JSON_NUL_PADDING = "json-nul-padding"
     JPEG_NO_JFIF = "jpeg-no-jfif"
+    CLOCK_EPOCH = "clock-epoch"
+    CONNECTION_LIMIT = "connection-limit"
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,6 +173,19 @@ QUIRKS: dict[Quirk, QuirkInfo] = {
         "A still starts FF D8 FF DB: no JFIF segment before the quantisation tables.",
         "python-dvr commit 7f4af29",
     ),
+    Quirk.CLOCK_EPOCH: QuirkInfo(
+        "No clock battery: after a reboot the clock starts again at `clock_epoch` "
+        "(2000-01-01 00:00:00 unless set) and runs on from there until it is set.",
+        "sol-vin/xiongmai-investigational-journey logs/besder-ipc (2000-12-07..16 over five "
+        "months until the date was set)",
+    ),
+    Quirk.CONNECTION_LIMIT: QuirkInfo(
+        "At most `max_connections` connections (10 unless set, as `TCPMaxConn`) are open at "
+        "once; one more is reset before a byte is read. How real firmware turns it away is not "
+        "recorded; a reset is the plainest refusal.",
+        "Moxnatiy/hass-xmeye docs/protocol.md (TCPMaxConn 10 on an NBD8008R-U; the vendor's "
+        "app is locked out once they are used up)",
+    ),
 }
 
 # Quirks that shape the camera when it starts (its channel count, its recordings).
@@ -180,6 +196,10 @@ UNUSED_CHANNELS_TOTAL = 32
 NUL_PADDED_TERMINATOR = b"\n" + b"\0" * 7
 # config-silent-large: ConfigGet names that hold every channel's settings.
 LARGE_CONFIG_NAMES = frozenset({"Detect", "Detect.MotionDetect"})
+# clock-epoch: where a reboot brings the clock back to, unless `clock_epoch` says otherwise.
+DEFAULT_CLOCK_EPOCH = datetime(2000, 1, 1)  # noqa: DTZ001 (the camera's clock has no zone)
+# connection-limit: connections open at once, unless `max_connections` says otherwise.
+DEFAULT_MAX_CONNECTIONS = 10
 # login-refused-session: the ExtraChannel of a refused login's reply.
 JUNK_EXTRA_CHANNEL = 3_203_334_144
 # The vendor's other names for the events the simulator raises (the motiondetect quirk).

@@ -46,8 +46,12 @@ SNAP_STUCK_DELAY = 0.3
 @pytest.mark.parametrize("quirk", list(Quirk), ids=str)
 async def test_login_alarm_history_picture_still(start_camera: StartCamera, quirk: Quirk) -> None:
     # A search slower than a request may take, and quicker than a search may.
+    # connection-limit: two connections are all the client needs.
     camera = await start_camera(
-        quirks=(quirk.value,), search_delay=1.5, snap_stuck_delay=SNAP_STUCK_DELAY
+        quirks=(quirk.value,),
+        search_delay=1.5,
+        snap_stuck_delay=SNAP_STUCK_DELAY,
+        max_connections=2,
     )
     client = DvripClient(
         camera.host,
@@ -116,6 +120,8 @@ async def test_login_alarm_history_picture_still(start_camera: StartCamera, quir
             if quirk is Quirk.JPEG_NO_JFIF:
                 assert still.startswith(b"\xff\xd8\xff\xdb")
         assert client.connected
+        assert camera.stats.connections_refused == 0
+        assert camera.stats.peak_connections <= 2
 
 
 async def test_refused_login_with_a_session_is_refused_at_once(start_camera: StartCamera) -> None:

@@ -46,6 +46,8 @@ def camera_settings(quirk: Quirk) -> dict[str, Any]:
         "quirks": (quirk.value,),
         "search_delay": SEARCH_DELAY,
         "snap_stuck_delay": SNAP_STUCK_DELAY,
+        # connection-limit: the integration keeps to two connections, so two are enough.
+        "max_connections": 2,
     }
 
 
@@ -88,6 +90,18 @@ async def test_setup_alarm_and_picture(
     refused = quirk in (Quirk.SNAP_STUCK, Quirk.LOGIN_207)
     assert coordinator.stills.refused_channels() == ([1] if refused else [])
     assert coordinator.stats.disconnects == 0
+    assert camera.stats.connections_refused == 0
+
+    if quirk is Quirk.CLOCK_EPOCH:
+        # A power cut: the camera comes back in 2000. Its next alarm fires once, with its
+        # own picture, and nothing of before fires again.
+        await camera.inject_fault("reboot", 0.2)
+        assert camera.now().year == 2000
+        await camera.wait_for_subscribers(1, timeout=10)
+        after = await camera.raise_alarm(channel=0, event="VideoMotion", status="Start")
+        assert after.pushed_to == 1
+        await async_wait_for_state(hass, image, picture_shown(after.time, "direct"))
+        assert coordinator.stats.alarms == 2
 
 
 def _fired(state: State | None) -> bool:

@@ -9,7 +9,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from simulator import CameraSimulator
+from simulator import CameraSimulator, SimulatorConfig
 from simulator.__main__ import build_parser, config_from_args
 from simulator.media import PictureKind
 from simulator.quirks import (
@@ -303,3 +303,21 @@ async def test_jpeg_no_jfif(start_camera: StartCamera, connect: Connect) -> None
     client = await connect(camera, login=True)
     await client.send(SNAPSHOT, {"Name": "OPSNAP", "OPSNAP": {"Channel": 0}})
     assert (await client.read_message()).payload.startswith(b"\xff\xd8\xff\xdb")
+
+
+async def test_connection_limit(start_camera: StartCamera, connect: Connect) -> None:
+    camera = await start_camera(quirks=("connection-limit",), max_connections=2)
+    first = await connect(camera, login=True)
+    await connect(camera, login=True)
+    turned_away = await connect(camera)
+    await turned_away.expect_closed()
+    assert camera.stats.connections_refused == 1
+    assert camera.stats.peak_connections == 2
+    # The connections it kept still answer.
+    reply = await first.request(KEEPALIVE, {"Name": "KeepAlive"})
+    assert reply["Ret"] == 100
+
+
+def test_connection_limit_defaults_to_tcp_max_conn() -> None:
+    camera = CameraSimulator(SimulatorConfig(quirks=("connection-limit",)))
+    assert camera.max_connections == 10
