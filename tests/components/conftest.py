@@ -6,12 +6,17 @@ alarm pictures and exports would otherwise land there (or be refused).
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 
+from homeassistant.core import HomeAssistant
 import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.dvrip import history_checks, last_picture
+
+from .common import AlarmEventLog, entity_id
 
 
 @pytest.fixture
@@ -47,3 +52,13 @@ def fast_history(monkeypatch: pytest.MonkeyPatch) -> None:
     """
     monkeypatch.setattr(history_checks, "SUBSCRIBE_MARGIN", timedelta(0))
     monkeypatch.setattr(history_checks, "HISTORY_SETTLE", timedelta(0))
+
+
+@pytest.fixture
+async def events(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry
+) -> AsyncIterator[AlarmEventLog]:
+    """The alarm events of channel 1, from the entry's setup on."""
+    log = AlarmEventLog(hass, entity_id(hass, "event", f"{loaded_entry.unique_id}_0_alarm"))
+    yield log
+    log.close()

@@ -4,7 +4,6 @@ fires once, none is lost, and the image shows the picture of the alarm pushed la
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -27,16 +26,6 @@ EPOCH = datetime(2000, 1, 1)
 @pytest.fixture
 def entry_options() -> dict[str, Any]:
     return {CONF_PICTURE_MODE: "recording"}
-
-
-@pytest.fixture
-async def events(
-    hass: HomeAssistant, loaded_entry: MockConfigEntry
-) -> AsyncIterator[AlarmEventLog]:
-    """The alarm events of channel 1."""
-    log = AlarmEventLog(hass, entity_id(hass, "event", f"{loaded_entry.unique_id}_0_alarm"))
-    yield log
-    log.close()
 
 
 class Steps:

@@ -10,7 +10,6 @@ covers which fault.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import timedelta
 import errno
 import io
@@ -67,15 +66,6 @@ QUIRK_PROFILE_IDS = ["ipc", "icsee", "nbd8008r", "odd-ipc"]
 def entry_options() -> dict[str, Any]:
     """Alarm pictures off, unless a test is about them: no downloads in the background."""
     return {CONF_PICTURE_MODE: "off"}
-
-
-@pytest.fixture
-async def events(
-    hass: HomeAssistant, loaded_entry: MockConfigEntry
-) -> AsyncIterator[AlarmEventLog]:
-    log = AlarmEventLog(hass, entity_id(hass, "event", f"{loaded_entry.unique_id}_0_alarm"))
-    yield log
-    log.close()
 
 
 def _sensor(hass: HomeAssistant, entry: MockConfigEntry, key: str) -> str:
