@@ -27,6 +27,7 @@ from .client import (
     DvripCommandError,
     DvripError,
     DvripProtocolError,
+    DvripTimeoutError,
 )
 from .clock import CLOCK_WRONG_TOLERANCE, CameraClock
 from .const import (
@@ -234,7 +235,8 @@ class DvripCoordinator:
         if option(self.entry.options, CONF_KEEP_CLOCK):
             try:
                 await self.async_set_clock()
-            except (DvripCommandError, DvripProtocolError) as err:
+            except (DvripCommandError, DvripProtocolError, DvripTimeoutError) as err:
+                # Refused, or never answered (the session stays): the clock stays as it is.
                 LOGGER.warning("Cannot set the clock of %s: %s", self.entry.title, err)
             async_update_issue(self.hass, self.entry, Issue.CLOCK_WRONG, False)
             return

@@ -21,6 +21,7 @@ from simulator import CameraSimulator
 # Not Home Assistant's zone in the tests (US/Pacific).
 ZONE = "Asia/Shanghai"
 RIGHT = timedelta(seconds=2)
+TIME_SETTING = 1450
 
 
 def _issue(hass: HomeAssistant, entry: MockConfigEntry) -> ir.IssueEntry | None:
@@ -118,3 +119,21 @@ async def test_a_clock_at_its_epoch_keeps_the_zone_inferred_before(hass: HomeAss
     clock._learned(epoch)
     assert clock.zone_offset() == timedelta(hours=8)
     assert clock.right_time(now) == now.replace(tzinfo=None) + timedelta(hours=8)
+
+
+@pytest.mark.parametrize("entry_options", [{CONF_KEEP_CLOCK: True}])
+async def test_a_camera_that_does_not_answer_the_time_setting_is_set_up(
+    hass: HomeAssistant, config_entry: MockConfigEntry, camera: CameraSimulator
+) -> None:
+    """OPTimeSetting is not one of the answers a camera owes: unanswered, the clock stays as
+    it is and the camera works.
+    """
+    camera.delay_replies(30.0, message_id=TIME_SETTING)
+    before = camera.clock_offset
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    coordinator = config_entry.runtime_data.coordinator
+    assert coordinator.available
+    assert coordinator.stats.disconnects == 0
+    assert camera.clock_offset == before
+    camera.delay_replies(0)
+    assert await hass.config_entries.async_unload(config_entry.entry_id)

@@ -576,12 +576,16 @@ class DvripClient:
     async def set_time(self, moment: datetime) -> None:
         """Set the device's clock to `moment` (its local time; a zone, if any, is dropped).
 
-        OPTimeSetting, as python-dvr's `set_time` sends it.
+        OPTimeSetting, as python-dvr's `set_time` sends it. Raises `DvripCommandError` when
+        refused, `DvripTimeoutError` (connection kept) when not answered.
         """
-        await self._request(
+        connection = await self._ensure_connected()
+        await self._request_on(
+            connection,
             MessageId.TIMESET_REQ,
             {"Name": "OPTimeSetting", "OPTimeSetting": format_camera_time(moment)},
             command="OPTimeSetting",
+            timeout=self.fact_timeout + connection.busy_for(),
         )
 
     async def get_config(self, name: str) -> Any:
