@@ -69,6 +69,8 @@ class SimulatorThread:
     def __exit__(self, *exc_info: object) -> None:
         with contextlib.suppress(Exception):
             self.run(self.camera.stop)
+        # Its executor's threads end here: closing the loop would leave them to end later.
+        self.run(self._loop.shutdown_default_executor)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join()
         self._loop.close()
