@@ -40,6 +40,7 @@ from collections import Counter
 import contextlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+import gc
 import json
 import logging
 from pathlib import Path
@@ -177,10 +178,8 @@ class Scenario:
         await asyncio.gather(*loops)
         for watcher in watchers:
             watcher.cancel()
-        # The last faults end by themselves; NTP still due is left undone.
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        # The last Stops, and NTP still due: every camera ends with its clock right.
+        await asyncio.gather(*self._tasks)
         for camera in self.cameras:
             await camera.wait_for(lambda camera=camera: camera.fault is None, timeout=None)
 
@@ -372,6 +371,20 @@ class Watcher:
             async_dispatcher_connect(hass, signal_alarm(entry.entry_id, channel), fired)
 
 
+class ErrorLog(logging.Handler):
+    """Every error Home Assistant or the integration logged during the run (a user sees those)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.messages: Counter[str] = Counter()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        first_line = record.getMessage().splitlines()[0][:160]
+        if record.exc_info and record.exc_info[1] is not None:
+            first_line += f" ({record.exc_info[1]!r:.120})"
+        self.messages[f"{record.name}: {first_line}"] += 1
+
+
 class LoopLag:
     """The longest the event loop was late to wake a sleeper, sampled all along."""
 
@@ -409,6 +422,8 @@ async def soak(
             entries[serial] = await add_camera(hass, cameras.ports[number], serial)
             watcher.watch(hass, serial, entries[serial])
         await hass.async_block_till_done()
+        errors = ErrorLog()
+        logging.getLogger().addHandler(errors)
         lag = LoopLag()
         lag.start()
         cpu, wall = cpu_seconds(), time.monotonic()
@@ -420,6 +435,9 @@ async def soak(
         await asyncio.sleep(settle)
         observed_until = time.monotonic()
         lag.stop()
+        # Futures whose errors nobody retrieved are reported when collected: now, not later.
+        gc.collect()
+        logging.getLogger().removeHandler(errors)
         stats = await cameras.command("stats")
         coordinators = {serial: entry.runtime_data.coordinator for serial, entry in entries.items()}
         return {
@@ -445,6 +463,7 @@ async def soak(
                 serial: str(coordinator.history.mode)
                 for serial, coordinator in coordinators.items()
             },
+            "errors": dict(errors.messages),
             "cpu": run_cpu,
             "worst_lag": max(run_worst_lag, lag.worst),
         }
@@ -512,6 +531,7 @@ def report(result: dict[str, Any]) -> str:
         f"| CPU of Home Assistant with the integration (this process), during the faults "
         f"| {result['cpu'] * 100:.1f} % of a core | |",
         f"| longest the event loop was held up | {result['worst_lag'] * 1000:.0f} ms | |",
+        f"| errors in Home Assistant's log | {sum(result['errors'].values())} | 0 |",
     ]
     if unnoticed:
         lines.append(f"| reboots and cuts the integration never noticed | {unnoticed} | |")
@@ -575,6 +595,15 @@ def _notes(
             + ", ".join(f"{_number(serial)} ({count})" for serial, count in sorted(cameras.items()))
             + "; their events came from "
             + ", ".join(f"{source} ({count})" for source, count in sources.most_common())
+            + "."
+        )
+    if result["errors"]:
+        notes.append(
+            "- Errors logged: "
+            + "; ".join(
+                f"`{message}` ({count})"
+                for message, count in Counter(result["errors"]).most_common(5)
+            )
             + "."
         )
     if unraised:
