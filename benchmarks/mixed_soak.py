@@ -469,7 +469,9 @@ async def soak(
         }
 
 
-def _seconds(summary: tuple[float, float, float] | None) -> str:
+def _seconds(summary: tuple[float, float, float] | None, outages: int = 1) -> str:
+    if not outages:
+        return "no outage"
     if summary is None:
         return "never"
     return " / ".join(f"{value:.1f}" for value in summary)
@@ -511,13 +513,13 @@ def report(result: dict[str, Any]) -> str:
         f"{result['fault_every'] * count:g} s), for {result['minutes']:g} min | "
         f"{sum(kinds.values())} | |",
         f"| reboots / connection cuts | {kinds['reboot']} / {kinds['disconnect']} | |",
-        f"| clock jumps, of which NTP setting the clock right after a reboot "
-        f"| {clock_jumps}, {kinds['ntp']} | |",
+        f"| clock jumps (of them, NTP setting the clock right after a reboot) "
+        f"| {clock_jumps} ({kinds['ntp']}) | |",
         f"| alarms raised (each camera one every {result['alarm_every']:g} s on average) "
         f"| {counted.raised} | |",
         f"| alarm events fired: pushed / backfilled | {counted.fired}: {sources['push']} / "
         f"{sources['history']} | |",
-        f"| alarms lost (raised, never fired, {result['settle']:g} s after the last fault) "
+        f"| alarms lost (raised, not fired by {result['settle']:g} s after the faults ended) "
         f"| {len(counted.lost)} | 0: {verdict(not counted.lost)} |",
         f"| alarms fired twice | {len(counted.twice)} | 0: {verdict(not counted.twice)} |",
         f"| events for no alarm raised (a stamp no alarm had) | {len(counted.unraised)} "
@@ -542,6 +544,7 @@ def report(result: dict[str, Any]) -> str:
         "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     raised_by = Counter(key.camera for key in raised)
+    outages_by = Counter(outage.camera for outage in outages)
     fired_by = Counter(key.camera for key in fired)
     lost_by = Counter(key.camera for key in counted.lost)
     twice_by = Counter(key.camera for key in counted.twice)
@@ -553,7 +556,8 @@ def report(result: dict[str, Any]) -> str:
             f"| {number + 1} | {mix_of(number).describe()} "
             f"| {per_camera_kinds[(serial, 'reboot')]} / {per_camera_kinds[(serial, 'disconnect')]}"
             f" / {jumps} | {raised_by[serial]} | {fired_by[serial]} | {lost_by[serial]} "
-            f"| {twice_by[serial]} | {peaks[serial]} | {_seconds(recovery.summary())} "
+            f"| {twice_by[serial]} | {peaks[serial]} "
+            f"| {_seconds(recovery.summary(), outages_by[serial])} "
             f"| {recovery.not_back} | {result['reconnects'][serial]} "
             f"| {result['alarm_source'][serial].replace('_', ' ')} |"
         )
@@ -595,6 +599,19 @@ def _notes(
             + ", ".join(f"{_number(serial)} ({count})" for serial, count in sorted(cameras.items()))
             + "; their events came from "
             + ", ".join(f"{source} ({count})" for source, count in sources.most_common())
+            + "."
+        )
+    if result["crowds"]:
+        crowds = Counter(
+            (crowd["camera"], crowd["open"], crowd["logged_in"]) for crowd in result["crowds"]
+        )
+        notes.append(
+            f"- More than {GOAL_CONNECTIONS} connections open at once: "
+            + "; ".join(
+                f"camera {_number(serial)}, {times} time(s) {opened} open of which "
+                f"{logged_in} logged in"
+                for (serial, opened, logged_in), times in sorted(crowds.items())
+            )
             + "."
         )
     if result["errors"]:
