@@ -38,7 +38,7 @@ import argparse
 import asyncio
 from collections import Counter
 import contextlib
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, is_dataclass
 from datetime import datetime, timedelta
 import gc
 import json
@@ -635,6 +635,11 @@ def _notes(
     return notes
 
 
+def _plain(value: Any) -> Any:
+    """What JSON makes of the records in a result (for --dump)."""
+    return asdict(value) if is_dataclass(value) and not isinstance(value, type) else str(value)
+
+
 def main() -> None:
     if sys.argv[1:2] == ["--camera-process"]:
         _chosen[:] = json.loads(sys.argv[4])
@@ -671,7 +676,7 @@ def main() -> None:
         soak(args.cameras, args.minutes, args.fault_every, args.alarm_every, args.settle, args.seed)
     )
     if args.dump:
-        args.dump.write_text(json.dumps(result, default=str, indent=1), encoding="utf-8")
+        args.dump.write_text(json.dumps(result, default=_plain, indent=1), encoding="utf-8")
     table = report(result)
     print(table)
     took = (datetime.now() - started) / timedelta(minutes=1)
