@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from functools import partial
 from typing import Any
@@ -110,6 +111,8 @@ class AlarmProcessor:
         self.states: dict[AlarmKey, AlarmState] = {}
         # Called with each live alarm: the history checks stop polling a camera that pushes.
         self.on_live_alarm: Callable[[], None] = lambda: None
+        # Called when a live alarm showed that the camera's clock jumped.
+        self.on_clock_moved: Callable[[], None] = lambda: None
         self._store: Store[dict[str, Any]] = Store(
             hass, STORAGE_VERSION, storage_key(entry.entry_id)
         )
@@ -160,9 +163,17 @@ class AlarmProcessor:
 
     @callback
     def process(
-        self, alarm: Alarm, source: AlarmSource, kind: AlarmKind | None = None
+        self,
+        alarm: Alarm,
+        source: AlarmSource,
+        kind: AlarmKind | None = None,
+        *,
+        happened: datetime | None = None,
     ) -> AlarmEvent | None:
-        """The one alarm path: state, ledger, then the event; returns the event fired, if any."""
+        """The one alarm path: state, ledger, then the event; returns the event fired, if any.
+
+        `happened`: when a backfilled alarm happened, as its history check converted it.
+        """
         received = dt_util.utcnow()
         if self.session.closing:
             return None  # an alarm-centre message racing the unload
@@ -194,20 +205,21 @@ class AlarmProcessor:
                 async_dispatcher_send(self.hass, signal_state(self.entry.entry_id, key))
             return None
         # A Start, or a status-less event (storage alarms say "None"): both are news.
+        if live and alarm.start_time and self.clock.moved(alarm.start_time, received):
+            # The clock jumped since the offset was learned: the push says by how much, so
+            # that this alarm's time (and which picture is kept) comes out right.
+            self.clock.learn_from_alarm(alarm.start_time, received)
+            self.on_clock_moved()
         camera_time = alarm.start_time or self.clock.camera_time_of(received).replace(microsecond=0)
-        newest_before = self.ledger.newest(alarm.channel)
-        self.ledger.record(alarm.channel, camera_time)
-        self.save_later()
+        self.ledger.record(alarm.channel, camera_time, received)
         if live:
             self._turn_on(key, alarm, received)
-        event = AlarmEvent(
-            kind,
-            alarm,
-            received,
-            source,
-            self.clock.to_utc(camera_time) if alarm.start_time else received,
-            newest=newest_before is None or camera_time >= newest_before,
-        )
+            time = self.clock.to_utc(camera_time) if alarm.start_time else received
+        else:
+            time = happened or self.clock.to_utc(camera_time)
+        event = AlarmEvent(kind, alarm, received, source, time)
+        event = replace(event, newest=self.ledger.take_newest(alarm.channel, event.order_time))
+        self.save_later()
         async_dispatcher_send(self.hass, signal_alarm(self.entry.entry_id, alarm.channel), event)
         return event
 

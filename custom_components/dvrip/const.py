@@ -23,6 +23,9 @@ CONF_RTSP_STREAM: Final = "rtsp_stream"
 # Days an export folder of `dvrip.export_last_alarms` is kept.
 CONF_EXPORT_RETENTION_DAYS: Final = "export_retention_days"
 CONF_ALARM_CENTRE: Final = "alarm_centre"
+# Set the camera's clock at each connect and daily (cameras without a clock battery come up
+# in 2000 after a power cut).
+CONF_KEEP_CLOCK: Final = "keep_clock"
 CONF_ALARM_CENTRE_PORT: Final = "alarm_centre_port"
 # XMEye devices serve RTSP on this port, with the login in the path rather than the URL's
 # user part: rtsp://host:554/user=admin&password=...&channel=1&stream=0.sdp
@@ -146,6 +149,7 @@ DEFAULT_OPTIONS: Final[dict[str, Any]] = {
     CONF_RTSP_STREAM: False,
     CONF_ALARM_CENTRE: False,
     CONF_ALARM_CENTRE_PORT: DEFAULT_ALARM_CENTRE_PORT,
+    CONF_KEEP_CLOCK: False,
 }
 
 

@@ -9,19 +9,30 @@ who answers), `clock`, `alarms` (the one alarm path), `history_checks`, `repairs
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, Final
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_HOST, CONF_PORT
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.dispatcher import async_dispatcher_connect, async_dispatcher_send
+from homeassistant.helpers.event import async_track_time_interval
+from homeassistant.util import dt as dt_util
 
 from .alarms import AlarmProcessor
-from .client import Abilities, DeviceInfo, DvripClient, DvripError
-from .clock import CameraClock
+from .client import (
+    Abilities,
+    DeviceInfo,
+    DvripClient,
+    DvripCommandError,
+    DvripError,
+    DvripProtocolError,
+)
+from .clock import CLOCK_WRONG_TOLERANCE, CameraClock
 from .const import (
     CONF_ALARM_CENTRE,
     CONF_HISTORY_HOURS,
+    CONF_KEEP_CLOCK,
     CONF_OFF_DELAY,
     DOMAIN,
     LOGGER,
@@ -32,11 +43,14 @@ from .history_checks import HISTORY_POLL_INTERVAL, HistoryChecker
 from .last_picture import LastAlarmPictures
 from .models import AlarmKey, AlarmState, CheckTrigger, ConnectionStatistics, signal_state
 from .naming import device_title
-from .repairs import async_check_detection
+from .repairs import Issue, async_check_detection, async_update_issue
 from .session import CameraSession
 from .stills import LiveStills
 
 type DvripConfigEntry = ConfigEntry[DvripRuntime]
+
+# The camera's clock is checked (and, with the option, set) this often, besides each connect.
+CLOCK_CHECK_INTERVAL: Final = timedelta(days=1)
 
 
 class DvripCoordinator:
@@ -85,9 +99,11 @@ class DvripCoordinator:
         # What the alarm-centre listener reports for this camera (set at setup when enabled).
         self.alarm_centre_status: dict[str, Any] | None = None
         self.alarms.on_live_alarm = self.history.live_alarm_seen
+        self.alarms.on_clock_moved = self._handle_clock_moved
         self.session.on_lost = self._handle_lost
         self.session.on_back = self._handle_back
         self._unsubscribe_alarms: CALLBACK_TYPE | None = None
+        self._stop_clock_checks: CALLBACK_TYPE | None = None
 
     @property
     def unique_id(self) -> str:
@@ -126,8 +142,12 @@ class DvripCoordinator:
         await self.async_read_channels()
         await self.async_read_device_facts()
         await self.clock.async_learn(self.client, self.entry.title)
+        await self.async_check_clock()
         await self.async_check_detection()
         self.session.set_connected()
+        self._stop_clock_checks = async_track_time_interval(
+            self.hass, self._async_daily_clock_check, CLOCK_CHECK_INTERVAL, cancel_on_shutdown=True
+        )
 
     @callback
     def async_start_checks(self) -> None:
@@ -139,6 +159,8 @@ class DvripCoordinator:
         if self.session.closing:
             return
         self.session.closing = True
+        if self._stop_clock_checks is not None:
+            self._stop_clock_checks()
         await self.history.async_shutdown()
         if self._unsubscribe_alarms is not None:
             self._unsubscribe_alarms()
@@ -175,14 +197,69 @@ class DvripCoordinator:
             self.hass, self._async_recheck_camera(), f"{DOMAIN} detection check"
         )
 
+    @callback
+    def _handle_clock_moved(self) -> None:
+        """A push showed the camera's clock jumped: ask the camera for it (more exact)."""
+        self.entry.async_create_background_task(
+            self.hass, self._async_learn_clock(), f"{DOMAIN} clock {self.entry.title}"
+        )
+
+    async def _async_learn_clock(self) -> None:
+        try:
+            await self.clock.async_learn(self.client, self.entry.title)
+        except DvripError as err:
+            LOGGER.debug("Cannot read the clock of %s: %s", self.entry.title, err)
+
     async def _async_recheck_camera(self) -> None:
         """After a reconnect: read the settings and the clock again, then check the history."""
         try:
             await self.clock.async_learn(self.client, self.entry.title)
+            await self.async_check_clock()
             await self.async_check_detection()
         except DvripError as err:
             LOGGER.debug("Cannot read the settings of %s: %s", self.entry.title, err)
         self.history.start_check(CheckTrigger.RECONNECT)
+
+    async def async_check_clock(self) -> None:
+        """Set the camera's clock where the option says so; else say when it is wrong.
+
+        A camera that refuses to set or tell its time keeps its clock (and no issue).
+        """
+        if option(self.entry.options, CONF_KEEP_CLOCK):
+            try:
+                await self.async_set_clock()
+            except (DvripCommandError, DvripProtocolError) as err:
+                LOGGER.warning("Cannot set the clock of %s: %s", self.entry.title, err)
+            async_update_issue(self.hass, self.entry, Issue.CLOCK_WRONG, False)
+            return
+        error = self.clock.error()
+        wrong = error is not None and abs(error) > CLOCK_WRONG_TOLERANCE
+        async_update_issue(self.hass, self.entry, Issue.CLOCK_WRONG, wrong, **self.clock_readings())
+
+    def clock_readings(self) -> dict[str, str]:
+        """What the camera's clock reads now, and what it should read (for the repair)."""
+        now = dt_util.utcnow()
+        return {
+            "camera_time": self.clock.camera_time_of(now).replace(microsecond=0).isoformat(" "),
+            "right_time": self.clock.right_time(now).replace(microsecond=0).isoformat(" "),
+        }
+
+    async def async_set_clock(self) -> None:
+        """Set the camera's clock to the right time in its zone, then learn its offset again."""
+        # The camera keeps whole seconds: the one under way in the middle.
+        moment = self.clock.right_time(dt_util.utcnow() + timedelta(seconds=0.5))
+        await self.client.set_time(moment)
+        LOGGER.info("Set the clock of %s to %s", self.entry.title, moment.replace(microsecond=0))
+        await self.clock.async_learn(self.client, self.entry.title)
+
+    async def _async_daily_clock_check(self, _now: datetime) -> None:
+        if not self.session.available:
+            return  # the next connect checks it
+        try:
+            await self.clock.async_learn(self.client, self.entry.title)
+            await self.async_check_clock()
+        except DvripError as err:
+            LOGGER.debug("Cannot check the clock of %s: %s", self.entry.title, err)
 
     async def async_read_channels(self) -> None:
         """Which channels have a camera behind them; a reply that names none is not believed."""
@@ -238,6 +315,7 @@ class DvripCoordinator:
                 "audit_interval": history.audit_interval,
                 "look_back_hours": history.history_hours,
                 "checked_until": ledger.checked_until.isoformat() if ledger.checked_until else None,
+                "checked_at": ledger.checked_at.isoformat() if ledger.checked_at else None,
                 "remembered_alarms": len(ledger),
             },
             "alarm_centre": self.alarm_centre_status,

@@ -13,7 +13,7 @@ instead, with a repair issue. A check that fails, for whatever reason, never sto
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, HassJob, HomeAssistant, callback
@@ -21,7 +21,7 @@ from homeassistant.helpers.event import async_call_later
 from homeassistant.util import dt as dt_util
 
 from .alarms import AlarmProcessor
-from .backfill import CHECK_OVERLAP, HistoryAlarm, find_unseen_alarms
+from .backfill import FIRED_RETENTION_MARGIN, HistoryAlarm, check_spans, find_unseen_alarms
 from .client import (
     Alarm,
     AlarmStatus,
@@ -163,46 +163,65 @@ class HistoryChecker:
 
         From `CHECK_OVERLAP` before the last check (never beyond the look-back option) to the
         subscription (at startup and after a reconnect: later alarms are pushed) or about now.
+        Where the camera's clock jumped since, what the old clock and what the new one wrote
+        are both searched (see `backfill.check_spans`).
         """
         ledger = self.alarms.ledger
         if trigger in (CheckTrigger.AUDIT, CheckTrigger.POLL):
             # A daylight-saving change, an NTP correction or drift since the login: the
             # window and the alarms' times follow the camera's clock as it is now.
             await self.clock.async_learn(self.session.client, self.entry.title)
-        subscribed = self.clock.camera_time_of(self.session.subscribed or dt_util.utcnow())
+        now = dt_util.utcnow()
+        subscribed_at = self.session.subscribed or now
         if trigger in (CheckTrigger.STARTUP, CheckTrigger.RECONNECT):
-            until = subscribed - SUBSCRIBE_MARGIN
+            until_at = subscribed_at - SUBSCRIBE_MARGIN
         elif trigger is CheckTrigger.AUDIT:
-            until = self.clock.now() - HISTORY_SETTLE
+            until_at = now - HISTORY_SETTLE
         else:
-            until = self.clock.now() - SUBSCRIBE_MARGIN
-        until = until.replace(microsecond=0)
+            until_at = now - SUBSCRIBE_MARGIN
+        until_at = until_at.replace(microsecond=0)
+        until = self.clock.camera_time_of(until_at)
         self.stats.last_trigger = str(trigger)
         mark = ledger.checked_until
-        if mark is None or until < mark - CHECK_OVERLAP:
-            # The first check of a camera (nothing before it is backfilled), or its clock
-            # went back (a reboot without a clock battery): start over from here.
-            ledger.checked_until = until
+        if mark is None:
+            # The first check of a camera: nothing before it is backfilled.
+            ledger.checked_until, ledger.checked_at = until, until_at
             self.alarms.save_later()
             return []
-        begin = max(mark - CHECK_OVERLAP, until - timedelta(hours=self.history_hours))
-        if begin >= until:
+        # A ledger of an older version knows the mark on the camera's clock alone.
+        mark_at = ledger.checked_at or self.clock.to_utc(mark) or until_at
+        spans = check_spans(
+            mark=mark,
+            mark_at=mark_at,
+            until=until,
+            until_at=until_at,
+            look_back=timedelta(hours=self.history_hours),
+        )
+        if not spans:
             return []
-        records = await self._async_list(begin, until)
-        found = find_unseen_alarms(records, ledger, begin=begin, end=until)
+        found: list[tuple[HistoryAlarm, datetime]] = []
+        for span in spans:
+            records = await self._async_list(span.begin, span.end)
+            for alarm in find_unseen_alarms(records, ledger, begin=span.begin, end=span.end):
+                # When it happened, converted by the clock that stamped it (never later than
+                # now: a clock that ran ahead is no reason to place it in the future).
+                happened = (alarm.time - span.offset).replace(tzinfo=UTC)
+                found.append((alarm, min(happened, now)))
+        found.sort(key=lambda item: item[1])
         unannounced = [
             alarm
-            for alarm in found
-            if trigger is CheckTrigger.AUDIT and alarm.time >= subscribed + SUBSCRIBE_MARGIN
+            for alarm, happened in found
+            if trigger is CheckTrigger.AUDIT and happened >= subscribed_at + SUBSCRIBE_MARGIN
         ]
-        events = [event for alarm in found if (event := self._fire(alarm))]
-        ledger.checked_until = max(mark, until)
-        ledger.prune(ledger.checked_until - CHECK_OVERLAP)
+        events = [event for alarm, happened in found if (event := self._fire(alarm, happened))]
+        if until_at > mark_at:
+            ledger.checked_until, ledger.checked_at = until, until_at
+        ledger.prune(now - timedelta(hours=self.history_hours) - FIRED_RETENTION_MARGIN)
         self.alarms.save_later()
         stats = self.stats
         stats.checks += 1
-        stats.last_check = dt_util.utcnow()
-        stats.last_window = (begin.isoformat(), until.isoformat())
+        stats.last_check = now
+        stats.last_window = (spans[0].begin.isoformat(), spans[-1].end.isoformat())
         stats.last_found = len(found)
         stats.last_error = None
         if found:
@@ -245,7 +264,7 @@ class HistoryChecker:
         return records
 
     @callback
-    def _fire(self, found: HistoryAlarm) -> AlarmEvent | None:
+    def _fire(self, found: HistoryAlarm, happened: datetime) -> AlarmEvent | None:
         kind = AlarmKind.ALARM_INPUT if found.tag is RecordEvent.ALARM else AlarmKind.MOTION
         alarm = Alarm(
             channel=found.channel,
@@ -255,7 +274,7 @@ class HistoryChecker:
             start_time=found.time,
             raw={"FileName": found.source_name},
         )
-        return self.alarms.process(alarm, AlarmSource.HISTORY, kind)
+        return self.alarms.process(alarm, AlarmSource.HISTORY, kind, happened=happened)
 
     @callback
     def live_alarm_seen(self) -> None:

@@ -263,8 +263,7 @@ class LastAlarmPictures:
         picture = KeptPicture(
             channel=channel,
             jpeg=jpeg,
-            # When the alarm happened, as converted when it came: a clock offset learned
-            # since (a daylight-saving change) must not reorder the pictures.
+            # When the alarm happened, as converted when it came.
             time=event.time or event.received,
             camera_time=camera_time,
             kind=event.kind,
@@ -273,9 +272,12 @@ class LastAlarmPictures:
             source_file=source_file,
             backfilled=event.backfilled,
             shown=shown or dt_util.utcnow(),
+            order_time=event.order_time,
             alarm=event,
         )
-        if current is not None and picture.time < current.time:
+        if current is not None and not same_alarm and picture.order < current.order:
+            # An earlier alarm's picture: the one pushed last (not the one the camera's clock,
+            # which jumps, stamped latest) is the last alarm's.
             return
         if (
             same_alarm

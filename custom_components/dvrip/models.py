@@ -58,7 +58,8 @@ class AlarmEvent:
     """One alarm start, as the event entity fires it.
 
     `time`: when it happened, on Home Assistant's clock (or `received` when not known).
-    `newest` is False for a backfilled alarm older than one already fired on its channel.
+    `newest` is False for an alarm that came before one already fired on its channel, in
+    the order of `order_time` (only a backfilled one can).
     """
 
     kind: AlarmKind
@@ -72,6 +73,16 @@ class AlarmEvent:
     def backfilled(self) -> bool:
         """Found in the camera's history rather than told when it happened."""
         return self.source is AlarmSource.HISTORY
+
+    @property
+    def order_time(self) -> datetime:
+        """What orders alarms (and their pictures): when Home Assistant was told of a live
+        one, when a backfilled one happened (never after it was found). Not the camera's
+        clock, which jumps.
+        """
+        if self.backfilled and self.time is not None:
+            return min(self.time, self.received)
+        return self.received
 
     @property
     def data(self) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from .const import (
     CONF_ALARM_CENTRE_PORT,
     CONF_EXPORT_RETENTION_DAYS,
     CONF_HISTORY_HOURS,
+    CONF_KEEP_CLOCK,
     CONF_OFF_DELAY,
     CONF_PICTURE_MODE,
     CONF_RTSP_STREAM,
@@ -39,7 +40,7 @@ PORT_SELECTOR = vol.All(
 
 # The options form's sections and the options in each; stored flat, without the sections.
 OPTION_SECTIONS: dict[str, tuple[str, ...]] = {
-    "alarms": (CONF_OFF_DELAY,),
+    "alarms": (CONF_OFF_DELAY, CONF_KEEP_CLOCK),
     "pictures": (CONF_PICTURE_MODE, CONF_HISTORY_HOURS, CONF_EXPORT_RETENTION_DAYS),
     "streaming": (CONF_RTSP_STREAM,),
     "alarm_centre": (CONF_ALARM_CENTRE,),
@@ -68,6 +69,7 @@ class DvripOptionsFlow(OptionsFlowBase):
             return self.async_create_entry(data=self._options)
         selectors: dict[str, Any] = {
             CONF_OFF_DELAY: _whole_number(1, 3600, "s"),
+            CONF_KEEP_CLOCK: BooleanSelector(),
             CONF_PICTURE_MODE: _choice(CONF_PICTURE_MODE, PictureMode),
             CONF_HISTORY_HOURS: _whole_number(1, 720, "h"),
             CONF_EXPORT_RETENTION_DAYS: _whole_number(1, 3650, "d"),

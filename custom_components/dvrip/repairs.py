@@ -1,17 +1,21 @@
-"""The repair issues of a camera entry, and what raises them from the camera's settings."""
+"""The repair issues of a camera entry, what raises them from the camera's settings, and the
+fix flow of the one a user can fix here (the camera's clock).
+"""
 
 from __future__ import annotations
 
 from enum import StrEnum
 from typing import Any
 
-from homeassistant.config_entries import ConfigEntry
+from homeassistant.components.repairs import RepairsFlow
+from homeassistant.config_entries import ConfigEntry, ConfigEntryState
 from homeassistant.const import CONF_HOST
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.data_entry_flow import FlowResult
 from homeassistant.helpers import issue_registry as ir
 
-from .client import DvripClient, DvripCommandError, detection_problems
-from .const import DOMAIN, LOGGER
+from .client import DvripClient, DvripCommandError, DvripError, detection_problems
+from .const import CONF_KEEP_CLOCK, DOMAIN, LOGGER
 
 MOTION_DETECT_CONFIG = "Detect.MotionDetect"
 
@@ -24,6 +28,11 @@ class Issue(StrEnum):
     PUSH_MISSING = "push_missing"
     ACCOUNT_LOCKED = "account_locked"
     WRONG_DEVICE = "wrong_device"
+    CLOCK_WRONG = "clock_wrong"
+
+
+# The issues a user can fix from the repairs dashboard.
+FIXABLE_ISSUES = frozenset({Issue.CLOCK_WRONG})
 
 
 @callback
@@ -35,7 +44,8 @@ def async_raise_issue(
         hass,
         DOMAIN,
         f"{issue}_{entry.entry_id}",
-        is_fixable=False,
+        is_fixable=issue in FIXABLE_ISSUES,
+        data={"entry_id": entry.entry_id},
         severity=ir.IssueSeverity.WARNING,
         translation_key=issue,
         translation_placeholders={"name": entry.title, **placeholders},
@@ -96,3 +106,42 @@ async def async_check_detection(
         channel_list = ", ".join(str(channel) for channel in found)
         async_update_issue(hass, entry, issue, bool(found), channels=channel_list)
     return config
+
+
+class ClockFixFlow(RepairsFlow):
+    """Keep the camera's clock right: set it now, and at each connect and daily from now on."""
+
+    def __init__(self, entry_id: str) -> None:
+        self._entry_id = entry_id
+
+    async def async_step_init(self, user_input: dict[str, str] | None = None) -> FlowResult:
+        return await self.async_step_confirm()
+
+    async def async_step_confirm(self, user_input: dict[str, str] | None = None) -> FlowResult:
+        entry = self.hass.config_entries.async_get_entry(self._entry_id)
+        if entry is None or entry.state is not ConfigEntryState.LOADED:
+            return self.async_abort(reason="not_loaded")
+        coordinator = entry.runtime_data.coordinator
+        if user_input is None:
+            return self.async_show_form(
+                step_id="confirm",
+                description_placeholders={"name": entry.title, **coordinator.clock_readings()},
+            )
+        try:
+            await coordinator.async_set_clock()
+        except DvripError as err:
+            LOGGER.warning("Cannot set the clock of %s: %s", entry.title, err)
+            return self.async_abort(reason="cannot_set_clock")
+        # The option keeps it right (the entry reloads, and sets it again at the connect).
+        self.hass.config_entries.async_update_entry(
+            entry, options={**entry.options, CONF_KEEP_CLOCK: True}
+        )
+        return self.async_create_entry(data={})
+
+
+async def async_create_fix_flow(
+    hass: HomeAssistant, issue_id: str, data: dict[str, str | int | float | None] | None
+) -> RepairsFlow:
+    """The fix flow of a fixable issue (only the camera's clock is one)."""
+    entry_id = (data or {}).get("entry_id")
+    return ClockFixFlow(str(entry_id))

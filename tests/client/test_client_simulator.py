@@ -114,6 +114,14 @@ async def test_camera_clock_with_offset_and_zone(
     assert abs(camera_time - camera.now()) < timedelta(seconds=5)
 
 
+async def test_set_the_camera_clock(start_camera: StartCamera, open_client: StartCamera) -> None:
+    camera = await start_camera(clock_offset=timedelta(days=-9000))
+    client = await open_client(camera)
+    await client.set_time(datetime(2026, 3, 29, 2, 30, 0))
+    assert abs(camera.now() - datetime(2026, 3, 29, 2, 30, 0)) < timedelta(seconds=2)
+    assert abs(await client.get_time() - datetime(2026, 3, 29, 2, 30, 0)) < timedelta(seconds=2)
+
+
 async def test_motion_detection_config(start_camera: StartCamera, open_client: StartCamera) -> None:
     camera = await start_camera(profile="nvr")
     camera.set_motion_detection(False, channel=1)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from custom_components.dvrip.backfill import (
     MAX_REMEMBERED,
     AlarmLedger,
+    check_spans,
     find_unseen_alarms,
 )
 from custom_components.dvrip.client import FileType, RecordEvent, RecordFile
@@ -97,8 +98,25 @@ def test_alarm_input_recordings_are_alarms() -> None:
 
 
 def test_traces_closer_than_the_window_are_one_alarm() -> None:
-    assert _unseen([_record(10), _record(11), _record(12), _record(13)]) == [(10, 0), (12, 0)]
-    assert _unseen([_record(10), _record(12), _record(14)]) == [(10, 0), (12, 0), (14, 0)]
+    clips = [_record(seconds, picture=False, length=0) for seconds in (10, 11, 12, 13)]
+    assert _unseen(clips) == [(10, 0), (12, 0)]
+    clips = [_record(seconds, picture=False, length=0) for seconds in (10, 12, 14)]
+    assert _unseen(clips) == [(10, 0), (12, 0), (14, 0)]
+
+
+def test_the_pictures_of_one_alarm_are_one_alarm() -> None:
+    """A camera that saves several pictures of an alarm, a second or two apart: one alarm."""
+    [found] = find_unseen_alarms(
+        [*_alarm(10), _record(12), _record(14)],
+        AlarmLedger(),
+        begin=T0,
+        end=T0 + timedelta(hours=1),
+    )
+    assert found.time == T0 + timedelta(seconds=10)
+    assert found.picture is not None
+    assert found.picture.begin == found.time
+    # Pictures further apart than a burst are alarms of their own.
+    assert _unseen([_record(10), _record(12), _record(30)]) == [(10, 0), (30, 0)]
 
 
 def test_the_window_end_is_left_out() -> None:
@@ -120,19 +138,97 @@ def test_what_was_fired_is_never_found_twice() -> None:
 
 
 def test_ledger_round_trip_and_pruning() -> None:
+    """Alarms are forgotten by when they were fired, not by the camera's time."""
     ledger = AlarmLedger()
-    for seconds in (30, 10, 20, 20):
-        ledger.record(1, T0 + timedelta(seconds=seconds, microseconds=5))
+    fired = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+    for seconds, hours in ((30, 0), (10, 2), (20, 1), (20, 1)):
+        ledger.record(
+            1, T0 + timedelta(seconds=seconds, microseconds=5), fired + timedelta(hours=hours)
+        )
+    # Stamped by a clock reset to its epoch: kept however long ago it was fired.
+    ledger.record(0, datetime(2000, 1, 1, 0, 5), fired)
     ledger.checked_until = T0 + timedelta(minutes=1)
-    assert len(ledger) == 3
-    assert ledger.newest(1) == T0 + timedelta(seconds=30)
+    ledger.checked_at = fired
+    assert len(ledger) == 4
+    assert ledger.take_newest(1, fired)
+    assert not ledger.take_newest(1, fired - timedelta(seconds=1))
     again = AlarmLedger.from_dict(ledger.as_dict())
     assert again.as_dict() == ledger.as_dict()
     assert again.fired_between(1, T0 + timedelta(seconds=19), T0 + timedelta(seconds=21))
     assert not again.fired_between(0, T0, T0 + timedelta(hours=1))
-    again.prune(T0 + timedelta(seconds=15))
+    again.prune(fired + timedelta(minutes=90))
     assert len(again) == 2
-    assert again.newest(0) is None
+    # The newest camera time went first: it was fired first (the clock had jumped).
+    assert not again.fired_between(1, T0 + timedelta(seconds=15), T0 + timedelta(seconds=31))
+    assert again.fired_between(1, T0 + timedelta(seconds=10), T0 + timedelta(seconds=10))
+    assert again.fired_between(0, datetime(2000, 1, 1), datetime(2000, 1, 2))
+
+
+def test_a_first_version_ledger_is_read() -> None:
+    now = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+    ledger = AlarmLedger.from_dict(
+        {"version": 1, "checked_until": T0.isoformat(), "alarms": {"0": [T0.isoformat()]}},
+        now,
+    )
+    assert ledger.checked_until == T0
+    assert ledger.checked_at is None
+    assert ledger.fired_between(0, T0, T0)
+    ledger.prune(now)
+    assert len(ledger) == 1
+    ledger.prune(now + timedelta(seconds=1))
+    assert len(ledger) == 0
+
+
+HA_T0 = datetime(2026, 11, 25, 13, 0, 0, tzinfo=UTC)
+
+
+def _spans(mark: datetime, until: datetime, passed: timedelta) -> list[tuple[datetime, datetime]]:
+    spans = check_spans(
+        mark=mark,
+        mark_at=HA_T0,
+        until=until,
+        until_at=HA_T0 + passed,
+        look_back=timedelta(hours=24),
+        overlap=timedelta(minutes=5),
+    )
+    return [(span.begin, span.end) for span in spans]
+
+
+def test_check_spans_follow_the_clock() -> None:
+    ten = timedelta(minutes=10)
+    five = timedelta(minutes=5)
+    # No jump: one span, from the overlap before the mark.
+    assert _spans(T0, T0 + ten, ten) == [(T0 - five, T0 + ten)]
+    # Back to the epoch after a power cut: what the old clock wrote before it, and what the
+    # new one wrote since (never the look-back's hours of the camera's history).
+    epoch = datetime(2000, 1, 1, 0, 3)
+    assert _spans(T0, epoch, ten) == [(epoch - ten - five, epoch), (T0 - five, T0 + ten)]
+    # Set right again a while later: from that reading on, both sides again.
+    later = T0 + timedelta(minutes=40)
+    assert _spans(epoch, later, timedelta(minutes=30)) == [
+        (epoch - five, epoch + timedelta(minutes=30)),
+        (later - timedelta(minutes=35), later),
+    ]
+    # Daylight saving back an hour: the hour comes round again and is searched again.
+    assert _spans(T0, T0 + ten - timedelta(hours=1), ten) == [
+        (T0 - timedelta(hours=1) - five, T0 - timedelta(hours=1) + ten),
+        (T0 - five, T0 + ten),
+    ]
+    # A check that does not reach further than the last one looks at the overlap alone.
+    assert _spans(T0, T0, timedelta(0)) == [(T0 - five, T0)]
+
+
+def test_check_spans_convert_with_the_clock_that_wrote() -> None:
+    epoch = datetime(2000, 1, 1, 0, 3)
+    old, new = check_spans(
+        mark=T0,
+        mark_at=HA_T0,
+        until=epoch,
+        until_at=HA_T0 + timedelta(minutes=10),
+        look_back=timedelta(hours=24),
+    )
+    assert old.offset == epoch - (HA_T0 + timedelta(minutes=10)).replace(tzinfo=None)
+    assert new.offset == T0 - HA_T0.replace(tzinfo=None)
 
 
 def test_ledger_is_bounded() -> None:
@@ -148,7 +244,10 @@ def test_ledger_is_bounded() -> None:
     [
         None,
         [],
-        {"version": 2},
+        {"version": 3},
+        {"version": 2, "alarms": {"0": [["2026-01-01T00:00:00", "2026-01-01T00:00:00"]]}},
+        {"version": 2, "alarms": {"0": [["2026-01-01T00:00:00"]]}},
+        {"version": 2, "checked_at": "2026-01-01T00:00:00"},
         {"version": 1, "alarms": {"x": ["2026-01-01T00:00:00"]}},
         {"version": 1, "alarms": {"0": ["not a time"]}},
         {"version": 1, "alarms": {"0": ["2026-01-01T00:00:00+01:00"]}},

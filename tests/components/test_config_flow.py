@@ -20,6 +20,7 @@ from custom_components.dvrip.const import (
     CONF_ALARM_CENTRE_PORT,
     CONF_EXPORT_RETENTION_DAYS,
     CONF_HISTORY_HOURS,
+    CONF_KEEP_CLOCK,
     CONF_OFF_DELAY,
     CONF_PICTURE_MODE,
     CONF_RTSP_STREAM,
@@ -255,7 +256,7 @@ async def test_options_flow(hass: HomeAssistant, loaded_entry: MockConfigEntry) 
     assert result["step_id"] == "init"
     # No option chooses entities, none sets a polling interval, the port is not asked yet.
     assert _section_fields(result) == {
-        "alarms": [CONF_OFF_DELAY],
+        "alarms": [CONF_OFF_DELAY, CONF_KEEP_CLOCK],
         "pictures": [CONF_PICTURE_MODE, CONF_HISTORY_HOURS, CONF_EXPORT_RETENTION_DAYS],
         "streaming": [CONF_RTSP_STREAM],
         "alarm_centre": [CONF_ALARM_CENTRE],
@@ -263,7 +264,7 @@ async def test_options_flow(hass: HomeAssistant, loaded_entry: MockConfigEntry) 
     result = await hass.config_entries.options.async_configure(
         result["flow_id"],
         user_input={
-            "alarms": {CONF_OFF_DELAY: 5},
+            "alarms": {CONF_OFF_DELAY: 5, CONF_KEEP_CLOCK: True},
             "pictures": {
                 CONF_PICTURE_MODE: "snapshot",
                 CONF_HISTORY_HOURS: 48,
@@ -276,6 +277,7 @@ async def test_options_flow(hass: HomeAssistant, loaded_entry: MockConfigEntry) 
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert loaded_entry.options == {
         CONF_OFF_DELAY: 5,
+        CONF_KEEP_CLOCK: True,
         CONF_PICTURE_MODE: "snapshot",
         CONF_HISTORY_HOURS: 48,
         CONF_EXPORT_RETENTION_DAYS: 7,

@@ -247,13 +247,12 @@ async def test_backfilled_alarm_is_not_notified(
 ) -> None:
     """An alarm found in the recordings afterwards fires the event, not the notifications."""
     image = _image(hass, loaded_entry)
-    now = camera.now()
-    await _raise_and_wait_for_the_best_picture(
-        hass, loaded_entry, camera, time=now - timedelta(seconds=30)
-    )
+    await _raise_and_wait_for_the_best_picture(hass, loaded_entry, camera)
     assert automations.counts == (1, 1, 1, 1)
 
-    moment = now - timedelta(seconds=10)
+    # Recorded after the pushed alarm and its clip (two seconds), and not pushed.
+    moment = camera.alarms[-1].time + timedelta(seconds=3)
+    await camera.wait_for(lambda: camera.now() > moment, timeout=10)
     camera.add_history(moment, picture_kind=PictureKind.JPEG)
     coordinator = loaded_entry.runtime_data.coordinator
     [found] = await coordinator.history.async_check(CheckTrigger.AUDIT)

@@ -335,22 +335,50 @@ async def test_only_the_newest_pictures_are_kept(
     assert document["file"] == _file_name(times[-1])
 
 
-async def test_older_picture_never_replaces_a_newer_one(
+async def test_the_newest_written_pictures_are_kept_across_a_clock_reset(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    camera: CameraSimulator,
+    media_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Back at 2000, the camera's alarms are named earlier than the last one before: the
+    pictures kept are still the newest written (a notification's picture stays there).
+    """
+    monkeypatch.setattr(last_picture, "KEPT_PICTURES", 2)
+    image = _image(hass, loaded_entry)
+    before = await camera.raise_alarm(channel=0)
+    await _wait_for_picture(hass, image, before.time)
+    camera.set_clock(datetime(2000, 1, 1))
+    times = []
+    for seconds in (0, 10):
+        record = await camera.raise_alarm(channel=0, time=camera.now() + timedelta(seconds=seconds))
+        await _wait_for_picture(hass, image, record.time)
+        times.append(record.time)
+    folder = _pictures_dir(media_dir, loaded_entry)
+    assert sorted(path.name for path in folder.glob("*.jpg")) == [
+        _file_name(moment) for moment in times
+    ]
+
+
+async def test_the_picture_of_the_alarm_pushed_last_is_shown(
     hass: HomeAssistant, loaded_entry: MockConfigEntry, camera: CameraSimulator
 ) -> None:
+    """The alarm pushed last is the last alarm, though the camera stamped it earlier (its
+    clock went back a minute between the two); the earlier alarm's picture never replaces it.
+    """
     image = _image(hass, loaded_entry)
     now = camera.now()
-    newer = await camera.raise_alarm(channel=0, time=now)
-    await _wait_for_picture(hass, image, newer.time)
-    older = await camera.raise_alarm(channel=0, time=now - timedelta(minutes=1))
-    # The older alarm's search ends (its picture is found) without showing it.
+    first = await camera.raise_alarm(channel=0, time=now)
+    await _wait_for_picture(hass, image, first.time)
+    last = await camera.raise_alarm(channel=0, time=now - timedelta(minutes=1))
+    await _wait_for_picture(hass, image, last.time)
     pictures = loaded_entry.runtime_data.pictures
-    await hass.async_block_till_done(wait_background_tasks=True)
     assert pictures is not None
-    assert pictures.picture(0) is not None
-    assert pictures.picture(0).camera_time == newer.time
-    assert hass.states.get(image).attributes["camera_time"] == newer.time.isoformat()
-    assert older.time < newer.time
+    picture = pictures.picture(0)
+    assert picture is not None
+    assert picture.camera_time == last.time
+    assert last.time < first.time
 
 
 async def test_no_picture_for_alarms_without_one(

@@ -8,17 +8,28 @@ lists that history and fires the alarms it finds there that were not pushed.
 Two things make that exact enough:
 
 - `AlarmLedger` remembers the camera-clock second of every alarm fired (pushed, from the
-  alarm centre or backfilled), per channel, and up to when the history has been checked. It
-  is kept on disk, so a restart neither repeats nor loses an alarm.
+  alarm centre or backfilled), per channel, with Home Assistant's time of firing, and up to
+  when the history has been checked (on the camera's clock and on Home Assistant's). It is
+  kept on disk, so a restart neither repeats nor loses an alarm.
 - `find_unseen_alarms` matches history against it. Traces of one alarm do not carry the same
   second on every firmware (a clip may start a moment before the push), so a trace within
   `ALARM_MATCH_WINDOW` of a fired alarm is that alarm, a clip that covers one is its
   recording, a jpg entry inside the clip that began with a fired alarm is that alarm's (the
-  snapshot may be saved seconds late), and new traces closer than the window to each other
-  are one new alarm.
+  snapshot may be saved seconds late), new traces closer than the window to each other
+  are one new alarm, and so are the jpg entries of a burst (`PICTURE_BURST`: a camera may
+  save several pictures of one alarm).
 
-The price of that tolerance: two alarms of one channel less than the window apart, one pushed
-and one missed, count as one. Nothing here talks to the camera or knows Home Assistant.
+The camera's clock is not to be trusted: it comes up at its epoch (2000) after a power cut,
+NTP or the app set it later and daylight saving moves it by an hour. A recording keeps the
+time it was stamped with, so the same camera times can come round again. Hence the ledger
+forgets fired alarms by Home Assistant's time of firing, never by camera time, and
+`check_spans` searches, after a clock jump, both what the old clock wrote since the last
+check and what the new one wrote: nothing already checked is offered as new, nothing written
+meanwhile is left out.
+
+The price of that tolerance: two alarms of one channel less than the window apart (or whose
+pictures are less than a burst apart), one pushed and one missed, count as one. Nothing here
+talks to the camera or knows Home Assistant.
 """
 
 from __future__ import annotations
@@ -26,7 +37,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
 from ..client import FileType, RecordEvent, RecordFile
@@ -34,14 +45,24 @@ from ..client import FileType, RecordEvent, RecordFile
 # Traces of one channel this close (or closer) are one alarm: a jpg entry may be stamped a
 # second after the push (the snapshot is saved a moment later), and a clip starts earlier.
 ALARM_MATCH_WINDOW: Final = timedelta(seconds=1)
+# The jpg entries of one alarm: a camera may save several pictures of an alarm, a second or
+# two apart; those this close after the first are that alarm's.
+PICTURE_BURST: Final = timedelta(seconds=5)
 # How far before the last check a new check looks again (entries reach a camera's history
 # seconds after the alarm, and a dead link takes a while to notice).
 CHECK_OVERLAP: Final = timedelta(minutes=5)
 # Fired alarms remembered per channel, at most (one per second); the oldest go first.
 MAX_REMEMBERED: Final = 10_000
+# Fired alarms are remembered this much longer than the look-back: after a daylight-saving
+# change or an NTP correction, a check searches camera times that came round again.
+FIRED_RETENTION_MARGIN: Final = timedelta(days=1)
+# An alarm stamped this far behind Home Assistant's clock (any time zone included) was stamped
+# by a clock reset to its epoch, which writes the same times after every power cut: it is
+# remembered until MAX_REMEMBERED pushes it out, however old.
+EPOCH_STAMP_LAG: Final = timedelta(days=2)
 # Recording tags that mean an alarm (not a regular or manual recording).
 ALARM_TAGS: Final = frozenset({RecordEvent.MOTION, RecordEvent.ALARM})
-_VERSION: Final = 1
+_VERSION: Final = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,31 +82,45 @@ class HistoryAlarm:
 
 
 class AlarmLedger:
-    """Seconds (camera clock) of the alarms fired per channel, and how far history was checked.
+    """The alarms fired per channel, and how far history was checked.
 
-    `checked_until` is None until the first check: history from before the integration was
-    set up is never backfilled.
+    Each fired alarm is kept as its camera-clock second, with Home Assistant's time of firing
+    (by which it is forgotten). `checked_until` is the camera's time the last check reached
+    and `checked_at` the same moment on Home Assistant's clock (aware, UTC); both None until
+    the first check: history from before the integration was set up is never backfilled.
     """
 
     def __init__(self) -> None:
         self._fired: dict[int, list[datetime]] = {}
+        self._fired_at: dict[int, dict[datetime, datetime]] = {}
+        # Per channel: when the newest alarm fired happened (Home Assistant's clock).
+        self._newest: dict[int, datetime] = {}
         self.checked_until: datetime | None = None
+        self.checked_at: datetime | None = None
 
     def __len__(self) -> int:
         return sum(len(times) for times in self._fired.values())
 
-    def record(self, channel: int, time: datetime) -> None:
-        """Remember an alarm fired on `channel` at `time` (naive camera clock)."""
+    def record(self, channel: int, time: datetime, fired_at: datetime | None = None) -> None:
+        """Remember an alarm fired on `channel` at `time` (naive camera clock).
+
+        `fired_at` is when Home Assistant fired it (aware; now when not given).
+        """
         second = time.replace(microsecond=0, tzinfo=None)
+        fired_at = fired_at or datetime.now(UTC)
         times = self._fired.setdefault(channel, [])
-        if times and second > times[-1]:
+        when = self._fired_at.setdefault(channel, {})
+        if second in when:
+            when[second] = max(when[second], fired_at)
+            return
+        when[second] = fired_at
+        if not times or second > times[-1]:
             times.append(second)  # the usual case: alarms come in order
         else:
-            position = bisect.bisect_left(times, second)
-            if position < len(times) and times[position] == second:
-                return
-            times.insert(position, second)
+            bisect.insort(times, second)
         if len(times) > MAX_REMEMBERED:
+            for old in times[: len(times) - MAX_REMEMBERED]:
+                del when[old]
             del times[: len(times) - MAX_REMEMBERED]
 
     def fired_between(self, channel: int, begin: datetime, end: datetime) -> bool:
@@ -94,41 +129,78 @@ class AlarmLedger:
         position = bisect.bisect_left(times, begin)
         return position < len(times) and times[position] <= end
 
-    def newest(self, channel: int) -> datetime | None:
-        times = self._fired.get(channel)
-        return times[-1] if times else None
+    def take_newest(self, channel: int, happened: datetime) -> bool:
+        """Whether an alarm that `happened` then (aware) is the channel's newest yet; keep it."""
+        newest = self._newest.get(channel)
+        if newest is not None and happened < newest:
+            return False
+        self._newest[channel] = happened
+        return True
 
-    def prune(self, before: datetime) -> None:
-        """Forget alarms older than `before` (no check looks back that far again)."""
-        for times in self._fired.values():
-            del times[: bisect.bisect_left(times, before)]
+    def prune(self, fired_before: datetime) -> None:
+        """Forget alarms fired before `fired_before` (aware): no check looks for them again.
+
+        Alarms stamped by a clock reset to its epoch stay (see EPOCH_STAMP_LAG).
+        """
+        for channel, times in self._fired.items():
+            when = self._fired_at[channel]
+            kept = [
+                time
+                for time in times
+                if when[time] >= fired_before
+                or time < when[time].replace(tzinfo=None) - EPOCH_STAMP_LAG
+            ]
+            for time in set(times).difference(kept):
+                del when[time]
+            times[:] = kept
 
     def as_dict(self) -> dict[str, Any]:
         """What is kept on disk."""
         return {
             "version": _VERSION,
             "checked_until": self.checked_until.isoformat() if self.checked_until else None,
+            "checked_at": self.checked_at.isoformat() if self.checked_at else None,
             "alarms": {
-                str(channel): [time.isoformat() for time in times]
+                str(channel): [
+                    [time.isoformat(), self._fired_at[channel][time].isoformat()] for time in times
+                ]
                 for channel, times in sorted(self._fired.items())
                 if times
+            },
+            "newest": {
+                str(channel): time.isoformat() for channel, time in sorted(self._newest.items())
             },
         }
 
     @classmethod
-    def from_dict(cls, data: object) -> AlarmLedger:
-        """Read back `as_dict()`; anything damaged gives an empty ledger (nothing repeated)."""
+    def from_dict(cls, data: object, now: datetime | None = None) -> AlarmLedger:
+        """Read back `as_dict()` (or the first version's, whose alarms count as fired `now`).
+
+        Anything damaged gives an empty ledger (nothing repeated).
+        """
         ledger = cls()
-        if not isinstance(data, dict) or data.get("version") != _VERSION:
+        if not isinstance(data, dict) or data.get("version") not in (1, _VERSION):
             return ledger
+        now = now or datetime.now(UTC)
         alarms = data.get("alarms") or {}
         checked = data.get("checked_until")
+        checked_at = data.get("checked_at")
         try:
             for channel, times in dict(alarms).items():
-                for time in list(times):
-                    ledger.record(int(channel), _naive(datetime.fromisoformat(time)))
+                for item in list(times):
+                    if isinstance(item, str):  # version 1: the camera's time alone
+                        time, fired_at = _naive(datetime.fromisoformat(item)), now
+                    else:
+                        text, fired_text = item
+                        time = _naive(datetime.fromisoformat(text))
+                        fired_at = _aware(datetime.fromisoformat(fired_text))
+                    ledger.record(int(channel), time, fired_at)
+            for channel, happened in dict(data.get("newest") or {}).items():
+                ledger._newest[int(channel)] = _aware(datetime.fromisoformat(happened))
             if checked is not None:
                 ledger.checked_until = _naive(datetime.fromisoformat(checked))
+            if checked_at is not None:
+                ledger.checked_at = _aware(datetime.fromisoformat(checked_at))
         except (TypeError, ValueError):
             return cls()
         return ledger
@@ -138,6 +210,57 @@ def _naive(time: datetime) -> datetime:
     if time.tzinfo is not None:
         raise ValueError("camera times have no zone")
     return time
+
+
+def _aware(time: datetime) -> datetime:
+    if time.tzinfo is None:
+        raise ValueError("Home Assistant's times have a zone")
+    return time
+
+
+@dataclass(frozen=True, slots=True)
+class CheckSpan:
+    """Camera times to search, from `begin` up to `end`, and the clock that wrote them.
+
+    `offset` is that clock minus UTC: what converts the times found in the span.
+    """
+
+    begin: datetime
+    end: datetime
+    offset: timedelta
+
+
+def check_spans(
+    *,
+    mark: datetime,
+    mark_at: datetime,
+    until: datetime,
+    until_at: datetime,
+    look_back: timedelta,
+    overlap: timedelta = CHECK_OVERLAP,
+) -> list[CheckSpan]:
+    """The camera times a check searches: what was written since the last check.
+
+    The last check reached `mark` on the camera's clock, at `mark_at` on Home Assistant's
+    (aware); this one reaches `until`, at `until_at`. The alarms of that time (from `overlap`
+    before it, at most `look_back` long) were stamped by the clock as it was then, unless it
+    jumped in between (to its epoch, by an NTP correction, by daylight saving): then those
+    before the jump were stamped by the old clock, those after it by the new one. So that
+    time is searched as each clock wrote it; without a jump the two are one span.
+    """
+    begin_at = max(mark_at - overlap, until_at - look_back)
+    if begin_at >= until_at:
+        return []
+    old_offset = mark - mark_at.replace(tzinfo=None)
+    new_offset = until - until_at.replace(tzinfo=None)
+    passed = until_at - begin_at
+    start = begin_at.replace(tzinfo=None)
+    old = CheckSpan(start + old_offset, start + old_offset + passed, old_offset)
+    new = CheckSpan(start + new_offset, until, new_offset)
+    if new.begin <= old.end and old.begin <= new.end:
+        # One span (no jump, or a small one): the clock as it is now converts its times.
+        return [CheckSpan(min(old.begin, new.begin), max(old.end, new.end), new_offset)]
+    return sorted([old, new], key=lambda span: span.begin)
 
 
 def find_unseen_alarms(
@@ -191,7 +314,10 @@ def _unseen_on_channel(
         (
             picture
             for picture in pictures
-            if not ledger.fired_between(channel, picture.begin - window, picture.begin + window)
+            # A fired alarm's picture may be saved a while after it, as one of a burst.
+            if not ledger.fired_between(
+                channel, picture.begin - max(window, PICTURE_BURST), picture.begin + window
+            )
             and not _inside(fired_clips, picture.begin)
         ),
         key=lambda record: (record.begin, record.name),
@@ -216,14 +342,27 @@ def _unseen_on_channel(
     )
     alarms: list[HistoryAlarm] = []
     group: list[RecordFile] = []
-    for time, _kind, record in traces:
-        if group and time - group[0].begin > window:
+    for _time, _kind, record in traces:
+        if group and not _same_alarm(group, record, window):
             alarms.append(_alarm_of(channel, group))
             group = []
         group.append(record)
     if group:
         alarms.append(_alarm_of(channel, group))
     return alarms
+
+
+def _same_alarm(group: list[RecordFile], record: RecordFile, window: timedelta) -> bool:
+    """Whether `record` is a trace of the alarm whose traces so far are `group`."""
+    if record.begin - group[0].begin <= window:
+        return True
+    # Another picture of a burst the alarm's first picture began.
+    first_picture = next((trace for trace in group if trace.file_type is FileType.PICTURE), None)
+    return (
+        record.file_type is FileType.PICTURE
+        and first_picture is not None
+        and record.begin - first_picture.begin <= PICTURE_BURST
+    )
 
 
 def _merged(spans: Iterable[tuple[datetime, datetime]]) -> list[tuple[datetime, datetime]]:

@@ -452,6 +452,17 @@ class DvripClient:
             raise DvripProtocolError(f"unreadable device time {reply.get('OPTimeQuery')!r}")
         return value
 
+    async def set_time(self, moment: datetime) -> None:
+        """Set the device's clock to `moment` (its local time; a zone, if any, is dropped).
+
+        OPTimeSetting, as python-dvr's `set_time` sends it.
+        """
+        await self._request(
+            MessageId.TIMESET_REQ,
+            {"Name": "OPTimeSetting", "OPTimeSetting": format_camera_time(moment)},
+            command="OPTimeSetting",
+        )
+
     async def get_config(self, name: str) -> Any:
         """A configuration section, e.g. `Detect.MotionDetect`."""
         reply = await self._request(MessageId.CONFIG_GET, {"Name": name}, command=name)

@@ -44,6 +44,8 @@ class MessageId(IntEnum):
     DOWNLOAD_DATA = 1426
     FILESEARCH_REQ = 1440
     FILESEARCH_RSP = 1441
+    TIMESET_REQ = 1450  # OPTimeSetting (shares its id with OPMachine)
+    TIMESET_RSP = 1451
     TIMEQUERY_REQ = 1452
     TIMEQUERY_RSP = 1453
     GUARD_REQ = 1500

@@ -30,7 +30,9 @@ class KeptPicture:
     `time` is the alarm's time, aware; `camera_time` the same on the camera's own clock.
     `backfilled`: the alarm was found in the camera's history, not told when it happened.
     `shown` is when a picture of this alarm was first shown (aware; a better picture of the
-    same alarm keeps it), None in a document written before it was kept.
+    same alarm keeps it), None in a document written before it was kept. `order_time` orders
+    the alarms (aware: when a live one was told, when a backfilled one happened; the camera's
+    clock jumps), None in a document written before it was kept.
     `file_name` and `url` say where it is kept (None when it could not be written). `alarm`
     is the pushed alarm it belongs to, while Home Assistant runs (not kept on disk).
     """
@@ -45,6 +47,7 @@ class KeptPicture:
     source_file: str | None = None
     backfilled: bool = False
     shown: datetime | None = None
+    order_time: datetime | None = None
     file_name: str | None = None
     url: str | None = None
     alarm: object | None = field(default=None, compare=False)
@@ -76,7 +79,13 @@ class KeptPicture:
             "source_file": self.source_file,
             "backfilled": self.backfilled,
             "shown": self.shown.isoformat() if self.shown is not None else None,
+            "order_time": self.order_time.isoformat() if self.order_time is not None else None,
         }
+
+    @property
+    def order(self) -> datetime:
+        """Where this picture's alarm stands among the channel's alarms (see `order_time`)."""
+        return self.order_time or self.shown or self.time
 
     @classmethod
     def from_document(cls, channel: int, document: dict[str, Any], jpeg: bytes) -> KeptPicture:
@@ -89,6 +98,10 @@ class KeptPicture:
         shown_at = datetime.fromisoformat(shown) if isinstance(shown, str) else None
         if shown_at is not None and shown_at.tzinfo is None:
             raise ValueError("a kept picture's shown time has no zone")
+        order = document.get("order_time")
+        order_time = datetime.fromisoformat(order) if isinstance(order, str) else None
+        if order_time is not None and order_time.tzinfo is None:
+            raise ValueError("a kept picture's order time has no zone")
         return cls(
             channel=channel,
             jpeg=jpeg,
@@ -100,6 +113,7 @@ class KeptPicture:
             source_file=source_file if isinstance(source_file, str) else None,
             backfilled=document.get("backfilled") is True,
             shown=shown_at,
+            order_time=order_time,
             file_name=str(document["file"]),
         )
 
@@ -127,16 +141,17 @@ def write_kept_picture(folder: Path, picture: KeptPicture, keep: int) -> None:
     _write_atomically(folder / picture.file_name, picture.jpeg)
     document = json.dumps(picture.document(), indent=2) + "\n"
     _write_atomically(folder / _document_name(picture.channel), document.encode())
+    # Newest written first: names carry the camera's time, which jumps back after a reboot.
     kept = sorted(
         (
-            path.name
+            (path.stat().st_mtime_ns, path.name)
             for path in folder.iterdir()
             if (match := PICTURE_FILE_NAME.fullmatch(path.name)) is not None
             and int(match.group(2)) == picture.channel
         ),
         reverse=True,
     )
-    for name in kept[max(1, keep) :]:
+    for _written, name in kept[max(1, keep) :]:
         if name != picture.file_name:
             (folder / name).unlink(missing_ok=True)
 

@@ -1,0 +1,204 @@
+"""The camera's clock jumps (back to 2000 after a power cut, NTP, daylight saving): every alarm
+fires once, none is lost, and the image shows the picture of the alarm pushed last.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
+from typing import Any
+
+from homeassistant.core import HomeAssistant
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.dvrip.const import CONF_PICTURE_MODE
+from custom_components.dvrip.models import CheckTrigger
+from simulator import AlarmRecord, CameraSimulator
+from simulator.media import PictureKind
+
+from .common import AlarmEventLog, async_wait_for_state, entity_id, picture_shown
+
+pytestmark = pytest.mark.usefixtures("fast_history", "fast_pictures")
+
+EPOCH = datetime(2000, 1, 1)
+
+
+@pytest.fixture
+def entry_options() -> dict[str, Any]:
+    return {CONF_PICTURE_MODE: "recording"}
+
+
+@pytest.fixture
+async def events(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry
+) -> AsyncIterator[AlarmEventLog]:
+    """The alarm events of channel 1."""
+    log = AlarmEventLog(hass, entity_id(hass, "event", f"{loaded_entry.unique_id}_0_alarm"))
+    yield log
+    log.close()
+
+
+class Steps:
+    """What the tests do to the camera and Home Assistant, and what they expect of it."""
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: MockConfigEntry,
+        camera: CameraSimulator,
+        events: AlarmEventLog,
+    ) -> None:
+        self.hass = hass
+        self.entry = entry
+        self.camera = camera
+        self.events = events
+        self.coordinator = entry.runtime_data.coordinator
+        self.fired = 0
+
+    async def push(self, seconds_ago: int = 0) -> AlarmRecord:
+        """An alarm, pushed (and recorded as cameras do); waits for its event."""
+        record = await self.camera.raise_alarm(
+            time=self.camera.now() - timedelta(seconds=seconds_ago)
+        )
+        assert record.pushed_to == 1
+        self.fired += 1
+        await self.events.wait_for_count(self.fired)
+        return record
+
+    async def audit(self) -> None:
+        """A history check as while pushes flow; it finds nothing new."""
+        await self.hass.async_block_till_done(wait_background_tasks=True)
+        assert await self.coordinator.history.async_check(CheckTrigger.AUDIT) == []
+
+    async def reconnect(self, fault: str = "disconnect") -> None:
+        """The link drops (or the camera reboots); Home Assistant is back and has checked."""
+        await self.camera.inject_fault(fault, 0.2)
+        await self.camera.wait_for(lambda: self.camera.fault is None)
+        await self.camera.wait_for_subscribers(1)
+        await self.hass.async_block_till_done(wait_background_tasks=True)
+
+    async def assert_each_fired_once(self, last: AlarmRecord) -> None:
+        """Each alarm fired once; the image shows the picture of the one pushed last."""
+        await self.audit()
+        await self.hass.async_block_till_done(wait_background_tasks=True)
+        assert len(self.events.states) == self.fired
+        assert self.coordinator.stats.backfilled_alarms == 0
+        image = entity_id(self.hass, "image", f"{self.entry.unique_id}_0_last_alarm_picture")
+        await async_wait_for_state(self.hass, image, picture_shown(last.time))
+
+
+@pytest.fixture
+def steps(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    camera: CameraSimulator,
+    events: AlarmEventLog,
+) -> Steps:
+    return Steps(hass, loaded_entry, camera, events)
+
+
+@pytest.mark.parametrize(
+    "camera_settings", [{"clock_epoch": EPOCH, "clock_offset": timedelta(minutes=-10)}]
+)
+async def test_reboot_to_the_epoch_then_set_right(camera: CameraSimulator, steps: Steps) -> None:
+    """A camera ten minutes slow, corrected by NTP, loses power (its clock reads 2000 again)
+    and is set right later: the alarms of before are not fired again, none is lost.
+    """
+    await steps.push(20)
+    await steps.push(10)
+    camera.shift_clock(600)  # NTP
+    await steps.push()
+    await steps.audit()
+    await steps.reconnect("reboot")
+    assert camera.now() < EPOCH + timedelta(minutes=1)
+    await steps.push()
+    await steps.audit()
+    # The app (or NTP) sets the clock right again.
+    camera.shift_clock(-camera.clock_offset.total_seconds())
+    last = await steps.push()
+    await steps.reconnect()
+    await steps.assert_each_fired_once(last)
+
+
+async def test_daylight_saving_forward_and_back(camera: CameraSimulator, steps: Steps) -> None:
+    """The clock goes forward an hour and back again: the hour that comes round again is
+    searched again without firing its alarms twice.
+    """
+    await steps.push(20)
+    await steps.push(10)
+    camera.shift_clock(3600)
+    await steps.push()
+    await steps.audit()
+    camera.shift_clock(-3600)
+    await steps.audit()
+    last = await steps.push()
+    await steps.reconnect()
+    await steps.assert_each_fired_once(last)
+
+
+async def test_daylight_saving_back_keeps_what_the_repeated_hour_records(
+    camera: CameraSimulator, steps: Steps
+) -> None:
+    """Back an hour: an alarm the camera records (not pushed) in the hour that comes round
+    again is found, once; the pushed alarms of that hour are not fired again.
+    """
+    first = await steps.push(10)
+    camera.shift_clock(-3600)
+    await steps.push()
+    await steps.audit()
+    # Recorded, not pushed, at the camera time the first alarm had an hour ago, give or take.
+    missed = first.time - timedelta(hours=1) + timedelta(seconds=5)
+    camera.add_history(missed, picture_kind=PictureKind.JPEG)
+    [found] = await steps.coordinator.history.async_check(CheckTrigger.AUDIT)
+    assert found.alarm.start_time == missed
+    steps.fired += 1
+    await steps.audit()
+    await steps.reconnect()
+    await steps.hass.async_block_till_done(wait_background_tasks=True)
+    assert len(steps.events.states) == steps.fired
+
+
+async def test_several_pictures_of_one_unpushed_alarm_fire_once(
+    camera: CameraSimulator, steps: Steps
+) -> None:
+    """A camera that saves three pictures of one alarm, two seconds apart: one event."""
+    begin = camera.now() - timedelta(seconds=20)
+    camera.add_history(begin, picture_kind=PictureKind.JPEG)
+    for seconds in (2, 4):
+        camera.add_history(
+            begin + timedelta(seconds=seconds), video=False, picture_kind=PictureKind.JPEG
+        )
+    [found] = await steps.coordinator.history.async_check(CheckTrigger.AUDIT)
+    assert found.alarm.start_time == begin
+    await steps.events.wait_for_count(1)
+    await steps.audit()
+    assert len(steps.events.states) == 1
+
+
+@pytest.mark.parametrize("jump", [-3600, 26 * 365 * 86400])
+async def test_a_push_after_a_jump_is_converted_by_the_clock_as_it_is(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    camera: CameraSimulator,
+    steps: Steps,
+    jump: int,
+) -> None:
+    """The first push after a jump (no audit yet) tells when it happened, and its picture
+    says so too: the clock's offset is learned again before its time is converted.
+    """
+    camera.shift_clock(jump)
+    record = await steps.push()
+    [state] = steps.events.states
+    happened = datetime.fromisoformat(state.attributes["alarm_time"])
+    received = datetime.fromisoformat(state.attributes["received"])
+    assert abs(happened - received) < timedelta(seconds=5)
+    offset = steps.coordinator.clock.offset
+    assert offset is not None
+    assert abs(offset - camera.clock_offset) <= timedelta(seconds=2)
+    image = entity_id(hass, "image", f"{loaded_entry.unique_id}_0_last_alarm_picture")
+    shown = await async_wait_for_state(hass, image, picture_shown(record.time))
+    assert shown is not None
+    assert abs(datetime.fromisoformat(shown.attributes["alarm_time"]) - received) < timedelta(
+        seconds=5
+    )
