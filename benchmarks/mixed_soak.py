@@ -77,6 +77,8 @@ CUT_SECONDS = (1.0, 5.0)
 CLOCK_JUMPS = (3600, -3600, -20, 40)
 # Each camera's faults in turn (each starting at another one).
 FAULT_KINDS = ("reboot", "disconnect", "clock")
+# How cameras stamp alarms (StartTime), and how the tables show a camera's clock.
+STAMP_FORMAT = "%Y-%m-%d %H:%M:%S"
 # An alarm's Stop follows its Start after this long.
 STOP_AFTER = 2.0
 # How often the event loop's lateness is sampled.
@@ -331,6 +333,7 @@ async def cameras_main(count: int, seed: int) -> None:
                     "pushes_sent": camera.stats.pushes_sent,
                     "queries": camera.stats.queries,
                     "downloads": camera.stats.downloads,
+                    "clock": camera.now().strftime(STAMP_FORMAT),
                 }
                 for camera in cameras
             }
@@ -364,7 +367,7 @@ class Watcher:
             @callback
             def fired(event: AlarmEvent) -> None:
                 start = event.alarm.start_time
-                stamp = start.strftime("%Y-%m-%d %H:%M:%S") if start else "(none)"
+                stamp = start.strftime(STAMP_FORMAT) if start else "(none)"
                 key = AlarmKey(serial, event.alarm.channel, stamp)
                 self.fired.append((key, str(event.source), time.monotonic()))
 
@@ -568,6 +571,18 @@ def report(result: dict[str, Any]) -> str:
     return text
 
 
+def _how_lost(alarm: dict[str, Any], clock_at_end: str) -> str:
+    """What befell a lost alarm, as far as the camera's side tells."""
+    if alarm["stamp"] > clock_at_end:
+        # Its history entries are found only once the camera's clock passes them again.
+        return "stamped later than the camera's clock read at the end (it ran ahead, then back)"
+    if alarm["down"]:
+        return "raised while the camera was down"
+    if alarm["pushed"]:
+        return "pushed"
+    return "raised while up, pushed to no one"
+
+
 def _notes(
     result: dict[str, Any], lost: list[AlarmKey], twice: list[AlarmKey], unraised: list[AlarmKey]
 ) -> list[str]:
@@ -577,12 +592,8 @@ def _notes(
         by_key.setdefault(AlarmKey(alarm["camera"], alarm["channel"], alarm["stamp"]), alarm)
     notes = []
     if lost:
-        how = Counter(
-            "raised while the camera was down"
-            if by_key[key]["down"]
-            else ("pushed" if by_key[key]["pushed"] else "raised while up, pushed to no one")
-            for key in lost
-        )
+        clocks = {serial: stats["clock"] for serial, stats in result["stats"].items()}
+        how = Counter(_how_lost(by_key[key], clocks[key.camera]) for key in lost)
         cameras = Counter(key.camera for key in lost)
         notes.append(
             "- Lost alarms: "
