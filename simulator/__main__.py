@@ -55,6 +55,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="how long a search takes with the slow-search quirk",
     )
     parser.add_argument(
+        "--snap-stuck-delay",
+        type=float,
+        default=3.0,
+        metavar="SECONDS",
+        help="how long the first still takes with the snap-stuck quirk",
+    )
+    parser.add_argument(
+        "--max-connections",
+        type=int,
+        default=None,
+        metavar="N",
+        help="connections open at once with the connection-limit quirk (10 by default)",
+    )
+    parser.add_argument(
         "--alarm-every", type=float, default=None, metavar="SECONDS", help="raise motion alarms"
     )
     parser.add_argument(
@@ -96,7 +110,8 @@ def build_parser() -> argparse.ArgumentParser:
         type=_clock_epoch,
         default=None,
         metavar="'YYYY-MM-DD HH:MM:SS'",
-        help="a reboot fault sets the clock back to this (a camera without a clock battery)",
+        help="a reboot fault sets the clock back to this (a camera without a clock battery; "
+        "the clock-epoch quirk alone uses 2000-01-01 00:00:00)",
     )
     parser.add_argument("--serial", default=DEFAULT_SERIAL)
     parser.add_argument(
@@ -168,6 +183,8 @@ def config_from_args(args: argparse.Namespace) -> SimulatorConfig:
         channels=args.channels,
         quirks=tuple(args.quirk),
         search_delay=args.search_delay,
+        snap_stuck_delay=args.snap_stuck_delay,
+        max_connections=args.max_connections,
         serial=args.serial,
         alive_interval=args.alive_interval,
         timezone=args.timezone,

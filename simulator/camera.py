@@ -68,9 +68,11 @@ from simulator.history import (
     RecordEvent,
     RecordType,
 )
-from simulator.media import PictureKind, jpeg_picture, padded_jpeg
+from simulator.media import PictureKind, jpeg_picture, padded_jpeg, without_jfif
 from simulator.profiles import KNOWN_ALARM_FUNCTIONS, Profile, get_profile
 from simulator.quirks import (
+    DEFAULT_CLOCK_EPOCH,
+    DEFAULT_MAX_CONNECTIONS,
     START_ONLY_QUIRKS,
     UNUSED_CHANNELS_TOTAL,
     VENDOR_EVENT_NAMES,
@@ -183,6 +185,8 @@ class SimulatorConfig:
     # Where a "reboot" fault brings the clock back to (a camera without a clock battery, e.g.
     # datetime(2000, 1, 1)); None keeps the clock running through a reboot.
     clock_epoch: datetime | None = None
+    # Connections open at once under the connection-limit quirk (None: its default, 10).
+    max_connections: int | None = None
     bandwidth: int | None = None  # download bytes per second; None is unlimited
     # Recorders send recordings at about real time: this multiple of it (1.0: a minute of
     # recording takes a minute), in bursts of `burst_seconds` of recording with silence in
@@ -207,6 +211,7 @@ class SimulatorConfig:
     # Firmware behaviours on top of the profile's (names from quirks.py).
     quirks: tuple[str, ...] = ()
     search_delay: float = 12.0  # seconds a search takes with the slow-search quirk
+    snap_stuck_delay: float = 3.0  # seconds the first still takes with the snap-stuck quirk
     # Answer the device search (UDP, message 1530) on this port: None off, 0 a free port
     # (see CameraSimulator.discovery_port); 34569 is the real one.
     discovery_port: int | None = None
@@ -240,6 +245,7 @@ class SimulatorStats:
     open_connections: int = 0
     # The most connections open at once since start (or since `reset_peak_connections`).
     peak_connections: int = 0
+    connections_refused: int = 0  # turned away by the connection-limit quirk
     alarm_centre_sent: int = 0  # 1508 messages delivered to the alarm centre
     recording_seconds_sent: float = 0.0  # seconds of recording in completed downloads
     searches: int = 0  # datagrams received on the discovery port
@@ -303,6 +309,7 @@ class _Counters:
     snapshots: int = 0
     bytes_sent: int = 0
     connections: int = 0
+    connections_refused: int = 0
     peak_connections: int = 0
     alarm_centre_sent: int = 0
     recording_seconds_sent: float = 0.0
@@ -379,6 +386,8 @@ class CameraSimulator:
         self._picture_turn = 0
         self._boot = datetime.now(self._zone)
         self._snapshots: dict[int, bytes] = {}
+        # snap-stuck: stills are stuck (Ret 108) from the first one until a reboot.
+        self._stills_stuck = False
         self._reply_delays: list[_ReplyDelay] = []
         self._cut_next_download = False
         self._alarm_centre: tuple[str, int] | None = (
@@ -503,6 +512,11 @@ class CameraSimulator:
             # Down: the connection is reset before a byte is read, like a refused one.
             writer.transport.abort()
             return
+        if self.has(Quirk.CONNECTION_LIMIT) and len(self._connections) >= self.max_connections:
+            # TCPMaxConn used up: turned away like a refused connection.
+            self._counters.connections_refused += 1
+            writer.transport.abort()
+            return
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         self._counters.connections += 1
@@ -547,6 +561,18 @@ class CameraSimulator:
 
     def has(self, quirk: Quirk) -> bool:
         return quirk in self.quirks
+
+    @property
+    def clock_epoch(self) -> datetime | None:
+        """Where a reboot brings the clock back to; None keeps it running through one."""
+        if self.config.clock_epoch is not None:
+            return self.config.clock_epoch
+        return DEFAULT_CLOCK_EPOCH if self.has(Quirk.CLOCK_EPOCH) else None
+
+    @property
+    def max_connections(self) -> int:
+        """Connections open at once under the connection-limit quirk."""
+        return self.config.max_connections or DEFAULT_MAX_CONNECTIONS
 
     def set_quirk(self, quirk: Quirk | str, enabled: bool = True) -> None:
         """Switch a quirk on or off while running (not those that shape the camera)."""
@@ -661,6 +687,12 @@ class CameraSimulator:
             self._locked_until[user] = loop_time + self.config.lockout_seconds
             _LOGGER.info("User %r locked for %.0f s", user, self.config.lockout_seconds)
         return Ret.WRONG_PASSWORD
+
+    def spare_session_id(self) -> int:
+        """A fresh session id that no login gets (login-refused-session's refusals carry one)."""
+        session_id = self._next_session_id
+        self._next_session_id += 1
+        return session_id
 
     def open_session(self, user: str, connection: Connection) -> LoginSession:
         session = LoginSession(self._next_session_id, user, connection)
@@ -894,8 +926,19 @@ class CameraSimulator:
             self._snapshots[channel] = picture
         if self.has(Quirk.SNAP_LARGE):
             picture = padded_jpeg(picture, LARGE_STILL_BYTES)
+        if self.has(Quirk.JPEG_NO_JFIF):
+            picture = without_jfif(picture)
         self._notify()
         return picture
+
+    async def stuck_still(self) -> None:
+        """snap-stuck: the first still takes `snap_stuck_delay`; from then on stills are stuck."""
+        self._counters.snapshots += 1
+        self._notify()
+        if self._stills_stuck:
+            return
+        self._stills_stuck = True
+        await asyncio.sleep(self.config.snap_stuck_delay)
 
     def count_bytes(self, count: int) -> None:
         self._counters.bytes_sent += count
@@ -1363,10 +1406,11 @@ class CameraSimulator:
         self._sessions.clear()
         self._next_session_id = self._first_session_id()
         self._active_alarms.clear()
+        self._stills_stuck = False
         self._boot = datetime.now(self._zone)
-        if self.config.clock_epoch is not None:
+        if (epoch := self.clock_epoch) is not None:
             # No clock battery: the clock starts again at its epoch and runs on from there.
-            self.set_clock(self.config.clock_epoch)
+            self.set_clock(epoch)
 
     async def _fault_timer(self, seconds: float) -> None:
         await asyncio.sleep(seconds)

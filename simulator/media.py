@@ -678,6 +678,16 @@ def padded_jpeg(jpeg: bytes, size: int) -> bytes:
     return jpeg[:2] + b"".join(segments) + jpeg[2:]
 
 
+def without_jfif(jpeg: bytes) -> bytes:
+    """The same picture without its leading APP0 (JFIF) and other application segments, so
+    that it starts FF D8 FF DB as some firmware's stills do.
+    """
+    index = 2
+    while jpeg[index] == 0xFF and 0xE0 <= jpeg[index + 1] <= 0xEF:
+        index += 2 + int.from_bytes(jpeg[index + 2 : index + 4], "big")
+    return jpeg[:2] + jpeg[index:]
+
+
 def picture_entry(
     kind: PictureKind,
     *,

@@ -11,7 +11,8 @@ Request handling, as real devices do it:
 - A logged-in socket that sends nothing for ``idle_timeout`` seconds is closed.
 - A second login on the same socket returns the same session; each socket gets its own.
 - A request whose payload is not a JSON object gets Ret 103 (after login). Unknown message ids
-  get Ret 102 with the request id + 1. Unknown SystemInfo / config names get Ret 607.
+  get Ret 102 with the request id + 1. SystemInfo (1020) answers `SystemInfo`, `StorageInfo`
+  and `WorkState` only: any other name is never answered. Unknown config names get Ret 607.
 - A header with bad magic or a length above 1 MiB closes the connection.
 - Faults acting on one connection (see camera.py): the next JSON packet made unparseable,
   the next push sent with another session's id, a forced logout (1004, then the socket
@@ -32,7 +33,12 @@ from typing import TYPE_CHECKING, Any
 from simulator import download
 from simulator.history import MAX_QUERY_ENTRIES, FileQuery, RecordType
 from simulator.media import FrameType, pack_frame
-from simulator.quirks import Quirk
+from simulator.quirks import (
+    JUNK_EXTRA_CHANNEL,
+    LARGE_CONFIG_NAMES,
+    NUL_PADDED_TERMINATOR,
+    Quirk,
+)
 from simulator.wire import (
     FramingError,
     Header,
@@ -137,6 +143,8 @@ class Connection:
         # search-cap-511: (channel, type, end) of the search going on, and results given.
         self._search: tuple[tuple[int, str, str], int] | None = None
         self._wrong_session_push = False
+        # login-refused-session: after a refused login this socket hears nothing more.
+        self._deaf = False
         self._handlers: dict[int, Handler] = {
             MessageId.LOGOUT: self._logout,
             MessageId.KEEPALIVE: self._keepalive,
@@ -198,6 +206,9 @@ class Connection:
     async def _dispatch(self, packet: Packet) -> None:
         message_id = packet.header.message_id
         self.camera.count_request()
+        if self._deaf:
+            _LOGGER.debug("%r: ignoring %d after a refused login", self, message_id)
+            return
         if self.camera.silenced:
             _LOGGER.debug("%r: dropping %d while silent", self, message_id)
             return
@@ -278,12 +289,13 @@ class Connection:
         return False
 
     def _json_packets(self, message_id: int, body: dict[str, Any], session_id: int) -> bytes:
-        data = encode_json(body, self.camera.profile.json_terminator)
+        terminator = self.camera.profile.json_terminator
+        if self.camera.has(Quirk.JSON_NUL_PADDING):
+            terminator = NUL_PADDED_TERMINATOR
+        data = encode_json(body, terminator)
         if self._take_corruption(message_id):
             # Cut off mid-object, with a raw byte that is not UTF-8: no lenient parser saves it.
-            data = (
-                data[: max(1, len(data) // 2)] + b"\xfe\x00" + self.camera.profile.json_terminator
-            )
+            data = data[: max(1, len(data) // 2)] + b"\xfe\x00" + terminator
         size = self.camera.profile.fragment_size
         pieces = [data] if size is None else [data[i : i + size] for i in range(0, len(data), size)]
         if len(pieces) == 1 or len(pieces) > 0xFF:
@@ -402,6 +414,9 @@ class Connection:
         if result is not Ret.OK:
             _LOGGER.info("%r: login as %r refused with %d", self, user, result)
             camera.notify()
+            if camera.has(Quirk.LOGIN_REFUSED_SESSION):
+                await self._refuse_with_session(result)
+                return
             await self.reply(
                 MessageId.LOGIN_REPLY, {"Ret": result, "SessionID": self.camera.session_text(0)}
             )
@@ -422,6 +437,23 @@ class Connection:
                 "SessionID": self.camera.session_text(self.session_id),
             },
         )
+
+    async def _refuse_with_session(self, result: Ret) -> None:
+        """login-refused-session: a refusal that looks like a session, then silence."""
+        session_id = self.camera.spare_session_id()
+        await self.reply(
+            MessageId.LOGIN_REPLY,
+            {
+                "AliveInterval": 0,
+                "ChannelNum": 0,
+                "DeviceType ": self.camera.profile.device_type,
+                "ExtraChannel": JUNK_EXTRA_CHANNEL,
+                "Ret": result,
+                "SessionID": self.camera.session_text(session_id),
+            },
+            session_id=session_id,
+        )
+        self._deaf = True
 
     async def _logout(self, packet: Packet, body: dict[str, Any]) -> None:
         await self.reply(MessageId.LOGOUT_REPLY, {"Name": "", "Ret": Ret.OK})
@@ -485,12 +517,10 @@ class Connection:
             ]
         elif name == "WorkState":
             info = camera.work_state()
-        elif name == "NetWork.ChnStatus":
-            info = camera.channel_statuses()
         else:
-            await self.reply(
-                MessageId.SYSTEM_INFO_REPLY, {"Name": name or "", "Ret": Ret.NO_SUCH_CONFIG}
-            )
+            # Firmware ignores other names on 1020 (configurations such as NetWork.ChnStatus
+            # are read with ConfigGet): no answer at all.
+            _LOGGER.info("%r: no answer to SystemInfo %r", self, name)
             return
         await self.reply(MessageId.SYSTEM_INFO_REPLY, {"Name": name, name: info, "Ret": Ret.OK})
 
@@ -520,6 +550,8 @@ class Connection:
             return True, {"General": camera.general_config()}
         if name == "ChannelTitle":
             return True, camera.channel_titles()
+        if name == "NetWork.ChnStatus":
+            return True, camera.channel_statuses()
         return False, None
 
     async def _channel_title(self, packet: Packet, body: dict[str, Any]) -> None:
@@ -537,6 +569,8 @@ class Connection:
     async def _ability(self, packet: Packet, body: dict[str, Any]) -> None:
         name = body.get("Name")
         value = self.camera.system_function() if name == "SystemFunction" else None
+        if value is not None and self.camera.has(Quirk.ABILITIES_PARTIAL):
+            value = {key: item for key, item in value.items() if key != "AlarmFunction"}
         if value is None:
             await self.reply(
                 MessageId.ABILITY_REPLY, {"Name": str(name or ""), "Ret": Ret.NO_SUCH_CONFIG}
@@ -549,6 +583,12 @@ class Connection:
 
     async def _config_get(self, packet: Packet, body: dict[str, Any]) -> None:
         name = body.get("Name")
+        camera = self.camera
+        if camera.has(Quirk.CONFIG_SILENT) or (
+            camera.has(Quirk.CONFIG_SILENT_LARGE) and name in LARGE_CONFIG_NAMES
+        ):
+            _LOGGER.info("%r: no answer to ConfigGet %r", self, name)
+            return
         is_fact, fact = self._fact_config(name)
         if is_fact:
             assert isinstance(name, str)
@@ -671,11 +711,12 @@ class Connection:
         if camera.has(Quirk.SEARCH_RET_110):
             ret = Ret.SEARCH_PARTIAL if len(found) == MAX_QUERY_ENTRIES else Ret.SEARCH_COMPLETE
         odd_times = camera.has(Quirk.ODD_TIMES)
+        key = "FileList" if camera.has(Quirk.FILELIST_KEY) else "OPFileQuery"
         await self.reply(
             MessageId.FILE_QUERY_REPLY,
             {
-                "Name": "OPFileQuery",
-                "OPFileQuery": [entry.to_json(odd_times=odd_times) for entry in found],
+                "Name": key,
+                key: [entry.to_json(odd_times=odd_times) for entry in found],
                 "Ret": ret,
             },
         )
@@ -736,6 +777,12 @@ class Connection:
             )
             return
         camera = self.camera
+        if camera.has(Quirk.SNAP_STUCK):
+            await camera.stuck_still()
+            await self.reply(
+                MessageId.SNAPSHOT_REPLY, {"Name": "OPSNAP", "Ret": Ret.DEVICE_TIMEOUT}
+            )
+            return
         picture = await camera.snapshot(channel)
         if camera.has(Quirk.SNAP_FRAME):
             picture = pack_frame(

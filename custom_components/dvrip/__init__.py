@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+import re
 import shutil
 
 from homeassistant.const import CONF_HOST, CONF_PORT, EVENT_HOMEASSISTANT_STOP, Platform
@@ -30,9 +31,9 @@ from .discovery import async_start_discovery
 from .ha_versions import OPTIONS_FLOW_RELOADS
 from .last_picture import LastAlarmPictures
 from .migration import async_migrate_entry
-from .repairs import async_update_locked_issue, delete_issues
+from .repairs import Issue, async_clear_issue, async_update_locked_issue, delete_issues
 from .services import async_remove_old_exports, async_setup_services, async_track_old_exports
-from .session import create_client, setup_error
+from .session import create_client, forget_setup_pacing, setup_error, setup_pacing
 from .storage import media_root
 
 PLATFORMS: list[Platform] = [
@@ -42,6 +43,8 @@ PLATFORMS: list[Platform] = [
     Platform.IMAGE,
 ]
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+# A unique id that is a MAC address, as `format_mac` writes it.
+_MAC = re.compile(r"(?:[0-9a-f]{2}:){5}[0-9a-f]{2}")
 
 __all__ = ["DOMAIN", "DvripConfigEntry", "async_migrate_entry"]
 
@@ -55,30 +58,36 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 
 async def async_setup_entry(hass: HomeAssistant, entry: DvripConfigEntry) -> bool:
     """Log in, read the device, subscribe to alarms, then set up the entities."""
-    client = create_client(entry.data)
     host = f"{entry.data[CONF_HOST]}:{entry.data[CONF_PORT]}"
+    pacing = setup_pacing(hass, entry.entry_id)
+    pacing.check_lock(entry.data, host)
+    client = create_client(entry.data, pacing.ret_205)
     started = False
     try:
         await client.connect()
         device = await client.get_device_info()
-        if device.serial and entry.unique_id and device.serial != entry.unique_id:
+        if device.serial and _keyed_by_serial(entry) and device.serial != entry.unique_id:
             # Another camera answers at this address (DHCP gave it a new one, for example).
             raise ConfigEntryNotReady(
                 translation_domain=DOMAIN,
                 translation_key="wrong_device",
                 translation_placeholders={"host": host},
             )
+        # The right camera answers: a repair saying another one did is over.
+        async_clear_issue(hass, entry, Issue.WRONG_DEVICE)
         coordinator = DvripCoordinator(hass, entry, client, device)
         await coordinator.async_start()
         started = True
     except DvripError as err:
+        pacing.learn(client, entry.data, err)
         if isinstance(err, DvripAuthError) and err.locked:
-            # Home Assistant retries the setup by itself, at growing intervals.
+            # Home Assistant retries the setup by itself; the pacing holds the logins back.
             async_update_locked_issue(hass, entry, locked=True)
         raise setup_error(err, host) from err
     finally:
         if not started:
             await client.close()
+    pacing.learn(client, entry.data, None)
     async_update_locked_issue(hass, entry, locked=False)
     async_register_devices(hass, entry, coordinator)
     entry.runtime_data = DvripRuntime(coordinator=coordinator, options=dict(entry.options))
@@ -90,6 +99,14 @@ async def async_setup_entry(hass: HomeAssistant, entry: DvripConfigEntry) -> boo
         raise
     coordinator.async_start_checks()
     return True
+
+
+def _keyed_by_serial(entry: DvripConfigEntry) -> bool:
+    """Whether the entry is known by a serial number (not by a MAC address, as a camera is
+    whose SystemInfo went unanswered when it was added).
+    """
+    unique_id = entry.unique_id
+    return bool(unique_id) and _MAC.fullmatch(unique_id or "") is None
 
 
 async def _async_finish_setup(
@@ -165,6 +182,7 @@ async def _async_shutdown(entry: DvripConfigEntry) -> None:
 async def async_remove_entry(hass: HomeAssistant, entry: DvripConfigEntry) -> None:
     """Drop the entry's repair issues, its alarm ledger, pictures and exports with it."""
     delete_issues(hass, entry)
+    forget_setup_pacing(hass, entry.entry_id)
     await Store[dict[str, object]](
         hass, STORAGE_VERSION, storage_key(entry.entry_id)
     ).async_remove()

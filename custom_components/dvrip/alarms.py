@@ -118,6 +118,12 @@ class AlarmProcessor:
         )
         self._matcher = _SourceMatcher() if match_sources else None
         self._off_timers: dict[AlarmKey, CALLBACK_TYPE] = {}
+        # Alarms that came while the entry was set up (no entity or picture search listened
+        # yet), with their time of arrival; None once `release_held` delivered them.
+        self._held: list[tuple[Alarm, AlarmSource, AlarmKind | None, datetime]] | None = []
+        # Pushes that came on a reconnected session before it was known to be this camera's
+        # (the reconnect checks the serial number after AlarmSet), with their time of arrival.
+        self._unidentified: deque[tuple[Alarm, datetime]] = deque(maxlen=RECENT_ALARMS)
 
     async def async_load(self) -> None:
         """Read the ledger back: before the subscription, so that no push is recorded twice."""
@@ -162,25 +168,60 @@ class AlarmProcessor:
         self.process(message.alarm, AlarmSource.ALARM_CENTRE)
 
     @callback
+    def release_held(self) -> None:
+        """The entities are set up: deliver the alarms that came meanwhile, in order.
+
+        Until then they are neither recorded nor fired: a setup that fails leaves them to the
+        next one's history check.
+        """
+        held, self._held = self._held or [], None
+        for alarm, source, kind, received in held:
+            self.process(alarm, source, kind, received=received)
+
+    @callback
+    def release_identified(self) -> None:
+        """The reconnected session is this camera's: deliver what it pushed meanwhile."""
+        while self._unidentified:
+            alarm, received = self._unidentified.popleft()
+            self.process(alarm, AlarmSource.PUSH, received=received)
+
+    @callback
+    def drop_unidentified(self) -> None:
+        """Another camera answered at the address: what it pushed is not this camera's."""
+        if self._unidentified:
+            LOGGER.debug(
+                "Ignored %d alarms of another camera at %s's address",
+                len(self._unidentified),
+                self.entry.title,
+            )
+        self._unidentified.clear()
+
+    @callback
     def process(
         self,
         alarm: Alarm,
         source: AlarmSource,
         kind: AlarmKind | None = None,
         *,
+        received: datetime | None = None,
         happened: datetime | None = None,
     ) -> AlarmEvent | None:
         """The one alarm path: state, ledger, then the event; returns the event fired, if any.
 
-        `happened`: when a backfilled alarm happened, as its history check converted it.
+        `received`: when an alarm held (during setup, or until a reconnect knew the camera)
+        arrived. `happened`: when a backfilled
+        alarm happened, as its history check converted it.
         """
-        received = dt_util.utcnow()
+        received = received or dt_util.utcnow()
         if self.session.closing:
             return None  # an alarm-centre message racing the unload
         if source is AlarmSource.PUSH and not self.session.identified:
-            # A push on a session not yet known to be this camera's (a reconnect checks
-            # the serial number first), or from another camera at the address.
-            LOGGER.debug("Ignored an alarm from %s before it was recognised", self.entry.title)
+            # A push on a session not yet known to be this camera's: kept until the reconnect
+            # knows (`release_identified`), dropped if another camera answers at the address.
+            self._unidentified.append((alarm, received))
+            return None
+        if self._held is not None:
+            self._held.append((alarm, source, kind, received))
             return None
         if alarm.channel not in self.active_channels:
             # No such channel, or no camera behind it (until a reload finds one).
@@ -246,18 +287,21 @@ class AlarmProcessor:
     @callback
     def _turn_on(self, key: AlarmKey, alarm: Alarm, received: datetime) -> None:
         state = self.states.setdefault(key, AlarmState())
-        state.is_on = True
+        # An alarm held during setup has spent part of its off-delay already.
+        remaining = self.off_delay - (dt_util.utcnow() - received).total_seconds()
+        state.is_on = remaining > 0
         state.event = alarm.event
         state.camera_time = alarm.start_time
         state.received = received
         state.starts += 1
         self.recent_alarms.append(alarm)
         self._cancel_off_timer(key)
-        self._off_timers[key] = async_call_later(
-            self.hass,
-            self.off_delay,
-            HassJob(partial(self._off_delay_expired, key), cancel_on_shutdown=True),
-        )
+        if state.is_on:
+            self._off_timers[key] = async_call_later(
+                self.hass,
+                remaining,
+                HassJob(partial(self._off_delay_expired, key), cancel_on_shutdown=True),
+            )
         async_dispatcher_send(self.hass, signal_state(self.entry.entry_id, key))
 
     @callback

@@ -16,8 +16,9 @@ from .coordinator import DvripConfigEntry, DvripCoordinator
 from .entity import DvripEntity
 from .last_picture import LastAlarmPictures
 from .log_redaction import install_login_redaction
+from .stills import STILL_INTERVAL
 
-# A still is one request on the camera's connection; Home Assistant asks when a view needs it.
+# Stills take turns in `stills` and on the client's second connection, not here.
 PARALLEL_UPDATES = 0
 
 
@@ -58,6 +59,8 @@ class DvripSnapshotCamera(DvripEntity, Camera):
     """A live still from OPSNAP; the channel's last alarm picture where the device refuses it."""
 
     _attr_brand = MANUFACTURER
+    # An open camera view (its MJPEG stream) asks for a still this often, not twice a second.
+    _attr_frame_interval = STILL_INTERVAL.total_seconds()
 
     def __init__(
         self,

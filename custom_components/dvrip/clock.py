@@ -7,7 +7,7 @@ from typing import Final
 
 from homeassistant.util import dt as dt_util
 
-from .client import DvripClient, DvripCommandError, DvripProtocolError
+from .client import DvripClient, DvripCommandError, DvripProtocolError, DvripTimeoutError
 from .const import LOGGER
 
 # A live alarm stamped further than this from its arrival (converted with the offset) shows
@@ -49,7 +49,7 @@ class CameraClock:
         asked = dt_util.utcnow()
         try:
             camera_now = await client.get_time()
-        except (DvripCommandError, DvripProtocolError) as err:
+        except (DvripCommandError, DvripProtocolError, DvripTimeoutError) as err:
             LOGGER.debug("%s does not tell its time: %s", name, err)
             return
         answered = dt_util.utcnow()

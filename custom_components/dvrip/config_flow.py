@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+import ipaddress
 from typing import Any, NamedTuple
 
-from homeassistant.config_entries import ConfigFlow, ConfigFlowResult
+from homeassistant.config_entries import (
+    SOURCE_IGNORE,
+    ConfigEntry,
+    ConfigEntryState,
+    ConfigFlow,
+    ConfigFlowResult,
+)
 from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_PORT, CONF_USERNAME
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr, entity_registry as er
@@ -23,7 +30,7 @@ from homeassistant.helpers.typing import DiscoveryInfoType
 import voluptuous as vol
 
 from . import discovery
-from .client import DEFAULT_PORT, DeviceInfo, DiscoveredDevice, DvripCommandError, DvripError
+from .client import DEFAULT_PORT, DeviceInfo, DiscoveredDevice, DvripError
 from .const import (
     DEFAULT_USERNAME,
     DOMAIN,
@@ -62,9 +69,11 @@ class FoundDevice(NamedTuple):
 
 
 async def _async_read_device(data: Mapping[str, Any]) -> FoundDevice:
-    """Log in and read the device, its name and its identity: the serial, else the MAC
-    address of its network settings (no DHCP lease changes it), else None. Client errors
-    propagate.
+    """Log in and read the device, its name and its identity: the serial (SystemInfo), else
+    the MAC address of its network settings (no DHCP lease changes it), else None.
+
+    Only the login must be answered: a device that ignores the other requests is described
+    by its login, and named by its address. Client errors of the login propagate.
     """
     client = create_client(data)
     try:
@@ -73,11 +82,7 @@ async def _async_read_device(data: Mapping[str, Any]) -> FoundDevice:
         name = await client.get_device_name()
         if device.serial:
             return FoundDevice(device, device.serial, name)
-        try:
-            network = await client.get_config(NETWORK_CONFIG)
-        except DvripCommandError as err:
-            LOGGER.debug("%s has no %s: %s", data[CONF_HOST], NETWORK_CONFIG, err)
-            return FoundDevice(device, None, name)
+        network = await client.get_optional_config(NETWORK_CONFIG)
         mac = network.get("MAC") if isinstance(network, dict) else None
         if not isinstance(mac, str) or len(mac.replace(":", "").replace("-", "")) != 12:
             return FoundDevice(device, None, name)
@@ -121,6 +126,23 @@ def _rename_registered(hass: HomeAssistant, entry: DvripConfigEntry, old: str, n
         if registered.unique_id.startswith(f"{old}_"):
             new_unique_id = new + registered.unique_id.removeprefix(old)
             entities.async_update_entity(registered.entity_id, new_unique_id=new_unique_id)
+
+
+def _entry_stays(entry: ConfigEntry, host: str, port: int) -> bool:
+    """Whether a known camera found at `host`:`port` keeps its entry's address anyway.
+
+    It does while connected (the search reply may come from a second network path), and
+    when its host is a name the user typed (that name follows the camera by itself).
+    """
+    if entry.source == SOURCE_IGNORE or CONF_HOST not in entry.data:
+        return True
+    if (entry.data[CONF_HOST], entry.data[CONF_PORT]) == (host, port):
+        return True
+    try:
+        ipaddress.ip_address(entry.data[CONF_HOST])
+    except ValueError:
+        return True
+    return entry.state is ConfigEntryState.LOADED and entry.runtime_data.coordinator.available
 
 
 class DvripConfigFlow(ConfigFlow, domain=DOMAIN):
@@ -191,9 +213,8 @@ class DvripConfigFlow(ConfigFlow, domain=DOMAIN):
         found_id = discovery_info.get(discovery.ATTR_IDENTITY)
         if not found_id:
             return self.async_abort(reason="no_identity")
-        await self.async_set_unique_id(found_id)
-        # A known camera at a new address: its entry moves there (and reloads).
-        self._abort_if_unique_id_configured(updates={CONF_HOST: host, CONF_PORT: port})
+        if (entry := await self.async_set_unique_id(found_id)) is not None:
+            return await self._async_move_found(entry, host, port)
         name = own_name(discovery_info.get(discovery.ATTR_NAME))
         model = discovery_info.get(discovery.ATTR_MODEL)
         self._discovered = {CONF_HOST: host, CONF_PORT: port}
@@ -202,6 +223,25 @@ class DvripConfigFlow(ConfigFlow, domain=DOMAIN):
             "host": host,
         }
         return await self.async_step_discovery_confirm()
+
+    async def _async_move_found(self, entry: ConfigEntry, host: str, port: int) -> ConfigFlowResult:
+        """A known camera answered the search: its entry moves (and reloads) only once a login
+        at the new address finds the same camera; see `_entry_stays` for when it never does.
+        """
+        if _entry_stays(entry, host, port):
+            self._abort_if_unique_id_configured()
+        data = {**entry.data, CONF_HOST: host, CONF_PORT: port}
+        errors: dict[str, str] = {}
+        found = await _async_try_read_device(data, errors)
+        if found is None or found.identity != entry.unique_id:
+            # The search reply names another device, or one that does not take the login.
+            return self.async_abort(reason="already_configured")
+        if self.hass.config_entries.async_update_entry(entry, data=data) and entry.state in (
+            ConfigEntryState.LOADED,
+            ConfigEntryState.SETUP_RETRY,
+        ):
+            self.hass.config_entries.async_schedule_reload(entry.entry_id)
+        return self.async_abort(reason="already_configured")
 
     async def async_step_discovery_confirm(
         self, user_input: dict[str, Any] | None = None
@@ -224,11 +264,16 @@ class DvripConfigFlow(ConfigFlow, domain=DOMAIN):
         self, found: FoundDevice, data: dict[str, Any]
     ) -> ConfigFlowResult:
         """Add the camera logged in to, titled with its own name; a known one moves instead."""
-        if found.identity is None:
-            # An address is no identity: the entry would break at the next lease.
+        identity = found.identity or self.unique_id
+        if identity is None:
+            # An address is no identity: the entry would break at the next lease. A camera
+            # found by the search keeps the identity its search reply gave.
             return self.async_abort(reason="no_identity")
         # The login's identity is the one that counts (a search reply may lack the serial).
-        await self.async_set_unique_id(found.identity, raise_on_progress=False)
+        entry = await self.async_set_unique_id(identity, raise_on_progress=False)
+        # A found camera that turns out to be a known one moves only as the search's do.
+        if entry and self._discovered and _entry_stays(entry, data[CONF_HOST], data[CONF_PORT]):
+            self._abort_if_unique_id_configured()
         # The same camera at a new address: move the entry rather than add another.
         self._abort_if_unique_id_configured(
             updates={CONF_HOST: data[CONF_HOST], CONF_PORT: data[CONF_PORT]}

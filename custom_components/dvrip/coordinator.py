@@ -99,9 +99,11 @@ class DvripCoordinator:
         # What the alarm-centre listener reports for this camera (set at setup when enabled).
         self.alarm_centre_status: dict[str, Any] | None = None
         self.alarms.on_live_alarm = self.history.live_alarm_seen
+        self.history.on_audit = self.async_check_detection
         self.alarms.on_clock_moved = self._handle_clock_moved
         self.session.on_lost = self._handle_lost
         self.session.on_back = self._handle_back
+        self.session.on_wrong_device = self.alarms.drop_unidentified
         self._unsubscribe_alarms: CALLBACK_TYPE | None = None
         self._stop_clock_checks: CALLBACK_TYPE | None = None
 
@@ -151,7 +153,10 @@ class DvripCoordinator:
 
     @callback
     def async_start_checks(self) -> None:
-        """Check the history for missed alarms, once the event entities exist to fire them."""
+        """Deliver the alarms pushed during setup, then check the history for missed ones,
+        once the event entities exist to fire them.
+        """
+        self.alarms.release_held()
         self.history.start_check(CheckTrigger.STARTUP)
 
     async def async_shutdown(self) -> None:
@@ -192,6 +197,7 @@ class DvripCoordinator:
     @callback
     def _handle_back(self) -> None:
         async_dispatcher_send(self.hass, signal_state(self.entry.entry_id))
+        self.alarms.release_identified()
         # In its own task, so that the reconnect's has ended when the next drop needs one.
         self.entry.async_create_background_task(
             self.hass, self._async_recheck_camera(), f"{DOMAIN} detection check"
@@ -285,7 +291,9 @@ class DvripCoordinator:
 
     async def async_check_detection(self) -> None:
         """Raise (or clear) repair issues when motion detection or alarm upload is off."""
-        config = await async_check_detection(self.hass, self.entry, self.client, self.channels)
+        config = await async_check_detection(
+            self.hass, self.entry, self.client, self.active_channels
+        )
         if config is not None:
             self.detection_config = config
 

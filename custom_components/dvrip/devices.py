@@ -42,6 +42,14 @@ def async_register_devices(
             entities.async_update_entity(registered.entity_id, device_id=wanted)
 
 
+def device_channel(coordinator: DvripCoordinator, device: dr.DeviceEntry) -> int | None:
+    """The channel (from 0) of a recorder channel's device; None for the camera's own."""
+    for channel in range(coordinator.channels):
+        if (DOMAIN, channel_device_id(coordinator.unique_id, channel)) in device.identifiers:
+            return channel
+    return None
+
+
 def removable_device(entry: DvripConfigEntry, device: dr.DeviceEntry) -> bool:
     """A user may remove a recorder channel's device once no camera is behind the channel;
     the recorder, a camera and a channel in use go only with the entry.

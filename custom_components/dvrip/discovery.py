@@ -2,9 +2,9 @@
 
 Each device that answers with an identity (serial number, else MAC address) starts an
 integration-discovery flow: a new one is offered under Settings > Devices & services, a
-known one whose address changed has its entry moved to the new address (the flow aborts
-with the update). Devices that answer without an identity cannot be recognised again, and
-are left out.
+known one whose address changed has its entry moved to the new address once a login there
+finds it (the flow aborts with the update; see the config flow for when it stays). Devices
+that answer without an identity cannot be recognised again, and are left out.
 """
 
 from __future__ import annotations

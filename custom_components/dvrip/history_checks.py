@@ -13,6 +13,7 @@ instead, with a repair issue. A check that fails, for whatever reason, never sto
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 from homeassistant.config_entries import ConfigEntry
@@ -82,6 +83,8 @@ class HistoryChecker:
         self._unannounced = 0
         # Audits in a row that found nothing: each doubles the time to the next.
         self._quiet_audits = 0
+        # Also run at each audit: the camera's settings may have changed since the login.
+        self.on_audit: Callable[[], Awaitable[None]] | None = None
 
     @property
     def audit_interval(self) -> float:
@@ -171,6 +174,8 @@ class HistoryChecker:
             # A daylight-saving change, an NTP correction or drift since the login: the
             # window and the alarms' times follow the camera's clock as it is now.
             await self.clock.async_learn(self.session.client, self.entry.title)
+        if trigger is CheckTrigger.AUDIT and self.on_audit is not None:
+            await self.on_audit()
         now = dt_util.utcnow()
         subscribed_at = self.session.subscribed or now
         if trigger in (CheckTrigger.STARTUP, CheckTrigger.RECONNECT):

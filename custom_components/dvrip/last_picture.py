@@ -194,7 +194,8 @@ class LastAlarmPictures:
         return task
 
     async def _async_snapshot(self, request: _Request) -> None:
-        jpeg = await self.stills.async_snapshot(request.channel)
+        # A still of the scene after the alarm came, not one a camera view asked for before.
+        jpeg = await self.stills.async_snapshot(request.channel, asked_after=request.event.received)
         if jpeg is None:
             if self.mode is PictureMode.SNAPSHOT and not self._closing:
                 self._queue(request)

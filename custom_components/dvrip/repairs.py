@@ -4,6 +4,7 @@ fix flow of the one a user can fix here (the camera's clock).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from enum import StrEnum
 from typing import Any
 
@@ -14,7 +15,7 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.data_entry_flow import FlowResult
 from homeassistant.helpers import issue_registry as ir
 
-from .client import DvripClient, DvripCommandError, DvripError, detection_problems
+from .client import DvripClient, DvripError, detection_problems
 from .const import CONF_KEEP_CLOCK, DOMAIN, LOGGER
 
 MOTION_DETECT_CONFIG = "Detect.MotionDetect"
@@ -86,23 +87,25 @@ def delete_issues(hass: HomeAssistant, entry: ConfigEntry) -> None:
 
 
 async def async_check_detection(
-    hass: HomeAssistant, entry: ConfigEntry, client: DvripClient, channels: int
+    hass: HomeAssistant, entry: ConfigEntry, client: DvripClient, channels: Sequence[int]
 ) -> Any:
-    """Raise (or clear) the issues of motion detection or alarm upload being off.
+    """Raise (or clear) the issues of motion detection or alarm upload being off on one of
+    `channels` (from 0: those with a camera; a recorder's empty ones are never named).
 
     Returns the camera's `Detect.MotionDetect` (for diagnostics); None where it has none.
     """
-    try:
-        config = await client.get_config(MOTION_DETECT_CONFIG)
-    except DvripCommandError as err:
-        # Some firmware has no such section; nothing can be said then.
-        LOGGER.debug("%s has no %s: %s", entry.title, MOTION_DETECT_CONFIG, err)
+    config = await client.get_optional_config(MOTION_DETECT_CONFIG)
+    if config is None:
+        # Refused or never answered (some firmware answers no ConfigGet): nothing to say.
+        LOGGER.debug("%s does not tell its %s", entry.title, MOTION_DETECT_CONFIG)
         return None
-    for issue, found in zip(
+    for issue, problems in zip(
         (Issue.DETECTION_DISABLED, Issue.UPLOAD_DISABLED),
-        detection_problems(config, channels),
+        detection_problems(config, max(channels, default=0) + 1),
         strict=True,
     ):
+        # detection_problems counts channels from 1.
+        found = [channel for channel in problems if channel - 1 in channels]
         channel_list = ", ".join(str(channel) for channel in found)
         async_update_issue(hass, entry, issue, bool(found), channels=channel_list)
     return config

@@ -32,6 +32,7 @@ import voluptuous as vol
 from .client import DvripError
 from .const import CONF_EXPORT_RETENTION_DAYS, DOMAIN, LOGGER, PICTURE_KINDS, alarm_kind, option
 from .coordinator import DvripConfigEntry, DvripCoordinator
+from .devices import device_channel
 from .ha_versions import device_config_entry_ids
 from .pictures import (
     DEFAULT_DOWNLOAD_TIMEOUT,
@@ -79,7 +80,8 @@ EXPORT_SCHEMA: Final = vol.Schema(
         vol.Optional(ATTR_DOWNLOAD_TIMEOUT, default=DEFAULT_DOWNLOAD_TIMEOUT): vol.All(
             vol.Coerce(float), vol.Range(min=1, max=MAX_DOWNLOAD_TIMEOUT)
         ),
-        vol.Optional(ATTR_CHANNEL, default=1): vol.All(vol.Coerce(int), vol.Range(min=1)),
+        # Without it: the channel of the device picked (a recorder channel's), else 1.
+        vol.Optional(ATTR_CHANNEL): vol.All(vol.Coerce(int), vol.Range(min=1)),
     }
 )
 
@@ -114,8 +116,10 @@ def async_setup_services(hass: HomeAssistant) -> None:
     )
 
 
-def _loaded_entry(hass: HomeAssistant, device_id: str) -> DvripConfigEntry:
-    """The loaded config entry of one of our devices; a translated error otherwise."""
+def _loaded_entry(hass: HomeAssistant, device_id: str) -> tuple[DvripConfigEntry, dr.DeviceEntry]:
+    """The loaded config entry of one of our devices, and the device; a translated error
+    otherwise.
+    """
     device = dr.async_get(hass).async_get(device_id)
     if device is not None:
         for entry_id in device_config_entry_ids(device):
@@ -125,7 +129,7 @@ def _loaded_entry(hass: HomeAssistant, device_id: str) -> DvripConfigEntry:
             if entry.state is not ConfigEntryState.LOADED:
                 raise _invalid("camera_not_loaded", name=entry.title)
             loaded: DvripConfigEntry = entry
-            return loaded
+            return loaded, device
     raise _invalid("device_not_found", device_id=device_id)
 
 
@@ -143,10 +147,20 @@ def _read_report(folder: Path) -> dict[str, Any]:
 
 async def async_export_last_alarms(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
     """Export a camera's last alarms; the response is report.json plus the folder."""
-    entry = _loaded_entry(hass, call.data[ATTR_DEVICE_ID])
+    entry, device = _loaded_entry(hass, call.data[ATTR_DEVICE_ID])
     coordinator = entry.runtime_data.coordinator
     placeholders = {"name": entry.title}
-    channel = call.data[ATTR_CHANNEL]
+    channel = call.data.get(ATTR_CHANNEL)
+    if (picked := device_channel(coordinator, device)) is not None:
+        if channel not in (None, picked + 1):
+            raise _invalid(
+                "channel_of_device",
+                **placeholders,
+                device=device.name_by_user or device.name or "",
+                channel=str(picked + 1),
+            )
+        channel = picked + 1
+    channel = channel or 1
     if channel > coordinator.channels:
         raise _invalid("invalid_channel", **placeholders, channels=str(coordinator.channels))
     now = coordinator.clock.now()

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 import random
 from typing import Any
 
@@ -23,6 +24,7 @@ from homeassistant.exceptions import (
     HomeAssistantError,
 )
 from homeassistant.util import dt as dt_util
+from homeassistant.util.hass_dict import HassKey
 
 from .client import (
     DeviceInfo,
@@ -56,8 +58,11 @@ LOCKED_RETRY_DELAY: float = 300.0
 WRONG_DEVICE_RETRY_DELAY: float = 300.0
 
 
-def create_client(data: Mapping[str, Any]) -> DvripClient:
-    """A client for the camera a config entry (or a config flow) describes."""
+def create_client(data: Mapping[str, Any], ret_205: LoginRefusal | None = None) -> DvripClient:
+    """A client for the camera a config entry (or a config flow) describes.
+
+    `ret_205`: what the device means by Ret 205, when an earlier client asked it.
+    """
     return DvripClient(
         data[CONF_HOST],
         data[CONF_PORT],
@@ -68,6 +73,7 @@ def create_client(data: Mapping[str, Any]) -> DvripClient:
         search_timeout=SEARCH_TIMEOUT,
         guard_timeout=GUARD_TIMEOUT,
         relogin_on_request=False,
+        ret_205=ret_205,
     )
 
 
@@ -100,6 +106,58 @@ def setup_error(err: DvripError, host: str) -> HomeAssistantError:
         translation_key=key,
         translation_placeholders={"host": host, "error": str(err)},
     )
+
+
+@dataclass
+class SetupPacing:
+    """What setup learned of an entry's logins, kept across Home Assistant's setup retries.
+
+    Home Assistant retries a failed setup every 80 s at most, whatever failed: a locked
+    account is tried only every `LOCKED_RETRY_DELAY` s (as the session does), and the device
+    is asked what Ret 205 means once.
+    """
+
+    ret_205: LoginRefusal | None = None
+    # Until when a setup waits for a lock found with these entry data (new credentials
+    # are tried at once).
+    locked_until: datetime | None = None
+    locked_data: Mapping[str, Any] | None = None
+    locked_error: str = ""
+
+    def check_lock(self, data: Mapping[str, Any], host: str) -> None:
+        """Raise ConfigEntryNotReady while a lock found at an earlier setup is waited out."""
+        if self.locked_until is None or data != self.locked_data:
+            return
+        if dt_util.utcnow() < self.locked_until:
+            raise ConfigEntryNotReady(
+                translation_domain=DOMAIN,
+                translation_key="account_locked",
+                translation_placeholders={"host": host, "error": self.locked_error},
+            )
+
+    def learn(self, client: DvripClient, data: Mapping[str, Any], err: DvripError | None) -> None:
+        """Remember what a setup's login found out."""
+        self.ret_205 = client.ret_205 or self.ret_205
+        if isinstance(err, DvripAuthError) and err.locked:
+            self.locked_until = dt_util.utcnow() + timedelta(seconds=LOCKED_RETRY_DELAY)
+            self.locked_data = dict(data)
+            self.locked_error = str(err)
+        else:
+            self.locked_until = self.locked_data = None
+
+
+_SETUP_PACING: HassKey[dict[str, SetupPacing]] = HassKey(f"{DOMAIN}_setup_pacing")
+
+
+@callback
+def setup_pacing(hass: HomeAssistant, entry_id: str) -> SetupPacing:
+    """The setup pacing of an entry (made at its first setup)."""
+    return hass.data.setdefault(_SETUP_PACING, {}).setdefault(entry_id, SetupPacing())
+
+
+@callback
+def forget_setup_pacing(hass: HomeAssistant, entry_id: str) -> None:
+    hass.data.get(_SETUP_PACING, {}).pop(entry_id, None)
 
 
 def backoff_delay(attempt: int) -> float:
@@ -137,6 +195,8 @@ class CameraSession:
         self.subscribed: datetime | None = None
         self.on_lost: Callable[[str], None] = lambda _reason: None
         self.on_back: Callable[[], None] = lambda: None
+        # Called when a reconnect finds another camera at the address.
+        self.on_wrong_device: Callable[[], None] = lambda: None
         self._reconnect_task: asyncio.Task[None] | None = None
         self._unsubscribe = client.add_disconnect_listener(self._handle_disconnect)
 
@@ -179,6 +239,9 @@ class CameraSession:
         """
         attempt = 0
         while True:
+            if self.closing:
+                # Shutting down: closing the client can swallow the cancellation meant for us.
+                return
             delay = backoff_delay(attempt)
             if self.locked:
                 delay = max(delay, LOCKED_RETRY_DELAY)
@@ -241,6 +304,7 @@ class CameraSession:
             )
         self.identified = same
         if not same:
+            self.on_wrong_device()
             self.stats.failed_attempts += 1
             self.stats.last_error = f"another camera answers (serial number {serial})"
             await self.client.close()

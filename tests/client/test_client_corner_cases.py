@@ -8,6 +8,7 @@ from datetime import datetime
 import pytest
 
 from custom_components.dvrip.client import (
+    Alarm,
     DvripAuthError,
     DvripClient,
     DvripCommandError,
@@ -114,30 +115,91 @@ async def test_no_login_reply_times_out_without_hanging() -> None:
 
 
 async def test_late_reply_never_answers_the_next_request() -> None:
-    """A reply after its timeout drops the connection; the next request gets its own answer."""
-    release_late_reply = asyncio.Event()
+    """A reply after its timeout keeps the connection and is never taken for the next
+    request of the same name: a keepalive round trip settles it first.
+    """
+    late: list[bytes] = []
 
     async def handler(request: Request, writer: asyncio.StreamWriter) -> None:
         if await _login_then(request, writer):
             return
-        if request.msg_id == 1020 and len(device.requests) <= 2:
-            # The first SystemInfo is answered only after the client gave up on it.
-            await release_late_reply.wait()
-            writer.write(reply(1021, {"Ret": 100, "SystemInfo": {"SerialNo": "STALE"}}))
+        if request.msg_id == 1020 and not late:
+            # The first SystemInfo is answered only after the client gave up on it, and
+            # before the device answers anything asked after it (devices answer in order).
+            late.append(
+                reply(1021, {"Name": "SystemInfo", "Ret": 100, "SystemInfo": {"SerialNo": "STALE"}})
+            )
+            return
+        writer.write(b"".join(late))
+        late.clear()
+        late.append(b"")
+        if request.msg_id == 1006:
+            writer.write(reply(1007, {"Name": "KeepAlive", "Ret": 100}))
         elif request.msg_id == 1020:
-            writer.write(reply(1021, {"Ret": 100, "SystemInfo": {"SerialNo": "FRESH"}}))
+            writer.write(
+                reply(1021, {"Name": "SystemInfo", "Ret": 100, "SystemInfo": {"SerialNo": "FRESH"}})
+            )
 
     async with FakeDevice(handler) as device:
         client = DvripClient("127.0.0.1", device.port, timeout=0.3)
         await client.connect()
         with pytest.raises(DvripTimeoutError):
             await client.get_system_info()
-        assert not client.connected
-        release_late_reply.set()
+        assert client.connected
         info = await client.get_system_info()
         assert info["SerialNo"] == "FRESH"
-        assert device.connections == 2
+        assert [request.msg_id for request in device.requests] == [1000, 1020, 1006, 1020]
+        assert device.connections == 1
         await client.close()
+
+
+async def test_late_reply_of_another_name_is_dropped_and_pushes_keep_coming() -> None:
+    """A ConfigGet the device does not answer in time costs nothing: the next ConfigGet of
+    another name gets its own answer though the late one comes first, and alarms keep coming.
+    """
+    late: list[bytes] = []
+    alarms: asyncio.Queue[Alarm] = asyncio.Queue()
+
+    async def handler(request: Request, writer: asyncio.StreamWriter) -> None:
+        if await _login_then(request, writer):
+            return
+        if request.msg_id != 1042:
+            return
+        name = request.body["Name"]
+        if name == "Detect":
+            late.append(reply(1043, {"Name": "Detect", "Ret": 100, "Detect": {"Big": True}}))
+            writer.write(reply(1504, _push("VideoMotion")))
+            return
+        writer.write(b"".join(late))
+        late.clear()
+        writer.write(reply(1504, _push("HumanDetect")))
+        writer.write(reply(1043, {"Name": name, "Ret": 100, name: {"MachineName": "Shed"}}))
+
+    async with FakeDevice(handler) as device:
+        client = DvripClient("127.0.0.1", device.port, timeout=0.3)
+        client.add_alarm_listener(alarms.put_nowait)
+        await client.connect()
+        with pytest.raises(DvripTimeoutError):
+            await client.get_config("Detect")
+        assert client.connected
+        assert await client.get_device_name() == "Shed"
+        assert client.connected
+        assert device.connections == 1
+        assert [(await alarms.get()).event for _ in range(2)] == ["VideoMotion", "HumanDetect"]
+        await client.close()
+
+
+def _push(event: str) -> dict[str, object]:
+    return {
+        "Name": "AlarmInfo",
+        "AlarmInfo": {
+            "Channel": 0,
+            "Event": event,
+            "StartTime": "2026-12-06 10:00:00",
+            "Status": "Start",
+        },
+        "SessionID": "0x0000001C",
+    }
 
 
 async def test_fragmented_reply_is_reassembled() -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -30,22 +30,6 @@ from tests.simulator_fixtures import PASSWORD
 PROFILES = ["ipc", "nvr", "h265", "nopush", "legacy"]
 
 type StartCamera = Callable[..., Any]
-
-
-@pytest.fixture
-async def open_client() -> AsyncIterator[Callable[..., Any]]:
-    clients: list[DvripClient] = []
-
-    async def open_(camera: CameraSimulator, **kwargs: Any) -> DvripClient:
-        kwargs.setdefault("timeout", 3.0)
-        client = DvripClient(camera.host, camera.port, "admin", PASSWORD, **kwargs)
-        clients.append(client)
-        await client.connect()
-        return client
-
-    yield open_
-    for client in clients:
-        await client.close()
 
 
 class _MemorySink:

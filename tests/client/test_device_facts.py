@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 import contextlib
 import importlib
 import json
@@ -31,7 +31,6 @@ from custom_components.dvrip.client.abilities import (
     parse_channel_titles,
     parse_device_name,
 )
-from simulator import CameraSimulator
 from simulator.__main__ import build_parser, config_from_args
 from tests.simulator_fixtures import PASSWORD, StartCamera
 
@@ -58,21 +57,6 @@ COMMON = {
     "SN": "abc123",
     "HostName": "LocalHost",
 }
-
-
-@pytest.fixture
-async def open_client() -> AsyncIterator[Callable[..., Any]]:
-    clients: list[DvripClient] = []
-
-    async def open_(camera: CameraSimulator) -> DvripClient:
-        client = DvripClient(camera.host, camera.port, "admin", PASSWORD, timeout=3.0)
-        clients.append(client)
-        await client.connect()
-        return client
-
-    yield open_
-    for client in clients:
-        await client.close()
 
 
 # -- the reply, as bytes ----------------------------------------------------------------------
@@ -389,8 +373,11 @@ async def test_unused_channels_have_empty_titles(
 def test_parsing_abilities() -> None:
     assert parse_abilities(None) is None
     assert parse_abilities([]) is None
-    assert parse_abilities({}) == Abilities(frozenset())
-    assert parse_abilities({"AlarmFunction": "yes"}) == Abilities(frozenset())
+    # Without AlarmFunction nothing is known of alarms (not "detects nothing").
+    assert parse_abilities({}) is None
+    assert parse_abilities({"EncodeFunction": {"DoubleStream": True}}) is None
+    assert parse_abilities({"AlarmFunction": "yes"}) is None
+    assert parse_abilities({"AlarmFunction": {}}) == Abilities(frozenset())
     abilities = parse_abilities(
         {
             "AlarmFunction": {

@@ -17,8 +17,10 @@ from custom_components.dvrip.client import (
     AlarmSubscription,
     DvripAuthError,
     DvripClient,
+    DvripCommandError,
     FileType,
     LoginRefusal,
+    RetCode,
 )
 from custom_components.dvrip.client.still import jpeg_length
 from custom_components.dvrip.pictures import PictureMethod, resolve_alarm_picture
@@ -32,12 +34,25 @@ SUBSCRIPTION = {
     Quirk.GUARD_REFUSED: AlarmSubscription.REFUSED,
 }
 PUSHED_NAME = {Quirk.MOTIONDETECT: "MotionDetect"}
+# Quirks under which a configuration goes unanswered: the client goes on without it.
+UNANSWERED_CONFIG = {
+    Quirk.CONFIG_SILENT: {"NetWork.ChnStatus", "General.General", "Detect.MotionDetect"},
+    Quirk.CONFIG_SILENT_LARGE: {"Detect.MotionDetect"},
+}
+# Shorter than a request may take (1 s here): a stuck still is refused, not timed out.
+SNAP_STUCK_DELAY = 0.3
 
 
 @pytest.mark.parametrize("quirk", list(Quirk), ids=str)
 async def test_login_alarm_history_picture_still(start_camera: StartCamera, quirk: Quirk) -> None:
     # A search slower than a request may take, and quicker than a search may.
-    camera = await start_camera(quirks=(quirk.value,), search_delay=1.5)
+    # connection-limit: two connections are all the client needs.
+    camera = await start_camera(
+        quirks=(quirk.value,),
+        search_delay=1.5,
+        snap_stuck_delay=SNAP_STUCK_DELAY,
+        max_connections=2,
+    )
     client = DvripClient(
         camera.host,
         camera.port,
@@ -53,9 +68,22 @@ async def test_login_alarm_history_picture_still(start_camera: StartCamera, quir
     async with client:
         subscription = await client.subscribe_alarms()
         assert subscription.status is SUBSCRIPTION.get(quirk, AlarmSubscription.CONFIRMED)
+        unanswered = UNANSWERED_CONFIG.get(quirk, set())
         statuses = await client.get_channel_statuses()
-        assert statuses is not None
-        assert [status.channel for status in statuses if status.has_camera] == [0]
+        if "NetWork.ChnStatus" in unanswered:
+            assert statuses is None
+        else:
+            assert statuses is not None
+            assert [status.channel for status in statuses if status.has_camera] == [0]
+        name = await client.get_device_name()
+        assert name == (None if "General.General" in unanswered else "Porch camera")
+        detection = await client.get_optional_config("Detect.MotionDetect")
+        assert (detection is None) is ("Detect.MotionDetect" in unanswered)
+        abilities = await client.get_abilities()
+        assert (abilities is None) is (quirk is Quirk.ABILITIES_PARTIAL)
+        # Whatever went unanswered, the session is the same one.
+        assert client.connected
+        assert camera.stats.connections == 1
 
         record = await camera.raise_alarm(channel=0, event="VideoMotion", status="Start")
         alarm = await asyncio.wait_for(alarms.get(), 5)
@@ -80,7 +108,32 @@ async def test_login_alarm_history_picture_still(start_camera: StartCamera, quir
             with pytest.raises(DvripAuthError) as refused:
                 await client.snapshot(0)
             assert refused.value.refusal is LoginRefusal.SESSION_REFUSED
+        elif quirk is Quirk.SNAP_STUCK:
+            # A stuck still is a refusal (Ret 108), the first and every later one.
+            for _ in range(2):
+                with pytest.raises(DvripCommandError) as stuck:
+                    await client.snapshot(0)
+                assert stuck.value.ret == RetCode.DEVICE_TIMEOUT
         else:
             still = await client.snapshot(0)
             assert jpeg_length(still) == len(still)
+            if quirk is Quirk.JPEG_NO_JFIF:
+                assert still.startswith(b"\xff\xd8\xff\xdb")
         assert client.connected
+        assert camera.stats.connections_refused == 0
+        assert camera.stats.peak_connections <= 2
+
+
+async def test_refused_login_with_a_session_is_refused_at_once(start_camera: StartCamera) -> None:
+    """login-refused-session: a refusal that carries a session id and is followed by silence
+    is a wrong password, told at once, never a session.
+    """
+    camera = await start_camera(quirks=(Quirk.LOGIN_REFUSED_SESSION.value,))
+    client = DvripClient(camera.host, camera.port, "admin", "wrong", timeout=5.0)
+    async with asyncio.timeout(2.0):
+        with pytest.raises(DvripAuthError) as refused:
+            await client.connect()
+    assert refused.value.refusal is LoginRefusal.INVALID_CREDENTIALS
+    assert not client.connected
+    # The client hung up: the camera keeps no socket of it open.
+    await camera.wait_for(lambda: camera.stats.open_connections == 0)

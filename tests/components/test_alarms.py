@@ -14,7 +14,17 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from simulator import CameraSimulator
 from simulator.profiles import HUMAN_ALARM_FUNCTIONS
 
-from .common import StateRecorder, async_wait_for_state, entity_id, one_socket_downloads
+from .common import (
+    StateRecorder,
+    async_wait_for_state,
+    entity_id,
+    one_socket_downloads,
+    picture_shown,
+)
+
+# The camera's clock, read at setup once alarms are subscribed.
+TIMEQUERY_REQ = 1452
+SYSINFO_REQ = 1020
 
 
 @pytest.fixture
@@ -201,3 +211,65 @@ async def test_alarm_for_unknown_channel_is_ignored(
     alarm: Any = type("FakeAlarm", (), {"channel": 5, "event": "VideoMotion", "status": "Start"})()
     coordinator.alarms.handle_push(alarm)
     assert coordinator.stats.alarms == 0
+
+
+@pytest.mark.usefixtures("fast_pictures", "fast_history")
+async def test_alarm_pushed_during_setup(
+    hass: HomeAssistant, config_entry: MockConfigEntry, camera: CameraSimulator
+) -> None:
+    """A push between the subscription and the entities: its event fires, its sensor turns
+    on, its picture is taken and the ledger has it, once (the history check adds no other).
+    """
+    serial = _serial(config_entry)
+    # Setup waits for the camera's clock meanwhile (after the subscription).
+    camera.delay_replies(1.0, message_id=TIMEQUERY_REQ, count=1)
+    setup = hass.async_create_task(hass.config_entries.async_setup(config_entry.entry_id))
+    await camera.wait_for_subscribers(1)
+    record = await camera.raise_alarm(channel=0, event="VideoMotion")
+    assert not setup.done()
+    assert await setup
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+    event = hass.states.get(entity_id(hass, "event", f"{serial}_0_alarm"))
+    assert event is not None
+    assert event.attributes["event_type"] == "motion"
+    assert event.attributes["camera_time"] == record.time.isoformat()
+    assert event.attributes["backfilled"] is False
+    assert hass.states.get(entity_id(hass, "binary_sensor", f"{serial}_0_motion")).state == STATE_ON
+    image = entity_id(hass, "image", f"{serial}_0_last_alarm_picture")
+    await async_wait_for_state(hass, image, picture_shown(record.time))
+    coordinator = config_entry.runtime_data.coordinator
+    assert coordinator.alarms.ledger.fired_between(0, record.time, record.time)
+    assert coordinator.stats.alarms == 1
+    assert await hass.config_entries.async_unload(config_entry.entry_id)
+    await hass.async_block_till_done()
+
+
+@pytest.mark.usefixtures("fast_pictures", "fast_history")
+async def test_alarm_pushed_while_a_reconnect_checks_the_camera(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, camera: CameraSimulator
+) -> None:
+    """A push between a reconnect's subscription and its check of the serial number fires
+    live, once, when the check finds this camera (not later, from the history).
+    """
+    serial = _serial(loaded_entry)
+    coordinator = loaded_entry.runtime_data.coordinator
+    # The reconnect's check of the serial number waits meanwhile.
+    camera.delay_replies(1.0, message_id=SYSINFO_REQ, count=1)
+    await camera.inject_fault("disconnect", 0.05)
+    await camera.wait_for(lambda: not coordinator.available)
+    await camera.wait_for_subscribers(1)
+    assert not coordinator.available
+    record = await camera.raise_alarm(channel=0, event="VideoMotion")
+    assert record.pushed_to == 1
+    event_id = entity_id(hass, "event", f"{serial}_0_alarm")
+    event = await async_wait_for_state(
+        hass,
+        event_id,
+        lambda state: state is not None and state.state not in ("unknown", "unavailable"),
+    )
+    assert event is not None
+    assert event.attributes["camera_time"] == record.time.isoformat()
+    assert event.attributes["backfilled"] is False
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert coordinator.stats.alarms == 1

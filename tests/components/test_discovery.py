@@ -19,8 +19,9 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.dvrip import discovery
 from custom_components.dvrip.const import DOMAIN
 from simulator import CameraSimulator
+from simulator.wire import MessageId
 
-from .common import CAMERA_PASSWORD, closed_port, entry_data
+from .common import CAMERA_PASSWORD, camera_config, closed_port, entry_data
 
 LOGIN = {CONF_USERNAME: "admin", CONF_PASSWORD: CAMERA_PASSWORD}
 
@@ -170,3 +171,81 @@ async def test_camera_known_by_its_mac(hass: HomeAssistant, camera: CameraSimula
     await _search_done(hass)
     [flow] = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
     assert flow["context"]["unique_id"] == camera.config.mac.lower()
+
+
+async def _entry_at(hass: HomeAssistant, camera: CameraSimulator, **data: Any) -> MockConfigEntry:
+    """The camera's entry, with these data changed, after its first setup."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="Porch camera",
+        unique_id=camera.config.serial,
+        data={**entry_data(camera), **data},
+    )
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    return entry
+
+
+@pytest.mark.usefixtures("search_camera", "fast_timing")
+async def test_a_search_reply_from_another_device_moves_nothing(
+    hass: HomeAssistant, camera: CameraSimulator
+) -> None:
+    """The search names the camera's serial at an address where another device logs in."""
+    async with CameraSimulator(camera_config(serial="someone-else")) as other:
+        camera.set_discovery(tcp_port=other.port)
+        entry = await _entry_at(hass, camera, **{CONF_PORT: closed_port()})
+        port = entry.data[CONF_PORT]
+        await _search_done(hass)
+        assert camera.stats.searches == 1
+        await other.wait_for(lambda: other.stats.logins == 1)
+        assert entry.data[CONF_PORT] == port
+        assert entry.state is ConfigEntryState.SETUP_RETRY
+        await other.wait_for(lambda: other.stats.sessions == 0)
+
+
+@pytest.mark.usefixtures("search_camera", "fast_timing")
+async def test_a_connected_camera_is_not_moved(
+    hass: HomeAssistant, camera: CameraSimulator
+) -> None:
+    """The same camera answering the search from another address leaves a connected entry."""
+    async with CameraSimulator(camera_config(serial=camera.config.serial)) as connected:
+        entry = await _entry_at(hass, connected)
+        assert entry.state is ConfigEntryState.LOADED
+        await _search_done(hass)
+        assert camera.stats.searches == 1
+        assert entry.data[CONF_PORT] == connected.port
+        assert entry.state is ConfigEntryState.LOADED
+        await _unload_all(hass)
+
+
+@pytest.mark.usefixtures("search_camera", "fast_timing")
+async def test_a_host_name_is_kept(hass: HomeAssistant, camera: CameraSimulator) -> None:
+    """An entry whose host is a name the user typed keeps it when the search finds it."""
+    entry = await _entry_at(hass, camera, **{CONF_HOST: "localhost", CONF_PORT: closed_port()})
+    port = entry.data[CONF_PORT]
+    await _search_done(hass)
+    assert camera.stats.searches == 1
+    assert entry.data[CONF_HOST] == "localhost"
+    assert entry.data[CONF_PORT] == port
+
+
+@pytest.mark.usefixtures("search_camera", "fast_timing")
+@pytest.mark.parametrize("camera_settings", [{"discovery_port": 0, "quirks": ("config-silent",)}])
+async def test_found_camera_that_tells_no_identity_keeps_the_search_one(
+    hass: HomeAssistant, camera: CameraSimulator
+) -> None:
+    """A camera found by the search that, logged in to, answers neither SystemInfo nor any
+    configuration (no serial number, no MAC address) is added under the identity its search
+    answer gave, named by its address.
+    """
+    assert await async_setup_component(hass, DOMAIN, {})
+    await _search_done(hass)
+    [flow] = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    # Longer than the flow waits for it (a second under fast_timing).
+    camera.delay_replies(1.5, message_id=MessageId.SYSTEM_INFO, count=1)
+    result = await hass.config_entries.flow.async_configure(flow["flow_id"], LOGIN)
+    await hass.async_block_till_done()
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == f"127.0.0.1:{camera.port}"
+    assert result["result"].unique_id == camera.config.serial
+    await _unload_all(hass)

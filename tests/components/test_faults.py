@@ -19,6 +19,7 @@ import tempfile
 import tracemalloc
 from typing import Any
 
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE
 from homeassistant.core import Event, EventStateChangedData, HomeAssistant, State, callback
@@ -28,7 +29,7 @@ from homeassistant.helpers.event import async_track_state_change_event
 from homeassistant.util import dt as dt_util
 from PIL import Image
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
 from custom_components.dvrip import session as dvrip_session
 from custom_components.dvrip.const import CONF_PICTURE_MODE, DOMAIN
@@ -204,33 +205,35 @@ async def test_slow_replies_are_waited_for(
 async def test_late_reply_is_never_taken_for_the_next_request(
     hass: HomeAssistant, loaded_entry: MockConfigEntry, camera: CameraSimulator
 ) -> None:
-    """A file query answered after its timeout drops the link; the next query gets its own answer.
+    """A file query answered after its timeout keeps the link and is never taken for the
+    next one.
 
-    The camera answers in order: had the client kept the connection, the late listing (of
-    the first window) would have answered the second export's query.
+    The camera answers in order: the late listing (of the first window) comes before the
+    answer to anything asked after it. The next query of the same kind waits for a keepalive
+    round trip first, so the late listing is dropped, and the second export's query gets its
+    own answer.
     """
-    coordinator = loaded_entry.runtime_data.coordinator
     connectivity = _sensor(hass, loaded_entry, "connectivity")
     now = camera.now().replace(microsecond=0)
     first, second = now - timedelta(minutes=50), now - timedelta(minutes=10)
     for moment in (first, second):
         camera.add_history(moment, picture_kind=PictureKind.JPEG)
     window = timedelta(minutes=1)
-    # SEARCH_TIMEOUT is 2 s here; the answer comes well after it, however busy the machine.
-    camera.delay_replies(8.0, message_id=FILE_QUERY, count=1)
+    # SEARCH_TIMEOUT is 2 s here; the answer comes a second after it.
+    camera.delay_replies(3.0, message_id=FILE_QUERY, count=1)
     with pytest.raises(HomeAssistantError) as raised:
         await export_last_alarms(
             hass, loaded_entry, begin=str(first - window), end=str(first + window)
         )
     assert raised.value.translation_key == "export_failed"
-    assert coordinator.stats.disconnects == 1
-    await async_wait_for_state(hass, connectivity, STATE_ON)
 
     response = await export_last_alarms(
         hass, loaded_entry, begin=str(second - window), end=str(second + window)
     )
     assert [alarm["time"] for alarm in response["alarms"]] == [second.isoformat()]
     assert response["query"]["jpg_entries"] == 1
+    assert hass.states.get(connectivity).state == STATE_ON
+    assert loaded_entry.runtime_data.coordinator.stats.disconnects == 0
 
 
 # -- what the camera sends: garbage lengths, JSON, sessions, logouts ---------------------
@@ -380,6 +383,38 @@ async def test_setup_while_locked(
     assert ir.async_get(hass).async_get_issue(DOMAIN, f"account_locked_{config_entry.entry_id}")
     # The setup's login, and once the client's question what Ret 205 means (unknown user).
     assert camera.stats.login_failures == camera.config.max_login_failures + 2
+
+
+@pytest.mark.usefixtures("fast_timing")
+@pytest.mark.parametrize("camera_settings", [{"lockout_seconds": 3600}])
+async def test_setup_retries_while_locked_keep_the_lock_pace(
+    hass: HomeAssistant,
+    config_entry: MockConfigEntry,
+    camera: CameraSimulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Home Assistant's own setup retries (80 s apart at most) log in no faster than the
+    session's lock pace, and the device is asked what Ret 205 means only once.
+    """
+    _lock(camera)
+    await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    failures = camera.stats.login_failures
+    issue_id = f"account_locked_{config_entry.entry_id}"
+
+    async def retry_after(seconds: float) -> None:
+        freezer.tick(timedelta(seconds=seconds))
+        async_fire_time_changed(hass)
+        await hass.async_block_till_done(wait_background_tasks=True)
+
+    for _ in range(3):  # 240 s: Home Assistant retries, the camera sees no login
+        await retry_after(80)
+        assert config_entry.state is ConfigEntryState.SETUP_RETRY
+        assert camera.stats.login_failures == failures
+        assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id)
+    await retry_after(80)  # past LOCKED_RETRY_DELAY: one login, and no second question
+    assert config_entry.state is ConfigEntryState.SETUP_RETRY
+    assert camera.stats.login_failures == failures + 1
 
 
 # -- downloads: cut mid-file, disk full, Home Assistant stopping -------------------------

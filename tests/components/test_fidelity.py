@@ -26,6 +26,8 @@ from .common import async_wait_for_state, entity_id, picture_shown
 
 # Slower than a request may take (1 s under fast_timing), quicker than a search may (2 s).
 SEARCH_DELAY = 1.5
+# Quicker than a request may take: a stuck still is answered (Ret 108), not timed out.
+SNAP_STUCK_DELAY = 0.3
 SUBSCRIPTION = {
     Quirk.GUARD_SILENT: AlarmSubscription.UNANSWERED,
     Quirk.GUARD_EMPTY: AlarmSubscription.EMPTY_REPLY,
@@ -40,7 +42,13 @@ def quirk(request: pytest.FixtureRequest) -> Quirk:
 
 @pytest.fixture
 def camera_settings(quirk: Quirk) -> dict[str, Any]:
-    return {"quirks": (quirk.value,), "search_delay": SEARCH_DELAY}
+    return {
+        "quirks": (quirk.value,),
+        "search_delay": SEARCH_DELAY,
+        "snap_stuck_delay": SNAP_STUCK_DELAY,
+        # connection-limit: the integration keeps to two connections, so two are enough.
+        "max_connections": 2,
+    }
 
 
 @pytest.mark.usefixtures("fast_pictures")
@@ -77,7 +85,23 @@ async def test_setup_alarm_and_picture(
     assert jpeg_length(still.content) == len(still.content)
     if quirk is Quirk.SNAP_LARGE:
         assert len(still.content) > 1024 * 1024
+    # A stuck still (Ret 108), or one that needs a second login where only one is allowed,
+    # is a refusal: stills are skipped for a while, and the alarm's picture stands in.
+    refused = quirk in (Quirk.SNAP_STUCK, Quirk.LOGIN_207)
+    assert coordinator.stills.refused_channels() == ([1] if refused else [])
     assert coordinator.stats.disconnects == 0
+    assert camera.stats.connections_refused == 0
+
+    if quirk is Quirk.CLOCK_EPOCH:
+        # A power cut: the camera comes back in 2000. Its next alarm fires once, with its
+        # own picture, and nothing of before fires again.
+        await camera.inject_fault("reboot", 0.2)
+        assert camera.now().year == 2000
+        await camera.wait_for_subscribers(1, timeout=10)
+        after = await camera.raise_alarm(channel=0, event="VideoMotion", status="Start")
+        assert after.pushed_to == 1
+        await async_wait_for_state(hass, image, picture_shown(after.time, "direct"))
+        assert coordinator.stats.alarms == 2
 
 
 def _fired(state: State | None) -> bool:

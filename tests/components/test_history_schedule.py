@@ -161,3 +161,18 @@ async def test_a_camera_that_does_not_push_is_polled_every_minute(
     finally:
         log.close()
     assert all(attributes["backfilled"] for attributes in log.attributes)
+
+
+async def test_audits_read_the_detection_settings_again(
+    hass: HomeAssistant, entry: MockConfigEntry, camera: CameraSimulator
+) -> None:
+    """Motion detection switched off (and on again) while connected: the next audit says so."""
+    registry = ir.async_get(hass)
+    issue_id = f"detection_disabled_{entry.entry_id}"
+    assert registry.async_get_issue(DOMAIN, issue_id) is None
+    camera.set_motion_detection(False)
+    await _after(hass, HISTORY_FOLLOW_UP + 1)  # the first audit
+    assert registry.async_get_issue(DOMAIN, issue_id) is not None
+    camera.set_motion_detection(True)
+    await _after(hass, HISTORY_AUDIT_INTERVAL * 2 + 1)  # the next one
+    assert registry.async_get_issue(DOMAIN, issue_id) is None

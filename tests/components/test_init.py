@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from unittest.mock import patch
 
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.const import (
@@ -18,7 +17,6 @@ from homeassistant.helpers import device_registry as dr, entity_registry as er, 
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.dvrip.client import DvripClient, DvripCommandError
 from custom_components.dvrip.const import BINARY_SENSOR_KINDS, DOMAIN
 from simulator import CameraSimulator
 
@@ -184,6 +182,18 @@ async def test_repair_issue_when_detection_is_off(
     assert registry.async_get_issue(DOMAIN, issue_id) is None
 
 
+@pytest.mark.parametrize("camera_settings", [{"profile": "nbd8008r", "motion_detection": False}])
+async def test_detection_repair_names_only_channels_with_a_camera(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry
+) -> None:
+    """A recorder announces 32 channels and has one camera: only its channel is named."""
+    issue = ir.async_get(hass).async_get_issue(
+        DOMAIN, f"detection_disabled_{loaded_entry.entry_id}"
+    )
+    assert issue is not None
+    assert issue.translation_placeholders["channels"] == "1"
+
+
 async def test_repair_issue_removed_with_entry(
     hass: HomeAssistant, loaded_entry: MockConfigEntry, camera: CameraSimulator
 ) -> None:
@@ -236,20 +246,6 @@ async def test_home_assistant_stop_logs_out(
     await camera.wait_for(lambda: camera.stats.sessions == 0)
     # Unloading afterwards is harmless.
     assert await hass.config_entries.async_unload(loaded_entry.entry_id)
-
-
-@pytest.mark.usefixtures("fast_timing")
-async def test_setup_without_motion_detect_config(
-    hass: HomeAssistant, config_entry: MockConfigEntry
-) -> None:
-    """Firmware without Detect.MotionDetect sets up; nothing is said about detection."""
-    with patch.object(
-        DvripClient, "get_config", side_effect=DvripCommandError("Detect.MotionDetect", 607)
-    ):
-        await _setup(hass, config_entry)
-    assert config_entry.state is ConfigEntryState.LOADED
-    assert not ir.async_get(hass).issues
-    assert await hass.config_entries.async_unload(config_entry.entry_id)
 
 
 async def test_unload_while_reconnecting(

@@ -20,6 +20,7 @@ from custom_components.dvrip import alarms, session
 from custom_components.dvrip.client import Alarm, AlarmStatus, DvripClient
 from custom_components.dvrip.const import CONF_PICTURE_MODE, DOMAIN
 from custom_components.dvrip.history_checks import HistoryChecker
+from custom_components.dvrip.repairs import Issue, async_raise_issue
 from simulator import CameraSimulator
 
 from .common import async_wait_for_state, entity_id
@@ -149,3 +150,33 @@ async def test_reconnect_to_another_camera(
     await _wait_for_issue(hass, issue_id, present=False)
     await camera.raise_alarm()
     await async_wait_for_state(hass, motion, STATE_ON)
+
+
+async def test_unload_while_another_camera_answers(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, camera: CameraSimulator
+) -> None:
+    """The entry unloads (and Home Assistant stops) while it keeps finding another camera,
+    without waiting for the next look (minutes away).
+    """
+    camera.config = replace(camera.config, serial="another-camera")
+    await camera.inject_fault("disconnect", 0.1)
+    await _wait_for_issue(hass, f"wrong_device_{loaded_entry.entry_id}", present=True)
+    async with asyncio.timeout(5):
+        assert await hass.config_entries.async_unload(loaded_entry.entry_id)
+    await camera.wait_for(lambda: camera.stats.sessions == 0)
+
+
+@pytest.mark.usefixtures("fast_timing")
+async def test_setup_with_the_right_camera_clears_the_wrong_device_issue(
+    hass: HomeAssistant, config_entry: MockConfigEntry, camera: CameraSimulator
+) -> None:
+    """Another camera answered before Home Assistant restarted (its repair is kept across the
+    restart); the right one answers at the next setup, and the repair goes.
+    """
+    async_raise_issue(hass, config_entry, Issue.WRONG_DEVICE, host=camera.host)
+    issue_id = f"wrong_device_{config_entry.entry_id}"
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is not None
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
+    assert await hass.config_entries.async_unload(config_entry.entry_id)

@@ -19,6 +19,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.dvrip import services
 from custom_components.dvrip.client import DvripConnectionError
 from custom_components.dvrip.const import DOMAIN
+from custom_components.dvrip.naming import channel_device_id
 from simulator import CameraSimulator
 from simulator.media import PictureKind
 
@@ -27,6 +28,7 @@ from .common import (
     async_wait_for_state,
     device_id,
     entity_id,
+    entry_device,
     export_last_alarms,
     one_socket_downloads,
     picture_shown,
@@ -196,6 +198,40 @@ async def test_export_second_channel_of_a_recorder(
     assert entry["time"] == record.time.isoformat()
     assert "push" in entry["sources"]
     assert entry["file"] == f"{record.time:%Y%m%d_%H%M%S}_ch1.jpg"
+
+
+@pytest.mark.parametrize("camera_settings", [{"profile": "nvr"}])
+async def test_export_takes_the_channel_of_the_device_picked(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, camera: CameraSimulator
+) -> None:
+    """A recorder's channel device exports its channel; another channel with it is refused."""
+    one_socket_downloads(loaded_entry)
+    assert loaded_entry.unique_id is not None
+    record = await camera.raise_alarm(channel=1, event="VideoMotion")
+    alarm = entity_id(hass, "event", f"{loaded_entry.unique_id}_1_alarm")
+    await async_wait_for_state(hass, alarm, lambda state: state.state != STATE_UNKNOWN)
+    channel_2 = entry_device(hass, loaded_entry, channel_device_id(loaded_entry.unique_id, 1))
+    assert channel_2 is not None
+
+    async def export(**data: Any) -> dict[str, Any]:
+        response = await hass.services.async_call(
+            DOMAIN,
+            "export_last_alarms",
+            {"device_id": channel_2.id, "limit": 1, **data},
+            blocking=True,
+            return_response=True,
+        )
+        assert isinstance(response, dict)
+        return response
+
+    response = await export()
+    assert response["parameters"]["channel"] == 1
+    [entry] = response["alarms"]
+    assert entry["time"] == record.time.isoformat()
+    assert (await export(channel=2))["parameters"]["channel"] == 1
+    with pytest.raises(ServiceValidationError) as raised:
+        await export(channel=1)
+    assert raised.value.translation_key == "channel_of_device"
 
 
 async def test_export_errors(

@@ -95,3 +95,10 @@ async def test_op_time_setting_sets_the_clock(camera: CameraSimulator, connect: 
     bad = await client.request(TIME_SETTING, {"Name": "OPTimeSetting", "OPTimeSetting": "soon"})
     assert bad["Ret"] == 103
     assert_reads(camera, datetime(2024, 2, 29, 12))
+
+
+async def test_the_clock_epoch_quirk_reboots_to_2000(start_camera: StartCamera) -> None:
+    camera = await start_camera(quirks=("clock-epoch",))
+    assert camera.now().year > 2000
+    await camera.inject_fault("reboot", 0.1)
+    assert_reads(camera, EPOCH)

@@ -9,13 +9,29 @@ from typing import Any
 import aiohttp
 import pytest
 
-from simulator import CameraSimulator
+from simulator import CameraSimulator, SimulatorConfig
 from simulator.__main__ import build_parser, config_from_args
 from simulator.media import PictureKind
-from simulator.quirks import QUIRKS, Quirk, parse_quirks
+from simulator.quirks import (
+    JUNK_EXTRA_CHANNEL,
+    NUL_PADDED_TERMINATOR,
+    QUIRKS,
+    Quirk,
+    parse_quirks,
+)
 
 from .conftest import Connect, StartCamera
-from .raw_client import ALARM_SET, FILE_QUERY, SNAPSHOT, SYSTEM_INFO, file_query_body
+from .raw_client import (
+    ABILITY,
+    ALARM_SET,
+    CONFIG_GET,
+    FILE_QUERY,
+    KEEPALIVE,
+    SNAPSHOT,
+    SYSTEM_INFO,
+    RawClient,
+    file_query_body,
+)
 
 DAY_START = "2000-01-01 00:00:00"
 DAY_END = "2099-12-31 23:59:59"
@@ -139,7 +155,7 @@ async def test_unused_channels(start_camera: StartCamera, connect: Connect) -> N
     client = await connect(camera)
     login = await client.login(camera.config.password)
     assert login["ChannelNum"] == 32
-    reply = await client.request(SYSTEM_INFO, {"Name": "NetWork.ChnStatus"})
+    reply = await client.request(CONFIG_GET, {"Name": "NetWork.ChnStatus"})
     statuses = [entry["Status"] for entry in reply["NetWork.ChnStatus"]]
     assert statuses == ["Connected"] + ["NoConfig"] * 31
     empty = await client.request(FILE_QUERY, file_query_body(DAY_START, DAY_END, channel=5))
@@ -197,3 +213,111 @@ async def test_file_length_is_the_stored_size(
         (listed,) = reply["OPFileQuery"]
         length = int(listed["FileLength"], 16)
         assert length == math.ceil(len(await entry.media()) / 1024)
+
+
+async def _next_answer_is_the_keepalive(client: RawClient) -> None:
+    """Nothing was answered before a keepalive sent now: its answer comes first."""
+    await client.send(KEEPALIVE, {"Name": "KeepAlive"})
+    assert (await client.read_message()).message_id == KEEPALIVE + 1
+
+
+async def test_config_silent(start_camera: StartCamera, connect: Connect) -> None:
+    camera = await start_camera(quirks=("config-silent",))
+    client = await connect(camera, login=True)
+    for name in ("General.General", "NetWork.ChnStatus", "Detect.MotionDetect", "Bogus"):
+        await client.send(CONFIG_GET, {"Name": name})
+        await _next_answer_is_the_keepalive(client)
+    info = await client.request(SYSTEM_INFO, {"Name": "SystemInfo"})
+    assert info["SystemInfo"]["SerialNo"] == camera.config.serial
+
+
+async def test_config_silent_large(start_camera: StartCamera, connect: Connect) -> None:
+    camera = await start_camera(quirks=("config-silent-large",))
+    client = await connect(camera, login=True)
+    for name in ("Detect", "Detect.MotionDetect"):
+        await client.send(CONFIG_GET, {"Name": name})
+        await _next_answer_is_the_keepalive(client)
+    one = await client.request(CONFIG_GET, {"Name": "Detect.MotionDetect.[0]"})
+    assert one["Detect.MotionDetect.[0]"]["Enable"] is True
+
+
+async def test_abilities_partial(start_camera: StartCamera, connect: Connect) -> None:
+    camera = await start_camera(quirks=("abilities-partial",))
+    client = await connect(camera, login=True)
+    reply = await client.request(ABILITY, {"Name": "SystemFunction"})
+    assert reply["Ret"] == 100
+    assert "AlarmFunction" not in reply["SystemFunction"]
+    assert reply["SystemFunction"]["EncodeFunction"]
+
+
+async def test_snap_stuck_until_a_reboot(start_camera: StartCamera, connect: Connect) -> None:
+    camera = await start_camera(quirks=("snap-stuck",), snap_stuck_delay=0.2)
+    for _ in range(2):
+        client = await connect(camera, login=True)
+        reply = await client.request(SNAPSHOT, {"Name": "OPSNAP", "OPSNAP": {"Channel": 0}})
+        assert reply["Ret"] == 108
+    await camera.inject_fault("reboot")
+    camera.set_quirk("snap-stuck", enabled=False)
+    client = await connect(camera, login=True)
+    await client.send(SNAPSHOT, {"Name": "OPSNAP", "OPSNAP": {"Channel": 0}})
+    assert (await client.read_message()).payload.startswith(b"\xff\xd8")
+
+
+async def test_login_refused_with_a_session(start_camera: StartCamera, connect: Connect) -> None:
+    camera = await start_camera(quirks=("login-refused-session",))
+    client = await connect(camera)
+    reply = await client.login("wrong")
+    assert reply["Ret"] == 106
+    assert int(reply["SessionID"], 16) != 0
+    assert reply["AliveInterval"] == 0
+    assert reply["ExtraChannel"] == JUNK_EXTRA_CHANNEL
+    # Silence from then on, and the socket stays open.
+    await client.send(KEEPALIVE, {"Name": "KeepAlive"})
+    with pytest.raises(TimeoutError):
+        await client.read_message(timeout=0.3)
+    assert camera.stats.open_connections == 1
+
+
+async def test_filelist_key(start_camera: StartCamera, connect: Connect) -> None:
+    camera = await start_camera(quirks=("filelist-key",))
+    record = await camera.raise_alarm()
+    client = await connect(camera, login=True)
+    reply = await client.request(FILE_QUERY, file_query_body(DAY_START, DAY_END))
+    assert reply["Name"] == "FileList"
+    assert "OPFileQuery" not in reply
+    assert record.clip is not None
+    assert [entry["FileName"] for entry in reply["FileList"]] == [record.clip.file_name]
+
+
+async def test_json_nul_padding(start_camera: StartCamera, connect: Connect) -> None:
+    camera = await start_camera(quirks=("json-nul-padding",))
+    client = await connect(camera, login=True)
+    await client.send(KEEPALIVE, {"Name": "KeepAlive"})
+    message = await client.read_message()
+    assert message.payload.endswith(NUL_PADDED_TERMINATOR)
+    assert message.payload.rstrip(b"\x00").endswith(b"}\n")
+
+
+async def test_jpeg_no_jfif(start_camera: StartCamera, connect: Connect) -> None:
+    camera = await start_camera(quirks=("jpeg-no-jfif",))
+    client = await connect(camera, login=True)
+    await client.send(SNAPSHOT, {"Name": "OPSNAP", "OPSNAP": {"Channel": 0}})
+    assert (await client.read_message()).payload.startswith(b"\xff\xd8\xff\xdb")
+
+
+async def test_connection_limit(start_camera: StartCamera, connect: Connect) -> None:
+    camera = await start_camera(quirks=("connection-limit",), max_connections=2)
+    first = await connect(camera, login=True)
+    await connect(camera, login=True)
+    turned_away = await connect(camera)
+    await turned_away.expect_closed()
+    assert camera.stats.connections_refused == 1
+    assert camera.stats.peak_connections == 2
+    # The connections it kept still answer.
+    reply = await first.request(KEEPALIVE, {"Name": "KeepAlive"})
+    assert reply["Ret"] == 100
+
+
+def test_connection_limit_defaults_to_tcp_max_conn() -> None:
+    camera = CameraSimulator(SimulatorConfig(quirks=("connection-limit",)))
+    assert camera.max_connections == 10

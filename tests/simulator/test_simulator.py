@@ -254,8 +254,14 @@ async def test_system_info(camera: CameraSimulator, connect: Connect) -> None:
     await camera.raise_alarm()
     work = await client.request(SYSTEM_INFO, {"Name": "WorkState"})
     assert work["WorkState"]["AlarmState"]["VideoMotion"] == "0x00000001"
-    unknown = await client.request(SYSTEM_INFO, {"Name": "Bogus"})
-    assert unknown["Ret"] == 607
+    # Any other name on 1020, a configuration such as NetWork.ChnStatus too, is never
+    # answered; the connection goes on: the next answer is the keepalive's.
+    for name in ("Bogus", "NetWork.ChnStatus"):
+        await client.send(SYSTEM_INFO, {"Name": name})
+        await client.send(KEEPALIVE, {"Name": "KeepAlive"})
+        assert (await client.read_message()).message_id == KEEPALIVE + 1
+    statuses = await client.request(CONFIG_GET, {"Name": "NetWork.ChnStatus"})
+    assert [entry["Status"] for entry in statuses["NetWork.ChnStatus"]] == ["Connected"]
 
 
 async def test_motion_detect_config(camera: CameraSimulator, connect: Connect) -> None:

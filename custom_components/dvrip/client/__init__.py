@@ -19,6 +19,7 @@ from .discovery import DISCOVERY_PORT, DiscoveredDevice, discover, parse_discove
 from .download import DownloadResult, DownloadSink, FileSink
 from .errors import (
     DvripAuthError,
+    DvripBusyError,
     DvripCommandError,
     DvripConnectionError,
     DvripError,
@@ -57,6 +58,7 @@ __all__ = [
     "DownloadResult",
     "DownloadSink",
     "DvripAuthError",
+    "DvripBusyError",
     "DvripClient",
     "DvripCommandError",
     "DvripConnectionError",

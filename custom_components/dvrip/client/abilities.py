@@ -37,16 +37,19 @@ class Abilities:
 
 
 def parse_abilities(system_function: object) -> Abilities | None:
-    """`Abilities` from a `SystemFunction` object; None when it is not one."""
+    """`Abilities` from a `SystemFunction` object; None when it tells nothing of alarms.
+
+    Some firmware answers `SystemFunction` without `AlarmFunction` and pushes alarms all the
+    same (dbuezas/icsee-ptz issue #66): a missing section means unknown, not "detects nothing".
+    """
     if not isinstance(system_function, dict):
         return None
     section = system_function.get(ALARM_FUNCTION)
-    names = (
-        frozenset(str(name) for name, value in section.items() if _is_true(value))
-        if isinstance(section, dict)
-        else frozenset()
+    if not isinstance(section, dict):
+        return None
+    return Abilities(
+        alarm_functions=frozenset(str(name) for name, value in section.items() if _is_true(value))
     )
-    return Abilities(alarm_functions=names)
 
 
 def _is_true(value: object) -> bool:

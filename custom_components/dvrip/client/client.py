@@ -43,6 +43,7 @@ from .errors import (
     DvripUnsupportedError,
     LoginRefusal,
 )
+from .extra import DEFAULT_IDLE_LOGOUT, ExtraConnection
 from .framing import Packet, decode_json, format_session_id, parse_hex_int, parse_session_id
 from .models import (
     Alarm,
@@ -75,6 +76,11 @@ _STOP_GRACE: Final = 0.5
 DEFAULT_GUARD_TIMEOUT: Final = 3.0
 # A busy recorder takes well over 10 s to answer a file search (up to 30 s measured).
 DEFAULT_SEARCH_TIMEOUT: Final = 45.0
+# Facts a device may never answer (SystemInfo, a configuration, abilities, channel titles,
+# its clock): firmware ignores what it does not know instead of refusing it, so silence is an
+# answer, and a long wait for it would only hold up setup. A device that knows the request
+# answers it at once; one busy with a search gets that search's remaining time on top.
+DEFAULT_FACT_TIMEOUT: Final = 4.0
 _ONE_SECOND: Final = timedelta(seconds=1)
 # A user name no device has, to learn what the device answers for an unknown user.
 _PROBE_USER: Final = "dvrip-no-such-user"
@@ -92,6 +98,9 @@ class DvripClient:
     `relogin_on_request=False` only `connect()` logs in again, and such a request fails
     with `DvripConnectionError`: a caller with its own reconnect policy (one that waits out
     a locked account, say) keeps the only say over logins.
+
+    At most two connections are open at once: the session, and one more that stills and
+    two-socket downloads take in turns (see `extra`), logged out after `idle_logout` s unused.
     """
 
     def __init__(
@@ -107,7 +116,10 @@ class DvripClient:
         two_socket_downloads: bool | None = None,
         guard_timeout: float = DEFAULT_GUARD_TIMEOUT,
         search_timeout: float = DEFAULT_SEARCH_TIMEOUT,
+        fact_timeout: float = DEFAULT_FACT_TIMEOUT,
         relogin_on_request: bool = True,
+        idle_logout: float = DEFAULT_IDLE_LOGOUT,
+        ret_205: LoginRefusal | None = None,
     ) -> None:
         self.host = host
         self.relogin_on_request = relogin_on_request
@@ -117,6 +129,7 @@ class DvripClient:
         self.timeout = timeout
         self.guard_timeout = guard_timeout
         self.search_timeout = max(search_timeout, timeout)
+        self.fact_timeout = min(fact_timeout, timeout)
         self._keepalive_override = keepalive_interval
         self._connection: DvripConnection | None = None
         self._connect_lock = asyncio.Lock()
@@ -134,10 +147,16 @@ class DvripClient:
         self.device_info: DeviceInfo | None = None
         # Pushes dropped because they named another login session (see _handle_alarm_message).
         self.foreign_pushes = 0
-        # What this device means by Ret 205, once asked (see _read_ret_205).
-        self._ret_205: LoginRefusal | None = None
+        # What this device means by Ret 205, once asked (see _read_ret_205), or as a
+        # caller remembers it from an earlier client.
+        self._ret_205: LoginRefusal | None = ret_205
         # How the device answered the last AlarmSet; None before any.
         self.subscription: SubscriptionState | None = None
+        self.idle_logout = idle_logout
+        # A kept login gets no keepalives: it is logged out before the device would want one.
+        self._extra = ExtraConnection(
+            self._log_in_extra, _log_out, lambda: min(self.idle_logout, self.alive_interval)
+        )
 
     async def __aenter__(self) -> Self:
         await self.connect()
@@ -160,6 +179,11 @@ class DvripClient:
     def alive_interval(self) -> float:
         """Seconds the device keeps a silent session alive (from the login reply)."""
         return float(parse_hex_int(self._login_reply.get("AliveInterval"), 20) or 20)
+
+    @property
+    def ret_205(self) -> LoginRefusal | None:
+        """What this device means by Ret 205; None until it has been asked."""
+        return self._ret_205
 
     @property
     def two_socket_downloads(self) -> bool | None:
@@ -195,17 +219,10 @@ class DvripClient:
         await self._stop_keepalive()
         for data in list(self._data_connections):
             await data.aclose()
+        await self._extra.close()
         connection, self._connection = self._connection, None
-        if connection is None or connection.closed:
-            return
-        with contextlib.suppress(DvripError):
-            await connection.request(
-                MessageId.LOGOUT_REQ,
-                {"Name": "", "SessionID": format_session_id(connection.session_id)},
-                timeout=_LOGOUT_TIMEOUT,
-            )
-        connection.on_close = None
-        await connection.aclose()
+        if connection is not None:
+            await _log_out(connection)
 
     def add_alarm_listener(self, listener: AlarmListener) -> Callable[[], None]:
         """Call `listener` with every pushed alarm; returns a function that removes it."""
@@ -251,22 +268,45 @@ class DvripClient:
             # close() ran while this login was under way: the session must not outlive it.
             raise DvripConnectionError("the client is closed")
 
-    async def _login(self, connection: DvripConnection) -> dict[str, Any]:
+    async def _log_in_extra(self) -> DvripConnection:
+        """A login of its own beside the session, for `ExtraConnection`."""
+        connection = await DvripConnection.open(
+            self.host, self.port, timeout=self.timeout, name="extra"
+        )
+        try:
+            # The session is logged in as the same user: a 205 here cannot mean "no such
+            # user", and asking would open a third connection.
+            await self._login(connection, ask_205=False)
+        except BaseException:
+            await connection.aclose()
+            raise
+        if self._closing:
+            # close() ran while this login was under way: it must not outlive the client.
+            await _log_out(connection)
+            raise DvripConnectionError("the client is closed")
+        return connection
+
+    async def _login(self, connection: DvripConnection, *, ask_205: bool = True) -> dict[str, Any]:
         """Log in on `connection`; return the login reply."""
         packet = await connection.request(
             MessageId.LOGIN_REQ,
             _login_message(self.username, self._password_hash),
             timeout=self.timeout,
+            required=True,
         )
         reply = decode_json(packet.payload)
         ret = parse_hex_int(reply.get("Ret"), RetCode.UNKNOWN_ERROR)
         if ret in AUTH_FAILURE_CODES:
             refusal = None
             if ret == RetCode.USER_LOCKED:
-                self._ret_205 = self._ret_205 or await self._read_ret_205()
                 # Without an answer, the safe reading: wait, rather than ask the user for a
                 # password that may be right.
-                refusal = self._ret_205 or LoginRefusal.LOCKED
+                refusal = LoginRefusal.LOCKED
+                if ask_205:
+                    # The refused socket is of no more use: the question takes its place.
+                    await connection.aclose()
+                    self._ret_205 = self._ret_205 or await self._read_ret_205()
+                    refusal = self._ret_205 or refusal
             raise DvripAuthError(ret, refusal)
         if ret == RetCode.UNSUPPORTED or _wants_encrypted_login(reply):
             raise DvripUnsupportedError(
@@ -297,6 +337,7 @@ class DvripClient:
                 MessageId.LOGIN_REQ,
                 _login_message(_PROBE_USER, sofia_hash("")),
                 timeout=self.timeout,
+                required=True,
             )
             ret = parse_hex_int(decode_json(packet.payload).get("Ret"), RetCode.UNKNOWN_ERROR)
         except DvripError:
@@ -326,6 +367,7 @@ class DvripClient:
                     command="KeepAlive",
                     # The answer queues behind a slow request in flight (a long search).
                     timeout=reply_timeout + connection.busy_for(),
+                    required=True,
                 )
             except (DvripCommandError, DvripProtocolError) as err:
                 # An answer, even a refusal or garbled JSON, shows the link is alive.
@@ -388,14 +430,46 @@ class DvripClient:
         command: str,
         timeout: float | None = None,
         accept: frozenset[int] = SUCCESS_CODES,
+        required: bool = False,
     ) -> dict[str, Any]:
+        """Send a request and return its reply's JSON when its Ret is accepted.
+
+        A timeout raises `DvripTimeoutError`; it closes the connection only when `required`
+        (see `DvripConnection.request`).
+        """
+        reply_id = msg_id + 1
+        name = str(message.get("Name") or "")
+        if not required and connection.abandoned(reply_id, name):
+            await self._settle_late_replies(connection, reply_id, name)
         message = {**message, "SessionID": format_session_id(connection.session_id)}
-        packet = await connection.request(msg_id, message, timeout=timeout or self.timeout)
+        packet = await connection.request(
+            msg_id, message, timeout=timeout or self.timeout, required=required
+        )
         reply = decode_json(packet.payload)
         ret = parse_hex_int(reply.get("Ret"), RetCode.UNKNOWN_ERROR)
         if ret not in accept:
             raise DvripCommandError(command, ret)
         return reply
+
+    async def _settle_late_replies(
+        self, connection: DvripConnection, reply_id: int, name: str
+    ) -> None:
+        """Make sure an abandoned request's reply is not taken for a new one of the same name.
+
+        Its `Name` cannot tell the two apart. Devices answer a connection's requests in
+        order, so once a keepalive sent now is answered, the abandoned reply has come (and
+        was dropped, nothing waiting for it) or is not coming.
+        """
+        with contextlib.suppress(DvripCommandError, DvripProtocolError):
+            await self._request_on(
+                connection,
+                MessageId.KEEPALIVE_REQ,
+                {"Name": "KeepAlive"},
+                command="KeepAlive",
+                timeout=self.timeout + connection.busy_for(),
+                required=True,
+            )
+        connection.settle_abandoned(reply_id, name)
 
     async def _request(
         self,
@@ -411,11 +485,43 @@ class DvripClient:
             connection, msg_id, message, command=command, accept=accept, timeout=timeout
         )
 
+    async def _fact_on(
+        self, connection: DvripConnection, msg_id: int, name: str
+    ) -> dict[str, Any] | None:
+        """The reply to a request for a fact the device may refuse or never answer; None then.
+
+        A connection lost meanwhile still raises: that is no answer about the fact.
+        """
+        try:
+            return await self._request_on(
+                connection,
+                msg_id,
+                {"Name": name},
+                command=name,
+                timeout=self.fact_timeout + connection.busy_for(),
+            )
+        except DvripCommandError as err:
+            _LOGGER.debug("%s refuses %s: %s", self.host, name, err)
+        except DvripTimeoutError as err:
+            if connection.closed:
+                raise
+            _LOGGER.debug("%s does not answer %s: %s", self.host, name, err)
+        return None
+
+    async def _fact(self, msg_id: int, name: str) -> dict[str, Any] | None:
+        return await self._fact_on(await self._ensure_connected(), msg_id, name)
+
     # -- operations ------------------------------------------------------------------------
 
     async def get_system_info(self) -> dict[str, Any]:
-        reply = await self._request(
-            MessageId.SYSINFO_REQ, {"Name": "SystemInfo"}, command="SystemInfo"
+        """`SystemInfo` (1020); `DvripTimeoutError` or `DvripCommandError` when not given."""
+        connection = await self._ensure_connected()
+        reply = await self._request_on(
+            connection,
+            MessageId.SYSINFO_REQ,
+            {"Name": "SystemInfo"},
+            command="SystemInfo",
+            timeout=self.fact_timeout + connection.busy_for(),
         )
         info = reply.get("SystemInfo")
         if not isinstance(info, dict):
@@ -423,8 +529,15 @@ class DvripClient:
         return info
 
     async def get_device_info(self) -> DeviceInfo:
-        """Serial, model, firmware and channel count."""
-        info = await self.get_system_info()
+        """Serial, model, firmware and channel count.
+
+        The serial, model and firmware come from `SystemInfo`; a device that does not answer
+        it is described by its login alone (no serial: see `DeviceInfo.serial`).
+        """
+        reply = await self._fact(MessageId.SYSINFO_REQ, "SystemInfo")
+        info = reply.get("SystemInfo") if reply is not None else None
+        if not isinstance(info, dict):
+            info = {}
         login = self._login_reply
         device_type = ""
         for key, value in login.items():
@@ -443,9 +556,17 @@ class DvripClient:
         return self.device_info
 
     async def get_time(self) -> datetime:
-        """The device's clock (its own local time, no zone)."""
-        reply = await self._request(
-            MessageId.TIMEQUERY_REQ, {"Name": "OPTimeQuery"}, command="OPTimeQuery"
+        """The device's clock (its own local time, no zone).
+
+        Raises `DvripTimeoutError` (connection kept) when the device does not answer.
+        """
+        connection = await self._ensure_connected()
+        reply = await self._request_on(
+            connection,
+            MessageId.TIMEQUERY_REQ,
+            {"Name": "OPTimeQuery"},
+            command="OPTimeQuery",
+            timeout=self.fact_timeout + connection.busy_for(),
         )
         value = parse_camera_time(reply.get("OPTimeQuery"))
         if value is None:
@@ -464,23 +585,34 @@ class DvripClient:
         )
 
     async def get_config(self, name: str) -> Any:
-        """A configuration section, e.g. `Detect.MotionDetect`."""
-        reply = await self._request(MessageId.CONFIG_GET, {"Name": name}, command=name)
+        """A configuration section, e.g. `Detect.MotionDetect` (ConfigGet, 1042).
+
+        Raises `DvripCommandError` when refused, `DvripTimeoutError` (connection kept)
+        when not answered: firmware ignores names it does not know.
+        """
+        connection = await self._ensure_connected()
+        reply = await self._request_on(
+            connection,
+            MessageId.CONFIG_GET,
+            {"Name": name},
+            command=name,
+            timeout=self.fact_timeout + connection.busy_for(),
+        )
         return reply.get(name)
+
+    async def get_optional_config(self, name: str) -> Any:
+        """A configuration section; None when the device refuses it or does not answer."""
+        reply = await self._fact(MessageId.CONFIG_GET, name)
+        return reply.get(name) if reply is not None else None
 
     async def get_channel_statuses(self) -> list[ChannelStatus] | None:
         """Which channels of a recorder have a camera behind them; None if it does not say.
 
         A recorder's login counts every channel it could serve (32 with one camera
-        connected); `NetWork.ChnStatus` says `NoConfig` for the empty ones.
+        connected); the configuration `NetWork.ChnStatus` (ConfigGet) says `NoConfig` for
+        the empty ones.
         """
-        try:
-            reply = await self._request(
-                MessageId.SYSINFO_REQ, {"Name": "NetWork.ChnStatus"}, command="NetWork.ChnStatus"
-            )
-        except DvripCommandError:
-            return None
-        entries = reply.get("NetWork.ChnStatus")
+        entries = await self.get_optional_config("NetWork.ChnStatus")
         if not isinstance(entries, list):
             return None
         return [
@@ -490,34 +622,24 @@ class DvripClient:
         ]
 
     async def get_abilities(self) -> Abilities | None:
-        """The alarm abilities `SystemFunction` reports; None when the device refuses it."""
-        try:
-            reply = await self._request(
-                MessageId.ABILITY_GET, {"Name": "SystemFunction"}, command="SystemFunction"
-            )
-        except DvripCommandError:
-            return None
-        return parse_abilities(reply.get("SystemFunction"))
+        """The alarm abilities `SystemFunction` reports; None when unknown (refused, not
+        answered, or without `AlarmFunction`).
+        """
+        reply = await self._fact(MessageId.ABILITY_GET, "SystemFunction")
+        return parse_abilities(reply.get("SystemFunction")) if reply is not None else None
 
     async def get_channel_titles(self) -> list[str]:
         """One title per channel (stripped); [] when the device has none to give."""
+        connection = await self._ensure_connected()
         for msg_id in (MessageId.CHANNEL_TITLE_GET, MessageId.CONFIG_GET):
-            try:
-                reply = await self._request(
-                    msg_id, {"Name": "ChannelTitle"}, command="ChannelTitle"
-                )
-            except DvripCommandError:
-                continue
-            return parse_channel_titles(reply.get("ChannelTitle"))
+            reply = await self._fact_on(connection, msg_id, "ChannelTitle")
+            if reply is not None:
+                return parse_channel_titles(reply.get("ChannelTitle"))
         return []
 
     async def get_device_name(self) -> str | None:
-        """The name given to the device (`MachineName`); None when it has none or refuses."""
-        try:
-            general = await self.get_config("General.General")
-        except DvripCommandError:
-            return None
-        return parse_device_name(general)
+        """The name given to the device (`MachineName`); None when it has none or says none."""
+        return parse_device_name(await self.get_optional_config("General.General"))
 
     async def subscribe_alarms(self) -> SubscriptionState:
         """Ask for alarm pushes (AlarmSet); renewed by every reconnect until `close()`.
@@ -597,7 +719,7 @@ class DvripClient:
                 accept=SUCCESS_CODES | SEARCH_END_CODES | {RetCode.SEARCH_PARTIAL},
                 timeout=self.search_timeout,
             )
-            entries = reply.get("OPFileQuery")
+            entries = _search_entries(reply)
             if isinstance(entries, dict):
                 entries = [entries]
             if not isinstance(entries, list):
@@ -635,21 +757,23 @@ class DvripClient:
         return sorted(files.values(), key=lambda record: (record.begin, record.name))[:max_files]
 
     async def snapshot(self, channel: int = 0) -> bytes:
-        """A whole live JPEG from OPSNAP, on a login of its own.
+        """A whole live JPEG from OPSNAP, on the second connection's login.
 
-        A still can be slow, large or refused; on its own connection none of that can
-        delay or drop the alarm session. Raises `DvripCommandError` where the device
-        refuses stills, `DvripTimeoutError` when no whole picture comes in time, and
-        `DvripProtocolError` for anything that is not a picture: never half a JPEG.
+        A still can be slow, large or refused; on another connection none of that can
+        delay or drop the alarm session. It waits its turn there (a download's, another
+        still's) up to the request timeout, then raises `DvripBusyError`. Raises
+        `DvripCommandError` where the device refuses stills, `DvripAuthError` where it
+        refuses the second login, `DvripTimeoutError` when no whole picture comes in time,
+        and `DvripProtocolError` for anything that is not a picture: never half a JPEG.
         """
         await self._ensure_connected()
-        connection = await DvripConnection.open(
-            self.host, self.port, timeout=self.timeout, name="still"
-        )
+        async with self._extra.login(wait=self.timeout) as connection:
+            return await self._snapshot_on(connection, channel)
+
+    async def _snapshot_on(self, connection: DvripConnection, channel: int) -> bytes:
+        queue = media_queue()
+        connection.route_media(queue)
         try:
-            await self._login(connection)
-            queue = media_queue()
-            connection.route_media(queue)
             connection.send(
                 MessageId.SNAP_REQ,
                 {
@@ -671,7 +795,7 @@ class DvripClient:
                 ) from None
             return picture
         finally:
-            await connection.aclose()
+            connection.route_media(None)
 
     async def download(
         self,
@@ -706,7 +830,10 @@ class DvripClient:
         connection = await self._ensure_connected()
         if self._two_sockets is not False:
             try:
-                received = await self._download_two_sockets(connection, part, sink)
+                # The data socket is the second connection: it waits for a still, and the
+                # kept login steps aside for it.
+                async with self._extra.turn():
+                    received = await self._download_two_sockets(connection, part, sink)
             except (NoDataError, DvripCommandError) as err:
                 if self._two_sockets:
                     raise
@@ -871,6 +998,34 @@ async def _first_refusal(replies: list[asyncio.Future[Packet]]) -> None:
             ret = parse_hex_int(reply.get("Ret"), RetCode.OK)
             if ret not in SUCCESS_CODES:
                 raise DvripCommandError("OPPlayBack", ret)
+
+
+async def _log_out(connection: DvripConnection) -> None:
+    """Log out where the device still listens, and close the socket."""
+    try:
+        if not connection.closed:
+            with contextlib.suppress(DvripError):
+                await connection.request(
+                    MessageId.LOGOUT_REQ,
+                    {"Name": "", "SessionID": format_session_id(connection.session_id)},
+                    timeout=_LOGOUT_TIMEOUT,
+                )
+    finally:
+        connection.on_close = None
+        await connection.aclose()
+
+
+def _search_entries(reply: dict[str, Any]) -> Any:
+    """A search answer's entries: under `OPFileQuery`, or under the key its `Name` names
+    (`{"Name": "FileList", "FileList": [...]}` in the vendor's interface document, 5.8).
+    """
+    entries = reply.get("OPFileQuery")
+    if entries is None:
+        name = reply.get("Name")
+        entries = reply.get(name) if isinstance(name, str) and name else None
+    if entries is None:
+        entries = reply.get("FileList")
+    return entries
 
 
 def _login_message(username: str, password_hash: str) -> dict[str, Any]:

@@ -1,16 +1,26 @@
 """One TCP connection to a device: a reader task that routes packets by message id.
 
-Devices keep their own sequence counters, so a reply is matched to its request by message
-id alone (request id + 1). That is only sound with at most one request of a kind in flight,
-and never after a reply timed out: a late reply would answer the next request. So each
-reply id has its own lock, and a timeout closes the connection.
+Devices keep their own sequence counters and replies carry no request id, so a reply is
+matched to its request by message id (request id + 1), with at most one request of a reply
+id in flight (each reply id has its own lock).
+
+Firmware ignores requests it does not know instead of refusing them (a SystemInfo of another
+name, a ConfigGet of a section it lacks or too large to assemble), and the connection stays
+usable. So only a request whose answer proves the link alive (login, keepalive: `required`)
+closes the connection when unanswered. Any other request that times out is abandoned: its
+reply id and the `Name` it asked for are remembered, and a reply that comes late is known by
+that `Name` (JSON replies echo it: `{"Name": "NetWork.ChnStatus", ...}`) and dropped instead
+of being taken for the answer to the next request of that id. Media is routed by id alone:
+its payload is never read to match anything.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from collections.abc import Callable
 import contextlib
+from dataclasses import dataclass
 import itertools
 import logging
 from typing import Any, Final
@@ -37,9 +47,24 @@ _READ_CHUNK: Final = 64 * 1024
 # Media packets waiting for a slow sink; beyond this the reader stops reading (TCP backpressure).
 _MEDIA_QUEUE_PACKETS: Final = 64
 
+# Abandoned requests remembered at most, and for at most this long: a reply later than that
+# is not coming, and what is remembered must stay bounded on a device that never answers.
+_ABANDONED_KEPT: Final = 32
+_ABANDONED_TTL: Final = 600.0
+
 # An alarm push's JSON and the session id its header carries.
 type AlarmHandler = Callable[[dict[str, Any], int], None]
 type CloseHandler = Callable[[DvripError | None], None]
+
+
+@dataclass(frozen=True, slots=True)
+class _Abandoned:
+    """A request given up on whose reply may still come: its reply id and the name asked."""
+
+    reply_id: int
+    name: str
+    # Loop time after which it is forgotten.
+    until: float
 
 
 class DvripConnection:
@@ -60,6 +85,11 @@ class DvripConnection:
         self._decoder = PacketDecoder()
         self._fragments = FragmentAssembler()
         self._pending: dict[int, asyncio.Future[Packet]] = {}
+        # The `Name` each request in flight asked for, by reply id ("" when none).
+        self._pending_names: dict[int, str] = {}
+        self._abandoned: deque[_Abandoned] = deque(maxlen=_ABANDONED_KEPT)
+        # Until when (loop time) an abandoned request may still hold up the device's answers.
+        self._late_until = 0.0
         self._locks: dict[int, asyncio.Lock] = {}
         # When each request in flight gives up (loop time), by reply id.
         self._deadlines: dict[int, float] = {}
@@ -119,40 +149,122 @@ class DvripConnection:
         *,
         timeout: float,
         reply_id: int | None = None,
+        required: bool = False,
     ) -> Packet:
-        """Send a request and return its reply packet.
+        """Send a request and return its reply packet; `DvripTimeoutError` when none comes.
 
-        A timeout closes the connection: the device may still answer, and that answer
-        must never be taken for the reply to a later request.
+        `required`: only a dead link leaves this request unanswered (login, keepalive), so a
+        timeout closes the connection. Any other request is abandoned on timeout and the
+        connection stays up; a late reply to it is dropped (see the module docstring).
         """
         reply_id = msg_id + 1 if reply_id is None else reply_id
+        name = _name_of(message)
         lock = self._locks.setdefault(reply_id, asyncio.Lock())
         async with lock:
             waiter = self.expect(reply_id)
-            self._deadlines[reply_id] = asyncio.get_running_loop().time() + timeout
+            self._pending_names[reply_id] = name
+            loop = asyncio.get_running_loop()
+            self._deadlines[reply_id] = loop.time() + timeout
             try:
                 self.send(msg_id, message)
-                async with asyncio.timeout(timeout):
-                    return await waiter
+                return await self._reply(waiter, loop.time() + timeout, timeout, required=required)
             except TimeoutError:
-                error = DvripTimeoutError(
-                    f"no reply to message {msg_id} within {timeout} s; connection dropped"
-                )
-                self.close(error)
-                raise error from None
+                if required:
+                    error = DvripTimeoutError(
+                        f"no reply to message {msg_id} within {timeout} s; connection dropped"
+                    )
+                    self.close(error)
+                    raise error from None
+                now = loop.time()
+                self._abandoned.append(_Abandoned(reply_id, name, now + _ABANDONED_TTL))
+                # A device answers in order: one still working on it holds up what comes next
+                # for up to as long again.
+                self._late_until = max(self._late_until, now + timeout)
+                raise DvripTimeoutError(
+                    f"no reply to message {msg_id} {name!r} within {timeout} s"
+                ) from None
             finally:
                 self._deadlines.pop(reply_id, None)
+                self._pending_names.pop(reply_id, None)
                 self.forget(reply_id, waiter)
 
+    async def _reply(
+        self, waiter: asyncio.Future[Packet], deadline: float, timeout: float, *, required: bool
+    ) -> Packet:
+        """The reply, by `deadline`; for a required request, later when a request abandoned
+        meanwhile holds it up.
+
+        Devices answer in order: a reply queued behind one that the device is still working
+        on after it was given up comes only after that one. A required request (a keepalive)
+        must not take that for a dead link; any other keeps its own timeout.
+        """
+        while True:
+            try:
+                async with asyncio.timeout_at(deadline):
+                    return await asyncio.shield(waiter)
+            except TimeoutError:
+                held_until = self._late_until + timeout if self._abandoned else 0.0
+                if not required or held_until <= deadline:
+                    raise
+                deadline = held_until
+
+    def abandoned(self, reply_id: int, name: str) -> bool:
+        """Whether a request of this reply id and name was given up on and may still answer."""
+        self._expire_abandoned()
+        return any(item.reply_id == reply_id and item.name == name for item in self._abandoned)
+
+    def settle_abandoned(self, reply_id: int, name: str) -> None:
+        """Forget the abandoned requests of this reply id and name: their replies are not coming
+        (the caller made sure, for example with a round trip the device answers in order).
+        """
+        kept = [item for item in self._abandoned if (item.reply_id, item.name) != (reply_id, name)]
+        self._abandoned.clear()
+        self._abandoned.extend(kept)
+        if not kept:
+            self._late_until = 0.0
+
+    def _expire_abandoned(self) -> None:
+        now = asyncio.get_running_loop().time()
+        while self._abandoned and self._abandoned[0].until <= now:
+            self._abandoned.popleft()
+
+    def _late_reply(self, msg_id: int, payload: bytes) -> bool:
+        """Whether a JSON reply answers an abandoned request rather than the one in flight.
+
+        Known by the `Name` it echoes: one that an abandoned request of this id asked for and
+        the request in flight did not. Such a reply is consumed: it is not coming twice.
+        """
+        self._expire_abandoned()
+        if not any(item.reply_id == msg_id for item in self._abandoned):
+            return False
+        try:
+            name = _name_of(decode_json(payload))
+        except DvripProtocolError:
+            return False
+        if not name:
+            return False
+        for item in self._abandoned:
+            if item.reply_id == msg_id and item.name == name:
+                self._abandoned.remove(item)
+                if not self._abandoned:
+                    self._late_until = 0.0
+                # A request in flight that asked for the same name takes it: the answer to
+                # either says the same.
+                return self._pending_names.get(msg_id) != name
+        return False
+
     def busy_for(self) -> float:
-        """Seconds until the slowest request in flight gives up (0 when none is).
+        """Seconds until the slowest request in flight gives up, or an abandoned one's grace
+        ends (0 when there is none).
 
         Devices answer in order: a reply queued behind a slow one (a busy recorder's file
-        search) comes only after it, and is not late for that.
+        search, or one given up on that the device is still working on) comes only after
+        it, and is not late for that.
         """
-        if not self._deadlines:
-            return 0.0
-        return max(0.0, max(self._deadlines.values()) - asyncio.get_running_loop().time())
+        if not self._abandoned:
+            self._late_until = 0.0
+        until = max([self._late_until, *self._deadlines.values()])
+        return max(0.0, until - asyncio.get_running_loop().time())
 
     def expect(self, reply_id: int) -> asyncio.Future[Packet]:
         """A future for the next packet with this id (for replies a device may not send)."""
@@ -182,6 +294,7 @@ class DvripConnection:
             if not waiter.done():
                 waiter.set_exception(error)
         self._pending.clear()
+        self._abandoned.clear()
         if self._reader_task is not asyncio.current_task():
             self._reader_task.cancel()
         self._writer.close()
@@ -233,6 +346,12 @@ class DvripConnection:
             self._deliver_alarm(whole)
         elif msg_id == MessageId.FORCED_LOGOUT:
             self.close(DvripConnectionError("the device ended the login (forced logout)"))
+        elif self._late_reply(msg_id, payload):
+            _LOGGER.debug(
+                "Dropped a late reply %d to a request given up on (%s connection)",
+                msg_id,
+                self._name,
+            )
         elif (waiter := self._pending.pop(msg_id, None)) is not None and not waiter.done():
             waiter.set_result(whole)
         else:
@@ -250,6 +369,11 @@ class DvripConnection:
             self.on_alarm(message, packet.header.session_id)
         except Exception:
             _LOGGER.exception("Alarm handler failed")
+
+
+def _name_of(message: dict[str, Any]) -> str:
+    name = message.get("Name")
+    return name.strip() if isinstance(name, str) else ""
 
 
 def media_queue() -> asyncio.Queue[Packet]:

@@ -19,6 +19,10 @@ class DvripTimeoutError(DvripConnectionError):
     """The camera did not answer in time; the connection is no longer trusted."""
 
 
+class DvripBusyError(DvripError):
+    """The device's second connection stayed taken (by a download) longer than one may wait."""
+
+
 class DvripProtocolError(DvripError):
     """The camera sent something this client cannot make sense of."""
 

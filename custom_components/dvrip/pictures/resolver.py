@@ -202,7 +202,8 @@ async def last_alarm_pictures(
     camera_time: datetime | None = None
     try:
         camera_time = await client.get_time()
-    except (DvripCommandError, DvripProtocolError) as err:
+    except (DvripCommandError, DvripProtocolError, DvripTimeoutError) as err:
+        # Unanswered is no failure either: the session stays, the search goes on.
         errors.append(f"camera time: {err}")
     if end is None:
         # Without the camera's clock, the host's local time is the best guess.
