@@ -42,6 +42,7 @@ from custom_components.dvrip.const import DOMAIN  # noqa: E402
 
 RESULTS = ROOT / "docs" / "reliability.md"
 PASSWORD = "pw"
+RESULT_LINE_LIMIT = 64 * 1024 * 1024
 
 
 class CameraProcess:
@@ -62,6 +63,8 @@ class CameraProcess:
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
             cwd=str(ROOT),
+            # A result line lists every alarm of a long run: far over the default 64 KiB.
+            limit=RESULT_LINE_LIMIT,
         )
         try:
             first = await cls._read(process)
