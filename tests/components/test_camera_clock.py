@@ -67,6 +67,12 @@ class Steps:
         await self.camera.wait_for_subscribers(1)
         await self.hass.async_block_till_done(wait_background_tasks=True)
 
+    async def reconnect_done(self) -> None:
+        """A fault under way ends; Home Assistant is back and has checked."""
+        await self.camera.wait_for(lambda: self.camera.fault is None)
+        await self.camera.wait_for_subscribers(1)
+        await self.hass.async_block_till_done(wait_background_tasks=True)
+
     async def assert_each_fired_once(self, last: AlarmRecord) -> None:
         """Each alarm fired once; the image shows the picture of the one pushed last."""
         await self.audit()
@@ -191,3 +197,29 @@ async def test_a_push_after_a_jump_is_converted_by_the_clock_as_it_is(
     assert abs(datetime.fromisoformat(shown.attributes["alarm_time"]) - received) < timedelta(
         seconds=5
     )
+
+
+@pytest.mark.parametrize(
+    "camera_settings",
+    [
+        {"clock_epoch": EPOCH},
+        {"clock_epoch": EPOCH, "profile": "icsee"},
+    ],
+)
+async def test_an_alarm_during_a_reboot_to_the_epoch_is_backfilled(
+    camera: CameraSimulator, steps: Steps
+) -> None:
+    """Daylight saving moved the clock back an hour, then the camera loses power and comes
+    back in 2000: the alarm it records meanwhile (nobody subscribed) is backfilled, once.
+    """
+    await steps.push()
+    camera.shift_clock(-3600)
+    await steps.push()
+    await camera.inject_fault("reboot", 1.0)
+    missed = await camera.raise_alarm()
+    assert missed.pushed_to == 0
+    assert missed.time.year == 2000
+    await steps.reconnect_done()
+    await steps.events.wait_for_count(steps.fired + 1)
+    times = [state.attributes["camera_time"] for state in steps.events.states]
+    assert times.count(missed.time.isoformat()) == 1
