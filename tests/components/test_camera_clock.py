@@ -63,9 +63,7 @@ class Steps:
     async def reconnect(self, fault: str = "disconnect") -> None:
         """The link drops (or the camera reboots); Home Assistant is back and has checked."""
         await self.camera.inject_fault(fault, 0.2)
-        await self.camera.wait_for(lambda: self.camera.fault is None)
-        await self.camera.wait_for_subscribers(1)
-        await self.hass.async_block_till_done(wait_background_tasks=True)
+        await self.reconnect_done()
 
     async def reconnect_done(self) -> None:
         """A fault under way ends; Home Assistant is back and has checked."""
