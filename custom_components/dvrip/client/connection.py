@@ -203,7 +203,7 @@ class DvripConnection:
                 async with asyncio.timeout_at(deadline):
                     return await asyncio.shield(waiter)
             except TimeoutError:
-                held_until = self._late_until + timeout if self._abandoned else 0.0
+                held_until = self._late_until + timeout if self._late_until else 0.0
                 if not required or held_until <= deadline:
                     raise
                 deadline = held_until
@@ -247,7 +247,9 @@ class DvripConnection:
             if item.reply_id == msg_id and item.name == name:
                 self._abandoned.remove(item)
                 if not self._abandoned:
-                    self._late_until = 0.0
+                    # What the device answers next comes right behind: a required request
+                    # waiting now still gets its own timeout from here.
+                    self._late_until = asyncio.get_running_loop().time()
                 # A request in flight that asked for the same name takes it: the answer to
                 # either says the same.
                 return self._pending_names.get(msg_id) != name
