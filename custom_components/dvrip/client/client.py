@@ -485,6 +485,19 @@ class DvripClient:
             connection, msg_id, message, command=command, accept=accept, timeout=timeout
         )
 
+    async def _optional_request(
+        self, msg_id: int, message: dict[str, Any], *, command: str
+    ) -> dict[str, Any]:
+        """A request the device may leave unanswered: the fact timeout, the connection kept."""
+        connection = await self._ensure_connected()
+        return await self._request_on(
+            connection,
+            msg_id,
+            message,
+            command=command,
+            timeout=self.fact_timeout + connection.busy_for(),
+        )
+
     async def _fact_on(
         self, connection: DvripConnection, msg_id: int, name: str
     ) -> dict[str, Any] | None:
@@ -515,13 +528,8 @@ class DvripClient:
 
     async def get_system_info(self) -> dict[str, Any]:
         """`SystemInfo` (1020); `DvripTimeoutError` or `DvripCommandError` when not given."""
-        connection = await self._ensure_connected()
-        reply = await self._request_on(
-            connection,
-            MessageId.SYSINFO_REQ,
-            {"Name": "SystemInfo"},
-            command="SystemInfo",
-            timeout=self.fact_timeout + connection.busy_for(),
+        reply = await self._optional_request(
+            MessageId.SYSINFO_REQ, {"Name": "SystemInfo"}, command="SystemInfo"
         )
         info = reply.get("SystemInfo")
         if not isinstance(info, dict):
@@ -560,13 +568,8 @@ class DvripClient:
 
         Raises `DvripTimeoutError` (connection kept) when the device does not answer.
         """
-        connection = await self._ensure_connected()
-        reply = await self._request_on(
-            connection,
-            MessageId.TIMEQUERY_REQ,
-            {"Name": "OPTimeQuery"},
-            command="OPTimeQuery",
-            timeout=self.fact_timeout + connection.busy_for(),
+        reply = await self._optional_request(
+            MessageId.TIMEQUERY_REQ, {"Name": "OPTimeQuery"}, command="OPTimeQuery"
         )
         value = parse_camera_time(reply.get("OPTimeQuery"))
         if value is None:
@@ -579,13 +582,10 @@ class DvripClient:
         OPTimeSetting, as python-dvr's `set_time` sends it. Raises `DvripCommandError` when
         refused, `DvripTimeoutError` (connection kept) when not answered.
         """
-        connection = await self._ensure_connected()
-        await self._request_on(
-            connection,
+        await self._optional_request(
             MessageId.TIMESET_REQ,
             {"Name": "OPTimeSetting", "OPTimeSetting": format_camera_time(moment)},
             command="OPTimeSetting",
-            timeout=self.fact_timeout + connection.busy_for(),
         )
 
     async def get_config(self, name: str) -> Any:
@@ -594,14 +594,7 @@ class DvripClient:
         Raises `DvripCommandError` when refused, `DvripTimeoutError` (connection kept)
         when not answered: firmware ignores names it does not know.
         """
-        connection = await self._ensure_connected()
-        reply = await self._request_on(
-            connection,
-            MessageId.CONFIG_GET,
-            {"Name": name},
-            command=name,
-            timeout=self.fact_timeout + connection.busy_for(),
-        )
+        reply = await self._optional_request(MessageId.CONFIG_GET, {"Name": name}, command=name)
         return reply.get(name)
 
     async def get_optional_config(self, name: str) -> Any:
