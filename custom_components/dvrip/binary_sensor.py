@@ -54,9 +54,10 @@ ALARM_SENSORS: tuple[DvripAlarmSensorDescription, ...] = tuple(
 def enabled_kinds(abilities: Abilities | None) -> frozenset[AlarmKind]:
     """The kinds whose sensors are enabled by default: the detections the device reports.
 
-    A device that reports no abilities gets motion and person, as before abilities were read.
+    A device that reports no alarm abilities gets motion and person, as before abilities
+    were read.
     """
-    if abilities is None:
+    if abilities is None or not abilities.knows_alarms:
         return DEFAULT_ENABLED_KINDS
     return frozenset(
         kind for name, kind in ALARM_KIND_BY_ABILITY.items() if abilities.supports(name)

@@ -329,7 +329,11 @@ class DvripCoordinator:
                 "remembered_alarms": len(ledger),
             },
             "alarm_centre": self.alarm_centre_status,
-            "alarm_abilities": sorted(self.abilities.alarm_functions) if self.abilities else None,
+            "abilities": (
+                {name: sorted(names) for name, names in self.abilities.sections.items()}
+                if self.abilities
+                else None
+            ),
             "alarms": {
                 f"channel {channel + 1} {kind}": asdict(state)
                 for (channel, kind), state in sorted(self.alarms.states.items())

@@ -374,10 +374,12 @@ def test_parsing_abilities() -> None:
     assert parse_abilities(None) is None
     assert parse_abilities([]) is None
     # Without AlarmFunction nothing is known of alarms (not "detects nothing").
-    assert parse_abilities({}) is None
-    assert parse_abilities({"EncodeFunction": {"DoubleStream": True}}) is None
-    assert parse_abilities({"AlarmFunction": "yes"}) is None
-    assert parse_abilities({"AlarmFunction": {}}) == Abilities(frozenset())
+    assert not parse_abilities({}).knows_alarms
+    encode_only = parse_abilities({"EncodeFunction": {"DoubleStream": True}})
+    assert not encode_only.knows_alarms
+    assert encode_only.supports("doublestream", "EncodeFunction")
+    assert not parse_abilities({"AlarmFunction": "yes"}).knows_alarms
+    assert parse_abilities({"AlarmFunction": {}}) == Abilities({"AlarmFunction": frozenset()})
     abilities = parse_abilities(
         {
             "AlarmFunction": {
@@ -391,7 +393,7 @@ def test_parsing_abilities() -> None:
             }
         }
     )
-    assert abilities == Abilities(frozenset({"MotionDetect", "BlindDetect", "LossDetect"}))
+    assert abilities.alarm_functions == {"MotionDetect", "BlindDetect", "LossDetect"}
     assert abilities.supports("motiondetect")
     assert not abilities.supports("HumanDection")
 

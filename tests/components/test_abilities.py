@@ -54,8 +54,8 @@ async def test_a_camera_without_human_detection(
     # A disabled entity has no state.
     person = entity_id(hass, "binary_sensor", f"{loaded_entry.unique_id}_0_person")
     assert hass.states.get(person) is None
-    abilities = loaded_entry.runtime_data.coordinator.as_dict()["alarm_abilities"]
-    assert "MotionDetect" in abilities
+    abilities = loaded_entry.runtime_data.coordinator.as_dict()["abilities"]
+    assert "MotionDetect" in abilities["AlarmFunction"]
 
 
 @pytest.mark.parametrize("camera_settings", [{"profile": "icsee"}])

@@ -72,7 +72,7 @@ async def test_firmware_answering_no_config_is_added_and_alarms_work(
     await async_wait_for_state(hass, motion, STATE_ON)
     coordinator = entry.runtime_data.coordinator
     assert coordinator.stats.disconnects == 0
-    assert coordinator.as_dict()["alarm_abilities"] is None
+    assert "AlarmFunction" not in (coordinator.as_dict()["abilities"] or {})
     assert await hass.config_entries.async_unload(entry.entry_id)
 
 

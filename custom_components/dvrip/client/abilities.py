@@ -17,6 +17,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -25,30 +26,47 @@ ALARM_FUNCTION: Final = "AlarmFunction"
 
 @dataclass(frozen=True, slots=True)
 class Abilities:
-    """The abilities a device reports in `SystemFunction`."""
+    """The abilities a device reports in `SystemFunction`: per section, the names set true.
 
-    # Names under AlarmFunction whose value is true, exactly as the device spells them.
-    alarm_functions: frozenset[str]
+    Sections seen: `AlarmFunction` (detections), `OtherFunction` (white light, siren...),
+    `EncodeFunction`, `NetServerFunction`; names are kept exactly as the device spells them.
+    """
 
-    def supports(self, name: str) -> bool:
-        """Whether an alarm function of that name (in any letter case) is reported true."""
+    sections: Mapping[str, frozenset[str]]
+
+    @property
+    def knows_alarms(self) -> bool:
+        """Whether the device said which alarms it has (some firmware leaves them out)."""
+        return ALARM_FUNCTION in self.sections
+
+    @property
+    def alarm_functions(self) -> frozenset[str]:
+        """Names under `AlarmFunction` set true."""
+        return self.sections.get(ALARM_FUNCTION, frozenset())
+
+    def supports(self, name: str, section: str = ALARM_FUNCTION) -> bool:
+        """Whether a function of that name (in any letter case) is reported true."""
         wanted = name.casefold()
-        return any(function.casefold() == wanted for function in self.alarm_functions)
+        return any(function.casefold() == wanted for function in self.sections.get(section, ()))
 
 
 def parse_abilities(system_function: object) -> Abilities | None:
-    """`Abilities` from a `SystemFunction` object; None when it tells nothing of alarms.
+    """`Abilities` from a `SystemFunction` object; None when it is not one.
 
     Some firmware answers `SystemFunction` without `AlarmFunction` and pushes alarms all the
-    same (dbuezas/icsee-ptz issue #66): a missing section means unknown, not "detects nothing".
+    same (dbuezas/icsee-ptz issue #66): a missing section means unknown, not "has none"
+    (`Abilities.knows_alarms`).
     """
     if not isinstance(system_function, dict):
         return None
-    section = system_function.get(ALARM_FUNCTION)
-    if not isinstance(section, dict):
-        return None
     return Abilities(
-        alarm_functions=frozenset(str(name) for name, value in section.items() if _is_true(value))
+        sections={
+            str(section): frozenset(
+                str(name) for name, value in functions.items() if _is_true(value)
+            )
+            for section, functions in system_function.items()
+            if isinstance(functions, dict)
+        }
     )
 
 

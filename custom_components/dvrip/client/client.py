@@ -602,6 +602,26 @@ class DvripClient:
         reply = await self._fact(MessageId.CONFIG_GET, name)
         return reply.get(name) if reply is not None else None
 
+    async def set_config(self, name: str, value: Any) -> None:
+        """Write a configuration section (ConfigSet, 1040), whole, as `get_config` read it.
+
+        A section is written whole: firmware replaces it, so read, change and write back.
+        Raises `DvripCommandError` when refused, `DvripTimeoutError` (connection kept) when
+        not answered.
+        """
+        await self._optional_request(
+            MessageId.CONFIG_SET, {"Name": name, name: value}, command=name
+        )
+
+    async def send_command(self, msg_id: int, name: str, body: Any) -> dict[str, Any]:
+        """A command (`{"Name": name, name: body}`) on the logged-in session; its reply.
+
+        For the controls (PTZ, siren, reboot...): raises `DvripCommandError` when the device
+        refuses it, `DvripTimeoutError` (connection kept) when it does not answer in the
+        fact timeout.
+        """
+        return await self._optional_request(msg_id, {"Name": name, name: body}, command=name)
+
     async def get_channel_statuses(self) -> list[ChannelStatus] | None:
         """Which channels of a recorder have a camera behind them; None if it does not say.
 
