@@ -22,7 +22,13 @@ from homeassistant.helpers.event import async_call_later
 from homeassistant.util import dt as dt_util
 
 from .alarms import AlarmProcessor
-from .backfill import FIRED_RETENTION_MARGIN, HistoryAlarm, check_spans, find_unseen_alarms
+from .backfill import (
+    FIRED_RETENTION_MARGIN,
+    CheckSpan,
+    HistoryAlarm,
+    check_spans,
+    find_unseen_alarms,
+)
 from .client import (
     Alarm,
     AlarmStatus,
@@ -205,8 +211,10 @@ class HistoryChecker:
         if not spans:
             return []
         found: list[tuple[HistoryAlarm, datetime]] = []
+        listed: list[tuple[CheckSpan, list[RecordFile]]] = []
         for span in spans:
             records = await self._async_list(span.begin, span.end)
+            listed.append((span, records))
             for alarm in find_unseen_alarms(records, ledger, begin=span.begin, end=span.end):
                 # When it happened, converted by the clock that stamped it (never later than
                 # now: a clock that ran ahead is no reason to place it in the future).
@@ -219,6 +227,8 @@ class HistoryChecker:
             if trigger is CheckTrigger.AUDIT and happened >= subscribed_at + SUBSCRIBE_MARGIN
         ]
         events = [event for alarm, happened in found if (event := self._fire(alarm, happened))]
+        for span, records in listed:
+            ledger.settle(records, begin=span.begin, end=span.end, now=now)
         if until_at > mark_at:
             ledger.checked_until, ledger.checked_at = until, until_at
         ledger.prune(now - timedelta(hours=self.history_hours) - FIRED_RETENTION_MARGIN)

@@ -14,7 +14,7 @@ from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.dvrip import history_checks, last_picture
+from custom_components.dvrip import backfill, history_checks, last_picture
 
 from .common import AlarmEventLog, entity_id
 
@@ -52,6 +52,7 @@ def fast_history(monkeypatch: pytest.MonkeyPatch) -> None:
     """
     monkeypatch.setattr(history_checks, "SUBSCRIBE_MARGIN", timedelta(0))
     monkeypatch.setattr(history_checks, "HISTORY_SETTLE", timedelta(0))
+    monkeypatch.setattr(backfill, "SETTLE_AFTER", timedelta(0))
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -15,6 +16,7 @@ from custom_components.dvrip.backfill import (
 from custom_components.dvrip.client import FileType, RecordEvent, RecordFile
 
 T0 = datetime(2026, 11, 25, 13, 0, 0)
+EPOCH = datetime(2000, 1, 1)
 
 
 def _record(
@@ -279,3 +281,50 @@ def test_a_late_jpg_inside_a_fired_alarms_clip_is_that_alarm() -> None:
     ledger.record(0, T0 + timedelta(seconds=10))
     records = [_record(10, picture=False, length=20), _record(13)]
     assert _unseen(records, ledger) == []
+
+
+def _epoch_alarm(seconds: int, card_id: int) -> list[RecordFile]:
+    """The traces of an alarm stamped by a clock back at 2000, named as one card names them."""
+    return [
+        replace(
+            record,
+            name=f"{record.name}[@{card_id:x}]",
+            begin=record.begin - (T0 - EPOCH),
+            end=record.end - (T0 - EPOCH),
+        )
+        for record in _alarm(seconds)
+    ]
+
+
+def test_an_epoch_alarm_is_remembered_by_its_pictures_once_listed() -> None:
+    """After a power cut a clock at 2000 writes an earlier cut's seconds again: a new alarm
+    of the same second is found, the earlier one is not found again.
+    """
+    now = datetime(2026, 11, 25, 13, 0, tzinfo=UTC)
+    ledger = AlarmLedger()
+    ledger.record(0, EPOCH + timedelta(seconds=5), now - timedelta(days=1))
+    earlier = _epoch_alarm(5, card_id=1)
+    begin, end = EPOCH, EPOCH + timedelta(minutes=5)
+    assert find_unseen_alarms(earlier, ledger, begin=begin, end=end) == []
+    # Listed too soon after it (a picture of its burst may still be saved): kept by second.
+    ledger.settle(earlier, begin=begin, end=EPOCH + timedelta(seconds=30), now=now)
+    assert ledger.fired_between(0, EPOCH, end)
+    ledger.settle(earlier, begin=begin, end=end, now=now)
+    assert not ledger.fired_between(0, EPOCH, end)
+    assert list(ledger.settled(0)) == [earlier[0].name]
+    ledger = AlarmLedger.from_dict(ledger.as_dict())
+    later = _epoch_alarm(5, card_id=2) + _epoch_alarm(7, card_id=3)
+    found = find_unseen_alarms(earlier + later, ledger, begin=begin, end=end)
+    assert [(alarm.time, alarm.picture) for alarm in found] == [
+        (EPOCH + timedelta(seconds=5), later[0])
+    ]
+
+
+def test_alarms_stamped_by_a_right_clock_stay_remembered_by_second() -> None:
+    now = datetime(2026, 11, 25, 14, 0, tzinfo=UTC)
+    ledger = AlarmLedger()
+    ledger.record(0, T0 + timedelta(seconds=5), now)
+    records = _alarm(5)
+    ledger.settle(records, begin=T0, end=T0 + timedelta(hours=1), now=now)
+    assert ledger.fired_between(0, T0, T0 + timedelta(seconds=5))
+    assert not ledger.settled(0)

@@ -221,3 +221,31 @@ async def test_an_alarm_during_a_reboot_to_the_epoch_is_backfilled(
     await steps.events.wait_for_count(steps.fired + 1)
     times = [state.attributes["camera_time"] for state in steps.events.states]
     assert times.count(missed.time.isoformat()) == 1
+
+
+@pytest.mark.parametrize("camera_settings", [{"clock_epoch": EPOCH}])
+@pytest.mark.parametrize("seconds_after", [0, 2])
+async def test_a_power_cut_writes_the_seconds_of_an_earlier_one_again(
+    camera: CameraSimulator, steps: Steps, seconds_after: int
+) -> None:
+    """A camera without a clock battery loses power twice, and its clock reads 2000 again
+    each time: the alarm it records while down the second time is stamped as an alarm of
+    the first time was (or a second later). It is backfilled, once; the first is not fired
+    again.
+    """
+    await camera.inject_fault("reboot", 2.5)
+    await steps.reconnect_done()
+    # Stamped a moment ago (after 2000 began again): the check lists it.
+    first = await steps.push(seconds_ago=2)
+    assert first.time < EPOCH + timedelta(minutes=1)
+    await steps.audit()
+    await camera.inject_fault("reboot", 1.0)
+    missed = await camera.raise_alarm(time=first.time + timedelta(seconds=seconds_after))
+    assert missed.pushed_to == 0
+    await steps.reconnect_done()
+    await steps.events.wait_for_count(steps.fired + 1)
+    await steps.audit()
+    await steps.hass.async_block_till_done(wait_background_tasks=True)
+    times = [state.attributes["camera_time"] for state in steps.events.states]
+    assert len(times) == steps.fired + 1
+    assert times.count(missed.time.isoformat()) == 1 + (seconds_after == 0)

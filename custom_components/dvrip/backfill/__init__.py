@@ -25,7 +25,9 @@ time it was stamped with, so the same camera times can come round again. Hence t
 forgets fired alarms by Home Assistant's time of firing, never by camera time, and
 `check_spans` searches, after a clock jump, both what the old clock wrote since the last
 check and what the new one wrote: nothing already checked is offered as new, nothing written
-meanwhile is left out.
+meanwhile is left out. A clock back at its epoch writes the seconds of an earlier power cut
+again, so an alarm it stamped is remembered by its pictures' names once they are listed
+(`AlarmLedger.settle`), not by a second that a later alarm may carry too.
 
 The price of that tolerance: two alarms of one channel less than the window apart (or whose
 pictures are less than a burst apart), one pushed and one missed, count as one. Nothing here
@@ -35,7 +37,7 @@ talks to the camera or knows Home Assistant.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
@@ -62,6 +64,9 @@ FIRED_RETENTION_MARGIN: Final = timedelta(days=1)
 EPOCH_STAMP_LAG: Final = timedelta(days=2)
 # Recording tags that mean an alarm (not a regular or manual recording).
 ALARM_TAGS: Final = frozenset({RecordEvent.MOTION, RecordEvent.ALARM})
+# An epoch-stamped alarm is remembered by its pictures' names once a check has listed this
+# long after it: by then every picture of it is saved (see `AlarmLedger.settle`).
+SETTLE_AFTER: Final = timedelta(minutes=1)
 _VERSION: Final = 2
 
 
@@ -93,6 +98,8 @@ class AlarmLedger:
     def __init__(self) -> None:
         self._fired: dict[int, list[datetime]] = {}
         self._fired_at: dict[int, dict[datetime, datetime]] = {}
+        # Per channel: the names of the pictures of epoch-stamped alarms fired (oldest first).
+        self._settled: dict[int, dict[str, None]] = {}
         # Per channel: when the newest alarm fired happened (Home Assistant's clock).
         self._newest: dict[int, datetime] = {}
         self.checked_until: datetime | None = None
@@ -128,6 +135,75 @@ class AlarmLedger:
         times = self._fired.get(channel, [])
         position = bisect.bisect_left(times, begin)
         return position < len(times) and times[position] <= end
+
+    def settled(self, channel: int) -> Collection[str]:
+        """The names of the pictures of `channel`'s epoch-stamped alarms already fired."""
+        return self._settled.get(channel, {}).keys()
+
+    def settle(
+        self,
+        records: Iterable[RecordFile],
+        *,
+        begin: datetime,
+        end: datetime,
+        now: datetime,
+        window: timedelta = ALARM_MATCH_WINDOW,
+    ) -> None:
+        """Remember the epoch-stamped alarms fired from `begin` to `end` by their pictures.
+
+        `records` is what a check listed from `begin` up to `end` (camera times). A clock back
+        at its epoch (a camera without a clock battery, after a power cut) writes the seconds
+        of the earlier power cuts again: remembered by its second, an alarm of an earlier cut
+        would take a new alarm's picture a second or a burst away for its own, and that alarm
+        would be lost. Once its pictures are listed (`SETTLE_AFTER` on, all are saved), the
+        alarm is remembered by their names instead (the names of one card's files differ),
+        and its second is forgotten. An alarm whose pictures are not listed keeps its second.
+        `now` is Home Assistant's time (aware): what is `EPOCH_STAMP_LAG` behind it is
+        epoch-stamped.
+        """
+        epoch_before = now.replace(tzinfo=None) - EPOCH_STAMP_LAG
+        pictures: dict[int, list[RecordFile]] = {}
+        clips: dict[int, list[RecordFile]] = {}
+        for record in records:
+            if record.event not in ALARM_TAGS or not begin <= record.begin < end:
+                continue
+            kept = pictures if record.file_type is FileType.PICTURE else clips
+            kept.setdefault(record.channel, []).append(record)
+        for channel, channel_pictures in pictures.items():
+            times = self._fired.get(channel, [])
+            due = [
+                time
+                for time in times
+                if time < epoch_before and begin <= time - window and time + SETTLE_AFTER <= end
+            ]
+            if not due:
+                continue
+            channel_pictures.sort(key=lambda record: record.begin)
+            begins = [picture.begin for picture in channel_pictures]
+            names = self._settled.setdefault(channel, {})
+            for time in due:
+                # The pictures `_unseen_on_channel` takes for this alarm's: of its burst, or
+                # inside the clip it began.
+                spans = _merged(
+                    (clip.begin, clip.end)
+                    for clip in clips.get(channel, [])
+                    if abs(clip.begin - time) <= window
+                )
+                low = bisect.bisect_left(begins, time - window)
+                high = bisect.bisect_right(begins, time + max(window, PICTURE_BURST))
+                claimed = [picture.name for picture in channel_pictures[low:high]]
+                claimed += [
+                    picture.name
+                    for picture in channel_pictures
+                    if spans and _inside(spans, picture.begin)
+                ]
+                if not claimed:
+                    continue
+                names.update(dict.fromkeys(claimed))
+                times.remove(time)
+                del self._fired_at[channel][time]
+            for old in list(names)[: max(0, len(names) - MAX_REMEMBERED)]:
+                del names[old]
 
     def take_newest(self, channel: int, happened: datetime) -> bool:
         """Whether an alarm that `happened` then (aware) is the channel's newest yet; keep it."""
@@ -170,6 +246,9 @@ class AlarmLedger:
             "newest": {
                 str(channel): time.isoformat() for channel, time in sorted(self._newest.items())
             },
+            "settled": {
+                str(channel): list(names) for channel, names in sorted(self._settled.items())
+            },
         }
 
     @classmethod
@@ -197,6 +276,8 @@ class AlarmLedger:
                     ledger.record(int(channel), time, fired_at)
             for channel, happened in dict(data.get("newest") or {}).items():
                 ledger._newest[int(channel)] = _aware(datetime.fromisoformat(happened))
+            for channel, names in dict(data.get("settled") or {}).items():
+                ledger._settled[int(channel)] = dict.fromkeys(str(name) for name in list(names))
             if checked is not None:
                 ledger.checked_until = _naive(datetime.fromisoformat(checked))
             if checked_at is not None:
@@ -287,9 +368,16 @@ def find_unseen_alarms(
         kept.setdefault(record.channel, []).append(record)
     found: list[HistoryAlarm] = []
     for channel in sorted(pictures.keys() | clips.keys()):
+        settled = ledger.settled(channel)
+        channel_pictures = pictures.get(channel, [])
         found.extend(
             _unseen_on_channel(
-                channel, pictures.get(channel, []), clips.get(channel, []), ledger, window
+                channel,
+                [picture for picture in channel_pictures if picture.name not in settled],
+                clips.get(channel, []),
+                ledger,
+                window,
+                sorted(picture.begin for picture in channel_pictures if picture.name in settled),
             )
         )
     found.sort(key=lambda alarm: (alarm.time, alarm.channel))
@@ -302,6 +390,7 @@ def _unseen_on_channel(
     clips: list[RecordFile],
     ledger: AlarmLedger,
     window: timedelta,
+    settled_times: list[datetime],
 ) -> list[HistoryAlarm]:
     # The clips that began with an alarm already fired: a jpg entry inside one is that
     # alarm's, however late the camera saved it.
@@ -329,10 +418,9 @@ def _unseen_on_channel(
         # alarm's recording.
         start = clip.begin - window
         stop = max(clip.end, clip.begin + window)
-        if ledger.fired_between(channel, start, stop):
+        if ledger.fired_between(channel, start, stop) or _any_between(settled_times, start, stop):
             continue
-        position = bisect.bisect_left(picture_times, start)
-        if position < len(picture_times) and picture_times[position] <= stop:
+        if _any_between(picture_times, start, stop):
             continue
         new_clips.append(clip)
     traces = sorted(
@@ -363,6 +451,12 @@ def _same_alarm(group: list[RecordFile], record: RecordFile, window: timedelta) 
         and first_picture is not None
         and record.begin - first_picture.begin <= PICTURE_BURST
     )
+
+
+def _any_between(times: list[datetime], begin: datetime, end: datetime) -> bool:
+    """Whether one of `times` (sorted) lies from `begin` to `end` (both included)."""
+    position = bisect.bisect_left(times, begin)
+    return position < len(times) and times[position] <= end
 
 
 def _merged(spans: Iterable[tuple[datetime, datetime]]) -> list[tuple[datetime, datetime]]:
