@@ -4,7 +4,8 @@ Ten simulated cameras (by default), each of another profile with other firmware 
 `MIXES`), run in a child process, so that the CPU measured here is Home Assistant's and the
 integration's alone. Home Assistant runs in this process with an entry for each camera, set
 up with the default options. For `--minutes`, each camera raises an alarm every few seconds
-(`--alarm-every` on average, its channels in turn), and every `--fault-every` seconds one of
+(`--alarm-every` on average, its channels in turn, a channel's alarms `CHANNEL_GAP` apart at
+least), and every `--fault-every` seconds one of
 them, in turn, reboots, loses its connections or has its clock moved:
 
 - a reboot (3 to 8 s) ends every session; a camera without a clock battery comes back in
@@ -63,6 +64,7 @@ from reliability_support import (
     write_section,
 )
 
+from custom_components.dvrip.backfill import PICTURE_BURST
 from custom_components.dvrip.models import AlarmEvent, signal_alarm, signal_state
 from simulator import CameraSimulator, SimulatorConfig
 
@@ -81,6 +83,11 @@ FAULT_KINDS = ("reboot", "disconnect", "clock")
 STAMP_FORMAT = "%Y-%m-%d %H:%M:%S"
 # An alarm's Stop follows its Start after this long.
 STOP_AFTER = 2.0
+# Pictures of one channel this close are one alarm's to the history check (PICTURE_BURST).
+BURST_SECONDS = int(PICTURE_BURST.total_seconds())
+# A channel's next alarm starts this long after its last at the soonest: the history check
+# takes pictures of one channel closer than a burst for one alarm's (a known limitation).
+CHANNEL_GAP = BURST_SECONDS + 1.0
 # How often the event loop's lateness is sampled.
 LAG_SAMPLE = 0.25
 
@@ -212,10 +219,14 @@ class Scenario:
         turn = 0
         # Cameras start at different moments, not all in one second.
         await asyncio.sleep(self.random.uniform(0, every))
+        started: dict[int, float] = {}
         while time.monotonic() < end:
             channel = turn % camera.camera_channels
             event = mix.events[turn // camera.camera_channels % len(mix.events)]
             turn += 1
+            if (wait := started.get(channel, -CHANNEL_GAP) + CHANNEL_GAP - time.monotonic()) > 0:
+                await asyncio.sleep(wait)
+            started[channel] = time.monotonic()
             down = camera.fault is not None
             record = await camera.raise_alarm(channel=channel, event=event)
             self.alarms.append(
@@ -571,8 +582,11 @@ def report(result: dict[str, Any]) -> str:
     return text
 
 
-def _how_lost(alarm: dict[str, Any], clock_at_end: str) -> str:
+def _how_lost(alarm: dict[str, Any], clock_at_end: str, after_another: bool) -> str:
     """What befell a lost alarm, as far as the camera's side tells."""
+    if after_another:
+        # The history check takes such a picture for the earlier alarm's (one of a burst).
+        return f"raised within {BURST_SECONDS} s after another alarm of its channel"
     if alarm["stamp"] > clock_at_end:
         # Its history entries are found only once the camera's clock passes them again.
         return "stamped later than the camera's clock read at the end (it ran ahead, then back)"
@@ -593,7 +607,22 @@ def _notes(
     notes = []
     if lost:
         clocks = {serial: stats["clock"] for serial, stats in result["stats"].items()}
-        how = Counter(_how_lost(by_key[key], clocks[key.camera]) for key in lost)
+        stamps: dict[tuple[str, int], list[datetime]] = {}
+        for alarm in result["alarms"]:
+            stamps.setdefault((alarm["camera"], alarm["channel"]), []).append(
+                datetime.strptime(alarm["stamp"], STAMP_FORMAT)
+            )
+
+        def after_another(key: AlarmKey) -> bool:
+            stamp = datetime.strptime(key.stamp, STAMP_FORMAT)
+            return any(
+                timedelta(0) < stamp - other <= timedelta(seconds=BURST_SECONDS)
+                for other in stamps[(key.camera, key.channel)]
+            )
+
+        how = Counter(
+            _how_lost(by_key[key], clocks[key.camera], after_another(key)) for key in lost
+        )
         cameras = Counter(key.camera for key in lost)
         notes.append(
             "- Lost alarms: "
