@@ -34,6 +34,7 @@ from .common import async_wait_for_state, entity_id
 # Not Home Assistant's zone in the tests (US/Pacific).
 ZONE = "Asia/Shanghai"
 RIGHT = timedelta(seconds=2)
+CONFIG_SET = 1040
 
 
 def _switch(hass: HomeAssistant, entry: MockConfigEntry, key: str, channel: int = 0) -> str:
@@ -173,6 +174,23 @@ async def test_the_switch_shows_what_the_camera_read_back(
     camera.set_motion_detection(False)
     await loaded_entry.runtime_data.coordinator.async_read_settings()
     assert hass.states.get(motion).state == STATE_OFF
+
+
+async def test_a_write_left_unanswered_is_an_error_then_the_camera_is_believed(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, camera: CameraSimulator
+) -> None:
+    """The camera holds its answer to the write past the timeout (the link stalls, then
+    drops): an error, the state as it was; once back, the switch shows what the camera did.
+    """
+    motion = _switch(hass, loaded_entry, "motion_detection")
+    camera.delay_replies(3.0, message_id=CONFIG_SET, count=1)
+    with pytest.raises(HomeAssistantError) as caught:
+        await _switch_to(hass, motion, on=False)
+    assert caught.value.translation_key in ("command_unanswered", "command_failed")
+    assert hass.states.get(motion).state == STATE_ON
+    await camera.wait_for(lambda: not camera.motion_detection(0).enabled)
+    await loaded_entry.runtime_data.coordinator.async_read_settings()
+    await async_wait_for_state(hass, motion, STATE_OFF)
 
 
 @pytest.mark.parametrize(
