@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from homeassistant.components.switch import SwitchEntity, SwitchEntityDescription
-from homeassistant.const import EntityCategory
+from homeassistant.const import EntityCategory, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
@@ -14,7 +14,7 @@ from .client import Abilities, Detection, DvripError, detection_enabled
 from .command_errors import camera_unavailable, command_error
 from .coordinator import DvripConfigEntry, DvripCoordinator
 from .detection_settings import DetectionSettings
-from .entity import DvripEntity
+from .entity import DvripEntity, remove_stale_entities
 
 # A write reads the whole section and writes it back: one at a time.
 PARALLEL_UPDATES = 1
@@ -61,11 +61,14 @@ async def async_setup_entry(
     """
     coordinator = entry.runtime_data.coordinator
     settings = entry.runtime_data.detection
-    async_add_entities(
+    switches = [
         DvripDetectionSwitch(coordinator, settings, description, channel)
         for channel in coordinator.active_channels
         for description in DETECTION_SWITCHES
-    )
+    ]
+    # Switches of channels no longer in use (a camera taken off a recorder) leave the registry.
+    remove_stale_entities(hass, entry, Platform.SWITCH, {switch.unique_id for switch in switches})
+    async_add_entities(switches)
 
 
 class DvripDetectionSwitch(DvripEntity, SwitchEntity):

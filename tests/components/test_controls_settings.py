@@ -147,6 +147,22 @@ async def test_switches_the_camera_does_not_report_start_disabled(
     assert motion.entity_category is not None
 
 
+@pytest.mark.parametrize("camera_settings", [{"profile_overrides": {"alarm_functions": None}}])
+async def test_switches_of_a_camera_that_reports_no_abilities_start_disabled(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, camera: CameraSimulator
+) -> None:
+    """Unknown abilities: both switches exist, disabled; enabled by the user, they work."""
+    registry = er.async_get(hass)
+    motion = _switch(hass, loaded_entry, "motion_detection")
+    assert registry.async_get(motion).disabled_by is er.RegistryEntryDisabler.INTEGRATION
+    registry.async_update_entity(motion, disabled_by=None)
+    assert await hass.config_entries.async_reload(loaded_entry.entry_id)
+    await hass.async_block_till_done()
+    await _switch_to(hass, motion, on=False)
+    assert not camera.motion_detection(0).enabled
+    assert hass.states.get(motion).state == STATE_OFF
+
+
 async def test_a_refused_write_is_a_clear_error_and_changes_nothing(
     hass: HomeAssistant, loaded_entry: MockConfigEntry, camera: CameraSimulator
 ) -> None:
