@@ -121,6 +121,30 @@ async def test_the_repairs_fix_turns_detection_on(
     assert hass.states.get(_switch(hass, loaded_entry, "motion_detection")).state == STATE_ON
 
 
+@pytest.mark.parametrize("camera_settings", [{"motion_detection": False}])
+async def test_the_repairs_fix_says_when_the_camera_keeps_detection_off(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    camera: CameraSimulator,
+    hass_client: ClientSessionGenerator,
+) -> None:
+    """The camera takes the write and keeps its setting: the fix says so; the repair stays."""
+    camera.detection.set_writes("ignore")
+    issue = _issue(hass, loaded_entry, "detection_disabled")
+    assert issue is not None
+    assert await async_setup_component(hass, "repairs", {})
+    client = await hass_client()
+    response = await client.post(
+        "/api/repairs/issues/fix", json={"handler": DOMAIN, "issue_id": issue.issue_id}
+    )
+    flow: dict[str, Any] = await response.json()
+    response = await client.post(f"/api/repairs/issues/fix/{flow['flow_id']}", json={})
+    result = await response.json()
+    assert result["type"] == "abort"
+    assert result["reason"] == "detection_unchanged"
+    assert _issue(hass, loaded_entry, "detection_disabled") is not None
+
+
 @pytest.mark.parametrize("camera_settings", [{"profile": "icsee"}])
 async def test_human_switch_where_the_camera_detects_people(
     hass: HomeAssistant, loaded_entry: MockConfigEntry, camera: CameraSimulator
