@@ -59,6 +59,7 @@ from typing import Any, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from simulator.control import ControlServer
+from simulator.detection import DetectionSections
 from simulator.discovery import host_ip_text, start_responder
 from simulator.history import (
     ClipSpec,
@@ -80,6 +81,7 @@ from simulator.quirks import (
     parse_quirks,
 )
 from simulator.session import Connection, LoginSession
+from simulator.storage import Storage
 from simulator.wire import (
     Header,
     MessageId,
@@ -249,6 +251,7 @@ class SimulatorStats:
     alarm_centre_sent: int = 0  # 1508 messages delivered to the alarm centre
     recording_seconds_sent: float = 0.0  # seconds of recording in completed downloads
     searches: int = 0  # datagrams received on the discovery port
+    reboots: int = 0  # reboot faults and OPMachine reboots
 
 
 @dataclass(slots=True)
@@ -314,6 +317,7 @@ class _Counters:
     alarm_centre_sent: int = 0
     recording_seconds_sent: float = 0.0
     searches: int = 0
+    reboots: int = 0
 
 
 @dataclass(slots=True)
@@ -382,6 +386,8 @@ class CameraSimulator:
             MotionDetection(self.config.motion_detection, self.config.alarm_upload)
             for _ in range(self._channel_count)
         ]
+        self.detection = DetectionSections(self, self._channel_count)
+        self.storage = Storage()
         self._active_alarms: set[tuple[int, str]] = set()
         self._picture_turn = 0
         self._boot = datetime.now(self._zone)
@@ -762,7 +768,7 @@ class CameraSimulator:
             "FontSize": 24,
             "LocalNo": 0,
             "MachineName": self._device_name,
-            "OverWrite": "OverWrite",
+            "OverWrite": self.storage.overwrite_setting,
             "ScreenAutoShutdown": 10,
             "ScreenSaveTime": 0,
             "VideoOutPut": "Auto",
@@ -1401,6 +1407,7 @@ class CameraSimulator:
         await self._end_fault()
 
     def _reboot(self) -> None:
+        self._counters.reboots += 1
         for session in list(self._sessions.values()):
             session.end()
         self._sessions.clear()

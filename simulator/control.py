@@ -12,7 +12,13 @@
     POST /alarm_centre {"host": "192.168.1.2", "port": 15002}  send alarms there as 1508
                      too ({"host": null} stops that)
     POST /password   {"user": "admin", "password": "new"}
-    POST /detection  {"channel": 0, "enabled": false, "upload": true}  (channel optional)
+    POST /detection  {"channel": 0, "enabled": false, "upload": true, "human": true}
+                     (channel optional: every channel); {"writes": "refuse"} answers
+                     writes of the detection settings with Ret 107, "ignore" with Ret 100
+                     and no change, "apply" as asked
+    POST /storage    {"state": "missing", "overwrite": false}  the SD card: ok, missing,
+                     full or failing; whether it is overwritten when full
+    GET  /storage    {"state": ..., "overwrite": ...}
     POST /downloads  {"stalled": true, "file_name": null}  hold the downloads of one file
                      (null: of every file) before their first byte
     POST /quirks     {"quirk": "guard-silent", "enabled": true}  switch one quirk
@@ -112,6 +118,8 @@ class ControlServer:
         self.app.router.add_post("/alarm_centre", self._alarm_centre)
         self.app.router.add_post("/password", self._password)
         self.app.router.add_post("/detection", self._detection)
+        self.app.router.add_post("/storage", self._set_storage)
+        self.app.router.add_get("/storage", self._storage)
         self.app.router.add_post("/downloads", self._downloads)
         self.app.router.add_post("/quirks", self._set_quirk)
         self.app.router.add_get("/quirks", self._quirks)
@@ -223,12 +231,44 @@ class ControlServer:
             raise BadRequestError("channel must be an integer")
         enabled = _optional_bool(body, "enabled")
         upload = _optional_bool(body, "upload")
-        if enabled is None and upload is None:
-            raise BadRequestError("give enabled and/or upload")
-        self.camera.set_motion_detection(enabled, channel=channel, upload=upload)
+        human = _optional_bool(body, "human")
+        writes = body.get("writes")
+        if writes is not None and not isinstance(writes, str):
+            raise BadRequestError("writes must be apply, refuse or ignore")
+        if enabled is None and upload is None and human is None and writes is None:
+            raise BadRequestError("give enabled, upload, human and/or writes")
+        detection = self.camera.detection
+        if channel is not None:
+            self.camera.motion_detection(channel)  # checks the channel
+        if writes is not None:
+            detection.set_writes(writes)
+        if enabled is not None or upload is not None:
+            self.camera.set_motion_detection(enabled, channel=channel, upload=upload)
+        if human is not None:
+            detection.set_human_detection(human, channel)
         return web.json_response(
-            [asdict(self.camera.motion_detection(number)) for number in range(self.camera.channels)]
+            [
+                {
+                    **asdict(self.camera.motion_detection(number)),
+                    "human": detection.human_detection(number),
+                }
+                for number in range(self.camera.channels)
+            ]
         )
+
+    async def _storage(self, request: web.Request) -> web.Response:
+        return web.json_response(
+            {"state": self.camera.storage.state, "overwrite": self.camera.storage.overwrite}
+        )
+
+    async def _set_storage(self, request: web.Request) -> web.Response:
+        body = await _json_object(request)
+        state = body.get("state")
+        if state is not None and not isinstance(state, str):
+            raise BadRequestError("state must be ok, missing, full or failing")
+        self.camera.storage.set(state, _optional_bool(body, "overwrite"))
+        self.camera.notify()
+        return await self._storage(request)
 
     async def _discovery(self, request: web.Request) -> web.Response:
         return web.json_response(self.camera.discovery_state())

@@ -140,8 +140,8 @@ QUIRKS: dict[Quirk, QuirkInfo] = {
     ),
     Quirk.CONFIG_SILENT_LARGE: QuirkInfo(
         "A ConfigGet of a container of every channel's settings (`Detect`, "
-        "`Detect.MotionDetect`) is never answered; one channel's (`Detect.MotionDetect.[0]`) "
-        "and the small sections are; the connection stays usable.",
+        "`Detect.MotionDetect`, `Detect.HumanDetection`) is never answered; one channel's "
+        "(`Detect.MotionDetect.[0]`) and the small sections are; the connection stays usable.",
         "Moxnatiy/hass-xmeye src/xmeye/exceptions.py DeviceSilent, client.py; "
         "equake/hass-xmeye AGENTS.md",
     ),
@@ -195,7 +195,7 @@ UNUSED_CHANNELS_TOTAL = 32
 # json-nul-padding: what ends each JSON message.
 NUL_PADDED_TERMINATOR = b"\n" + b"\0" * 7
 # config-silent-large: ConfigGet names that hold every channel's settings.
-LARGE_CONFIG_NAMES = frozenset({"Detect", "Detect.MotionDetect"})
+LARGE_CONFIG_NAMES = frozenset({"Detect", "Detect.MotionDetect", "Detect.HumanDetection"})
 # clock-epoch: where a reboot brings the clock back to, unless `clock_epoch` says otherwise.
 DEFAULT_CLOCK_EPOCH = datetime(2000, 1, 1)  # noqa: DTZ001 (the camera's clock has no zone)
 # connection-limit: connections open at once, unless `max_connections` says otherwise.

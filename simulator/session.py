@@ -30,7 +30,7 @@ import socket
 import struct
 from typing import TYPE_CHECKING, Any
 
-from simulator import download
+from simulator import download, machine
 from simulator.history import MAX_QUERY_ENTRIES, FileQuery, RecordType
 from simulator.media import FrameType, pack_frame
 from simulator.quirks import (
@@ -493,28 +493,7 @@ class Connection:
             }
         elif name == "StorageInfo":
             entries = camera.history.entries
-            oldest = format_time(entries[0].begin) if entries else "2000-00-00 00:00:00"
-            newest = format_time(entries[-1].end) if entries else "2000-00-00 00:00:00"
-            info = [
-                {
-                    "PartNumber": 1,
-                    "PlysicalNo": 0,
-                    "Partition": [
-                        {
-                            "DirverType": 0,
-                            "IsCurrent": True,
-                            "LogicSerialNo": 0,
-                            "NewEndTime": newest,
-                            "NewStartTime": oldest,
-                            "OldEndTime": newest,
-                            "OldStartTime": oldest,
-                            "RemainSpace": "0x00001D4C",
-                            "Status": 0,
-                            "TotalSpace": "0x0000EE6B",
-                        }
-                    ],
-                }
-            ]
+            info = camera.storage.info([(entry.begin, entry.end) for entry in entries])
         elif name == "WorkState":
             info = camera.work_state()
         else:
@@ -523,21 +502,6 @@ class Connection:
             _LOGGER.info("%r: no answer to SystemInfo %r", self, name)
             return
         await self.reply(MessageId.SYSTEM_INFO_REPLY, {"Name": name, name: info, "Ret": Ret.OK})
-
-    @staticmethod
-    def _config_name(name: object) -> tuple[str, int | None] | None:
-        """("Detect.MotionDetect", channel or None) for the names this camera knows."""
-        if not isinstance(name, str):
-            return None
-        base, _, index = name.partition(".[")
-        if base != "Detect.MotionDetect":
-            return None
-        if not index:
-            return base, None
-        try:
-            return base, int(index.rstrip("]"))
-        except ValueError:
-            return None
 
     def _fact_config(self, name: object) -> tuple[bool, Any]:
         """(known, value) for the configurations that describe the device; value None: refused."""
@@ -601,43 +565,16 @@ class Connection:
                     MessageId.CONFIG_GET_REPLY, {"Name": name, name: fact, "Ret": Ret.OK}
                 )
             return
-        known = self._config_name(name)
-        configs = self.camera.motion_config()
-        if known is None or (known[1] is not None and not 0 <= known[1] < len(configs)):
-            await self.reply(
-                MessageId.CONFIG_GET_REPLY, {"Name": str(name or ""), "Ret": Ret.NO_SUCH_CONFIG}
-            )
-            return
-        channel = known[1]
-        value: Any = configs if channel is None else configs[channel]
-        await self.reply(
-            MessageId.CONFIG_GET_REPLY, {"Name": str(name), str(name): value, "Ret": Ret.OK}
-        )
+        ret, value = self.camera.detection.read(str(name or ""))
+        reply: dict[str, Any] = {"Name": str(name or ""), "Ret": ret}
+        if ret is Ret.OK:
+            reply[str(name)] = value
+        await self.reply(MessageId.CONFIG_GET_REPLY, reply)
 
     async def _config_set(self, packet: Packet, body: dict[str, Any]) -> None:
-        name = body.get("Name")
-        known = self._config_name(name)
-        value = body.get(name) if isinstance(name, str) else None
-        result = Ret.NO_SUCH_CONFIG
-        if known is not None:
-            channel = known[1]
-            if channel is None and isinstance(value, list):
-                pairs = list(enumerate(value))
-            elif channel is not None and isinstance(value, dict):
-                pairs = [(channel, value)]
-            else:
-                pairs = []
-            pairs = [
-                (number, item)
-                for number, item in pairs
-                if isinstance(item, dict) and 0 <= number < self.camera.channels
-            ]
-            result = Ret.ILLEGAL_REQUEST
-            if pairs:
-                for number, item in pairs:
-                    self.camera.apply_motion_config(number, item)
-                result = Ret.OK
-        await self.reply(MessageId.CONFIG_SET_REPLY, {"Name": str(name or ""), "Ret": result})
+        name = str(body.get("Name") or "")
+        result = self.camera.detection.write(name, body.get(name))
+        await self.reply(MessageId.CONFIG_SET_REPLY, {"Name": name, "Ret": result})
 
     async def _time_query(self, packet: Packet, body: dict[str, Any]) -> None:
         await self.reply(
@@ -646,8 +583,13 @@ class Connection:
         )
 
     async def _time_setting(self, packet: Packet, body: dict[str, Any]) -> None:
-        """OPTimeSetting sets the clock to a local time (python-dvr ``set_time``)."""
+        """OPTimeSetting sets the clock to a local time (python-dvr ``set_time``); OPMachine
+        shares the message id.
+        """
         name = body.get("Name")
+        if name == machine.OP_MACHINE:
+            await machine.op_machine(self, body)
+            return
         if name != "OPTimeSetting":
             await self.reply(
                 MessageId.TIME_SETTING_REPLY, {"Name": str(name or ""), "Ret": Ret.UNSUPPORTED}

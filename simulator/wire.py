@@ -63,7 +63,7 @@ class MessageId(IntEnum):
     DOWNLOAD_DATA = 1426
     FILE_QUERY = 1440
     FILE_QUERY_REPLY = 1441
-    TIME_SETTING = 1450  # OPTimeSetting (OPMachine shares the id)
+    TIME_SETTING = 1450  # OPTimeSetting and OPMachine (reboot)
     TIME_SETTING_REPLY = 1451
     TIME_QUERY = 1452
     TIME_QUERY_REPLY = 1453
@@ -88,6 +88,7 @@ class Ret(IntEnum):
     ILLEGAL_REQUEST = 103
     NOT_LOGGED_IN = 105
     WRONG_PASSWORD = 106
+    NO_PERMISSION = 107
     DEVICE_TIMEOUT = 108
     NOTHING_FOUND = 109
     SEARCH_COMPLETE = 110

@@ -26,8 +26,10 @@ from .const import (
     option,
 )
 from .coordinator import DvripConfigEntry, DvripCoordinator, DvripRuntime
+from .detection_settings import DetectionSettings
 from .devices import async_register_devices, removable_device
 from .discovery import async_start_discovery
+from .disks import StorageMonitor
 from .ha_versions import OPTIONS_FLOW_RELOADS
 from .last_picture import LastAlarmPictures
 from .migration import async_migrate_entry
@@ -38,9 +40,12 @@ from .storage import media_root
 
 PLATFORMS: list[Platform] = [
     Platform.BINARY_SENSOR,
+    Platform.BUTTON,
     Platform.CAMERA,
     Platform.EVENT,
     Platform.IMAGE,
+    Platform.SENSOR,
+    Platform.SWITCH,
 ]
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 # A unique id that is a MAC address, as `format_mac` writes it.
@@ -90,7 +95,14 @@ async def async_setup_entry(hass: HomeAssistant, entry: DvripConfigEntry) -> boo
     pacing.learn(client, entry.data, None)
     async_update_locked_issue(hass, entry, locked=False)
     async_register_devices(hass, entry, coordinator)
-    entry.runtime_data = DvripRuntime(coordinator=coordinator, options=dict(entry.options))
+    entry.runtime_data = DvripRuntime(
+        coordinator=coordinator,
+        options=dict(entry.options),
+        # -- detection, storage (controls) --
+        detection=DetectionSettings(hass, entry, coordinator),
+        storage=StorageMonitor(hass, entry, coordinator),
+        # -- end of detection, storage --
+    )
     try:
         await _async_finish_setup(hass, entry, coordinator)
     except BaseException:
@@ -112,7 +124,14 @@ def _keyed_by_serial(entry: DvripConfigEntry) -> bool:
 async def _async_finish_setup(
     hass: HomeAssistant, entry: DvripConfigEntry, coordinator: DvripCoordinator
 ) -> None:
-    """The steps after the session started: pictures, listeners, the platforms."""
+    """The steps after the session started: settings, pictures, listeners, the platforms."""
+    # -- detection, storage (controls): read now, and again at each reconnect and audit --
+    runtime = entry.runtime_data
+    coordinator.settings_readers.extend(
+        (runtime.detection.async_refresh, runtime.storage.async_refresh)
+    )
+    await coordinator.async_read_settings()
+    # -- end of detection, storage --
     mode = PictureMode(option(entry.options, CONF_PICTURE_MODE))
     if mode is not PictureMode.OFF:
         pictures = LastAlarmPictures(

@@ -8,9 +8,10 @@ who answers), `clock`, `alarms` (the one alarm path), `history_checks`, `repairs
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_HOST, CONF_PORT
@@ -44,9 +45,14 @@ from .history_checks import HISTORY_POLL_INTERVAL, HistoryChecker
 from .last_picture import LastAlarmPictures
 from .models import AlarmKey, AlarmState, CheckTrigger, ConnectionStatistics, signal_state
 from .naming import device_title
-from .repairs import Issue, async_check_detection, async_update_issue
+from .repairs import Issue, async_update_issue
 from .session import CameraSession
 from .stills import LiveStills
+
+if TYPE_CHECKING:
+    # Only for the runtime data's annotations: those modules build on this one.
+    from .detection_settings import DetectionSettings
+    from .disks import StorageMonitor
 
 type DvripConfigEntry = ConfigEntry[DvripRuntime]
 
@@ -89,7 +95,11 @@ class DvripCoordinator:
             history_hours=float(option(options, CONF_HISTORY_HOURS)),
         )
         self.stills = LiveStills(entry, self.session)
+        # Each channel's Detect.MotionDetect as last read (diagnostics, the repair's fix).
         self.detection_config: Any = None
+        # What reads the camera's settings again at each reconnect and audit (the detection
+        # settings, the storage): set up with the entry.
+        self.settings_readers: list[Callable[[], Awaitable[None]]] = []
         # What the device says it can detect (None when it does not say), its own name
         # (MachineName) and its channels' titles: read once at setup.
         self.abilities: Abilities | None = None
@@ -100,7 +110,7 @@ class DvripCoordinator:
         # What the alarm-centre listener reports for this camera (set at setup when enabled).
         self.alarm_centre_status: dict[str, Any] | None = None
         self.alarms.on_live_alarm = self.history.live_alarm_seen
-        self.history.on_audit = self.async_check_detection
+        self.history.on_audit = self.async_read_settings
         self.alarms.on_clock_moved = self._handle_clock_moved
         self.session.on_lost = self._handle_lost
         self.session.on_back = self._handle_back
@@ -146,7 +156,6 @@ class DvripCoordinator:
         await self.async_read_device_facts()
         await self.clock.async_learn(self.client, self.entry.title)
         await self.async_check_clock()
-        await self.async_check_detection()
         self.session.set_connected()
         self._stop_clock_checks = async_track_time_interval(
             self.hass, self._async_daily_clock_check, CLOCK_CHECK_INTERVAL, cancel_on_shutdown=True
@@ -222,7 +231,7 @@ class DvripCoordinator:
         try:
             await self.clock.async_learn(self.client, self.entry.title)
             await self.async_check_clock()
-            await self.async_check_detection()
+            await self.async_read_settings()
         except DvripError as err:
             LOGGER.debug("Cannot read the settings of %s: %s", self.entry.title, err)
         self.history.start_check(CheckTrigger.RECONNECT)
@@ -291,13 +300,10 @@ class DvripCoordinator:
         if self.device.model and self.entry.title == self.device.model:
             self.hass.config_entries.async_update_entry(self.entry, title=self.name)
 
-    async def async_check_detection(self) -> None:
-        """Raise (or clear) repair issues when motion detection or alarm upload is off."""
-        config = await async_check_detection(
-            self.hass, self.entry, self.client, self.active_channels
-        )
-        if config is not None:
-            self.detection_config = config
+    async def async_read_settings(self) -> None:
+        """Read the camera's settings again (repair issues follow what they say)."""
+        for read in self.settings_readers:
+            await read()
 
     def as_dict(self) -> dict[str, Any]:
         """State and statistics for diagnostics."""
@@ -349,4 +355,8 @@ class DvripRuntime:
     coordinator: DvripCoordinator
     # The options the entry was set up with: a change of them needs a reload.
     options: dict[str, Any]
+    # -- detection, storage (controls) --
+    detection: DetectionSettings
+    storage: StorageMonitor
+    # -- end of detection, storage --
     pictures: LastAlarmPictures | None = None

@@ -41,6 +41,19 @@ async def async_get_config_entry_diagnostics(
             "device": asdict(coordinator.device),
             "coordinator": coordinator.as_dict(),
             "pictures": runtime.pictures.as_dict() if runtime.pictures else None,
+            # -- detection, storage (controls) --
+            "detection_settings": {
+                str(detection): {
+                    f"channel {channel + 1}": section for channel, section in sections.items()
+                }
+                for detection, sections in runtime.detection.data.sections.items()
+            },
+            "storage": (
+                {**asdict(status), "state": str(status.state)}
+                if (status := runtime.storage.data) is not None
+                else None
+            ),
+            # -- end of detection, storage --
         },
         to_redact,
     )

@@ -1,5 +1,5 @@
 """The repair issues of a camera entry, what raises them from the camera's settings, and the
-fix flow of the one a user can fix here (the camera's clock).
+fix flows of those a user can fix here (the camera's clock, motion detection that is off).
 """
 
 from __future__ import annotations
@@ -15,10 +15,8 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.data_entry_flow import FlowResult
 from homeassistant.helpers import issue_registry as ir
 
-from .client import DvripClient, DvripError, detection_problems
+from .client import Detection, DvripError, StorageState, StorageStatus, detection_problems
 from .const import CONF_KEEP_CLOCK, DOMAIN, LOGGER
-
-MOTION_DETECT_CONFIG = "Detect.MotionDetect"
 
 
 class Issue(StrEnum):
@@ -30,10 +28,13 @@ class Issue(StrEnum):
     ACCOUNT_LOCKED = "account_locked"
     WRONG_DEVICE = "wrong_device"
     CLOCK_WRONG = "clock_wrong"
+    STORAGE_MISSING = "storage_missing"
+    STORAGE_FULL = "storage_full"
+    STORAGE_FAILING = "storage_failing"
 
 
 # The issues a user can fix from the repairs dashboard.
-FIXABLE_ISSUES = frozenset({Issue.CLOCK_WRONG})
+FIXABLE_ISSUES = frozenset({Issue.CLOCK_WRONG, Issue.DETECTION_DISABLED})
 
 
 @callback
@@ -86,19 +87,15 @@ def delete_issues(hass: HomeAssistant, entry: ConfigEntry) -> None:
         async_clear_issue(hass, entry, issue)
 
 
-async def async_check_detection(
-    hass: HomeAssistant, entry: ConfigEntry, client: DvripClient, channels: Sequence[int]
-) -> Any:
+@callback
+def async_update_detection_issues(
+    hass: HomeAssistant, entry: ConfigEntry, config: list[Any], channels: Sequence[int]
+) -> None:
     """Raise (or clear) the issues of motion detection or alarm upload being off on one of
     `channels` (from 0: those with a camera; a recorder's empty ones are never named).
 
-    Returns the camera's `Detect.MotionDetect` (for diagnostics); None where it has none.
+    `config`: each channel's `Detect.MotionDetect` section as read (None where not read).
     """
-    config = await client.get_optional_config(MOTION_DETECT_CONFIG)
-    if config is None:
-        # Refused or never answered (some firmware answers no ConfigGet): nothing to say.
-        LOGGER.debug("%s does not tell its %s", entry.title, MOTION_DETECT_CONFIG)
-        return None
     for issue, problems in zip(
         (Issue.DETECTION_DISABLED, Issue.UPLOAD_DISABLED),
         detection_problems(config, max(channels, default=0) + 1),
@@ -108,7 +105,27 @@ async def async_check_detection(
         found = [channel for channel in problems if channel - 1 in channels]
         channel_list = ", ".join(str(channel) for channel in found)
         async_update_issue(hass, entry, issue, bool(found), channels=channel_list)
-    return config
+
+
+# What each storage state raises; an overwritten full card records on and raises nothing.
+_STORAGE_ISSUES = {
+    StorageState.MISSING: Issue.STORAGE_MISSING,
+    StorageState.FAILING: Issue.STORAGE_FAILING,
+    StorageState.FULL: Issue.STORAGE_FULL,
+}
+
+
+@callback
+def async_update_storage_issues(
+    hass: HomeAssistant, entry: ConfigEntry, status: StorageStatus
+) -> None:
+    """Say when the card is missing, failing, or full and set to stop recording: the alarm
+    pictures come from its recordings.
+    """
+    state = status.state
+    for problem, issue in _STORAGE_ISSUES.items():
+        raised = state is problem and (problem is not StorageState.FULL or status.stops_recording)
+        async_update_issue(hass, entry, issue, raised)
 
 
 class ClockFixFlow(RepairsFlow):
@@ -142,9 +159,50 @@ class ClockFixFlow(RepairsFlow):
         return self.async_create_entry(data={})
 
 
+class DetectionFixFlow(RepairsFlow):
+    """Turn motion detection on, on the channels where it is off."""
+
+    def __init__(self, entry_id: str) -> None:
+        self._entry_id = entry_id
+
+    async def async_step_init(self, user_input: dict[str, str] | None = None) -> FlowResult:
+        return await self.async_step_confirm()
+
+    async def async_step_confirm(self, user_input: dict[str, str] | None = None) -> FlowResult:
+        entry = self.hass.config_entries.async_get_entry(self._entry_id)
+        if entry is None or entry.state is not ConfigEntryState.LOADED:
+            return self.async_abort(reason="not_loaded")
+        coordinator = entry.runtime_data.coordinator
+        disabled, _ = detection_problems(coordinator.detection_config, coordinator.channels)
+        channels = [
+            channel - 1 for channel in disabled if channel - 1 in coordinator.active_channels
+        ]
+        if user_input is None:
+            return self.async_show_form(
+                step_id="confirm",
+                description_placeholders={
+                    "name": entry.title,
+                    "channels": ", ".join(str(channel + 1) for channel in channels),
+                },
+            )
+        settings = entry.runtime_data.detection
+        try:
+            for channel in channels:
+                await settings.async_switch(Detection.MOTION, channel, enabled=True)
+        except DvripError as err:
+            LOGGER.warning("Cannot turn on motion detection of %s: %s", entry.title, err)
+            return self.async_abort(reason="cannot_switch_detection")
+        if async_has_issue(self.hass, entry, Issue.DETECTION_DISABLED):
+            # The camera answered, but reads back what it had.
+            return self.async_abort(reason="detection_unchanged")
+        return self.async_create_entry(data={})
+
+
 async def async_create_fix_flow(
     hass: HomeAssistant, issue_id: str, data: dict[str, str | int | float | None] | None
 ) -> RepairsFlow:
-    """The fix flow of a fixable issue (only the camera's clock is one)."""
-    entry_id = (data or {}).get("entry_id")
-    return ClockFixFlow(str(entry_id))
+    """The fix flow of a fixable issue: the camera's clock, or motion detection."""
+    entry_id = str((data or {}).get("entry_id"))
+    if issue_id.startswith(Issue.DETECTION_DISABLED):
+        return DetectionFixFlow(entry_id)
+    return ClockFixFlow(entry_id)

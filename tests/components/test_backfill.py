@@ -246,7 +246,7 @@ async def test_upload_off_raises_no_second_repair(
     """Alarm upload known to be off: its repair says how to fix it; polling starts silently."""
     coordinator = loaded_entry.runtime_data.coordinator
     camera.set_motion_detection(upload=False)
-    await coordinator.async_check_detection()
+    await coordinator.async_read_settings()
     coordinator.history._start_polling()
     registry = ir.async_get(hass)
     assert registry.async_get_issue(DOMAIN, f"upload_disabled_{loaded_entry.entry_id}")

@@ -46,6 +46,8 @@ async def test_diagnostics(
     assert coordinator["clock_offset_seconds"] == 0
     assert coordinator["snapshot_refused"] is False
 
+    assert diagnostics["storage"]["state"] == "ok"
+    assert diagnostics["detection_settings"]["Detect.MotionDetect"]["channel 1"]["Enable"] is True
     pictures = diagnostics["pictures"]
     assert pictures["mode"] == "auto"
     assert pictures["kept_on_disk"] is True

@@ -200,7 +200,7 @@ async def test_repair_issue_removed_with_entry(
     registry = ir.async_get(hass)
     issue_id = f"detection_disabled_{loaded_entry.entry_id}"
     camera.set_motion_detection(False)
-    await loaded_entry.runtime_data.coordinator.async_check_detection()
+    await loaded_entry.runtime_data.coordinator.async_read_settings()
     assert registry.async_get_issue(DOMAIN, issue_id) is not None
     assert await hass.config_entries.async_remove(loaded_entry.entry_id)
     await hass.async_block_till_done()

@@ -78,14 +78,19 @@ async def test_firmware_answering_no_config_is_added_and_alarms_work(
 
 @pytest.mark.parametrize(
     ("camera_settings", "raised"),
-    [({}, True), ({"quirks": (Quirk.CONFIG_SILENT_LARGE.value,)}, False)],
-    ids=["answered", "unanswered"],
+    [
+        ({}, True),
+        ({"quirks": (Quirk.CONFIG_SILENT_LARGE.value,)}, True),
+        ({"quirks": (Quirk.CONFIG_SILENT.value,)}, False),
+    ],
+    ids=["answered", "whole-list-unanswered", "unanswered"],
 )
 async def test_unreadable_detection_config_raises_no_repair(
     hass: HomeAssistant, config_entry: MockConfigEntry, camera: CameraSimulator, raised: bool
 ) -> None:
-    """Detection that is off raises its repair where the camera says so, and nothing where
-    it leaves Detect.MotionDetect unanswered; the session stays up either way.
+    """Detection that is off raises its repair where the camera says so, also where it
+    leaves the whole Detect.MotionDetect unanswered (each channel's is read on its own), and
+    nothing where it answers no ConfigGet; the session stays up either way.
     """
     camera.set_motion_detection(False)
     assert await hass.config_entries.async_setup(config_entry.entry_id)
@@ -96,7 +101,7 @@ async def test_unreadable_detection_config_raises_no_repair(
     )
     assert (issue is not None) is raised
     coordinator = config_entry.runtime_data.coordinator
-    await coordinator.async_check_detection()
+    await coordinator.async_read_settings()
     assert coordinator.stats.disconnects == 0
     assert coordinator.available
     assert await hass.config_entries.async_unload(config_entry.entry_id)

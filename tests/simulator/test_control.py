@@ -69,7 +69,7 @@ async def test_post_detection(api: tuple[CameraSimulator, Any]) -> None:
     camera, http = api
     async with http.post("/detection", json={"channel": 0, "enabled": False}) as response:
         assert response.status == 200
-        assert await response.json() == [{"enabled": False, "upload": True}]
+        assert await response.json() == [{"enabled": False, "upload": True, "human": True}]
     assert not camera.motion_detection(0).enabled
 
 

@@ -14,7 +14,14 @@ from .alarm_centre import (
 from .auth import sofia_hash
 from .client import DvripClient
 from .const import DEFAULT_PORT, MessageId, RetCode
-from .detection import detection_problems
+from .detection import (
+    Detection,
+    detection_enabled,
+    detection_problems,
+    read_detection,
+    section_name,
+    write_detection,
+)
 from .discovery import DISCOVERY_PORT, DiscoveredDevice, discover, parse_discovery_reply
 from .download import DownloadResult, DownloadSink, FileSink
 from .errors import (
@@ -28,6 +35,7 @@ from .errors import (
     DvripUnsupportedError,
     LoginRefusal,
 )
+from .maintenance import MachineAction, reboot
 from .models import (
     Alarm,
     AlarmStatus,
@@ -41,6 +49,13 @@ from .models import (
     format_camera_time,
     parse_camera_time,
 )
+from .storage import (
+    StorageState,
+    StorageStatus,
+    parse_overwrite,
+    parse_storage_info,
+    read_storage,
+)
 
 __all__ = [
     "DEFAULT_ALARM_CENTRE_PORT",
@@ -53,6 +68,7 @@ __all__ = [
     "AlarmStatus",
     "AlarmSubscription",
     "ChannelStatus",
+    "Detection",
     "DeviceInfo",
     "DiscoveredDevice",
     "DownloadResult",
@@ -69,11 +85,15 @@ __all__ = [
     "FileSink",
     "FileType",
     "LoginRefusal",
+    "MachineAction",
     "MessageId",
     "RecordEvent",
     "RecordFile",
     "RetCode",
+    "StorageState",
+    "StorageStatus",
     "SubscriptionState",
+    "detection_enabled",
     "detection_problems",
     "discover",
     "format_camera_time",
@@ -81,5 +101,12 @@ __all__ = [
     "parse_alarm_centre_message",
     "parse_camera_time",
     "parse_discovery_reply",
+    "parse_overwrite",
+    "parse_storage_info",
+    "read_detection",
+    "read_storage",
+    "reboot",
+    "section_name",
     "sofia_hash",
+    "write_detection",
 ]

@@ -526,14 +526,13 @@ class DvripClient:
 
     # -- operations ------------------------------------------------------------------------
 
-    async def get_system_info(self) -> dict[str, Any]:
-        """`SystemInfo` (1020); `DvripTimeoutError` or `DvripCommandError` when not given."""
-        reply = await self._optional_request(
-            MessageId.SYSINFO_REQ, {"Name": "SystemInfo"}, command="SystemInfo"
-        )
-        info = reply.get("SystemInfo")
-        if not isinstance(info, dict):
-            raise DvripProtocolError("SystemInfo reply without SystemInfo")
+    async def get_system_info(self, name: str = "SystemInfo") -> Any:
+        """`SystemInfo`, `StorageInfo` or `WorkState` (1020); `DvripTimeoutError` or
+        `DvripCommandError` when not given.
+        """
+        reply = await self._optional_request(MessageId.SYSINFO_REQ, {"Name": name}, command=name)
+        if (info := reply.get(name)) is None:
+            raise DvripProtocolError(f"{name} reply without {name}")
         return info
 
     async def get_device_info(self) -> DeviceInfo:

@@ -46,6 +46,7 @@ class MessageId(IntEnum):
     FILESEARCH_RSP = 1441
     TIMESET_REQ = 1450  # OPTimeSetting (shares its id with OPMachine)
     TIMESET_RSP = 1451
+    MACHINE_REQ = 1450  # OPMachine (reboot)
     TIMEQUERY_REQ = 1452
     TIMEQUERY_RSP = 1453
     GUARD_REQ = 1500

@@ -1,0 +1,132 @@
+"""Each channel's detection settings (motion, human) as the camera has them, and switching them.
+
+Read one channel's section at a time (`client.detection`): at setup, after each reconnect,
+at each audit of the history, every few minutes while a switch shows them, and after each
+write, so a switch shows what the camera read back rather than what was asked. The same
+readings raise or clear the repair issues of motion detection or alarm upload being off.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any, Final
+
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
+
+from .client import Detection, DvripCommandError, DvripError, read_detection, write_detection
+from .const import DOMAIN, LOGGER
+from .coordinator import DvripConfigEntry, DvripCoordinator
+from .repairs import async_update_detection_issues
+
+# Settings change from the vendor's app too; a switch shows them this fresh at most.
+DETECTION_REFRESH_INTERVAL: Final = timedelta(minutes=5)
+
+
+@dataclass(frozen=True, slots=True)
+class DetectionReadings:
+    """Each channel's sections as last read (channel from 0); a channel left out was not read
+    (refused, not answered, or not asked).
+    """
+
+    sections: dict[Detection, dict[int, dict[str, Any]]] = field(default_factory=dict)
+
+    def section(self, detection: Detection, channel: int) -> dict[str, Any] | None:
+        return self.sections.get(detection, {}).get(channel)
+
+
+class DetectionSettings(DataUpdateCoordinator[DetectionReadings]):
+    """The camera's detection settings, over the alarm session (no connection of its own).
+
+    Motion detection is always read (its repair issues need it); human detection only while
+    one of its switches is in use, so a camera without it is not asked every few minutes.
+    """
+
+    def __init__(
+        self, hass: HomeAssistant, entry: DvripConfigEntry, camera: DvripCoordinator
+    ) -> None:
+        super().__init__(
+            hass,
+            LOGGER,
+            config_entry=entry,
+            name=f"{DOMAIN} detection settings {entry.title}",
+            update_interval=DETECTION_REFRESH_INTERVAL,
+        )
+        self.camera = camera
+        self.data = DetectionReadings()
+        self._wanted: Counter[Detection] = Counter({Detection.MOTION: 1})
+
+    @callback
+    def async_want(self, detection: Detection) -> Callable[[], None]:
+        """Read `detection` at each refresh until the returned callback is called."""
+        self._wanted[detection] += 1
+
+        @callback
+        def release() -> None:
+            self._wanted[detection] -= 1
+
+        return release
+
+    def wants(self, detection: Detection) -> bool:
+        return self._wanted[detection] > 0
+
+    async def _async_update_data(self) -> DetectionReadings:
+        """Read what is wanted; a camera offline keeps its last readings (the entities are
+        unavailable meanwhile), one that does not answer leaves them unknown, quietly.
+        """
+        camera = self.camera
+        if not camera.available:
+            return self.data
+        sections: dict[Detection, dict[int, dict[str, Any]]] = {}
+        try:
+            for detection in Detection:
+                if self.wants(detection):
+                    sections[detection] = await self._async_read(detection)
+        except DvripError as err:
+            # The connection dropped meanwhile: the reconnect reads them again.
+            LOGGER.debug("Cannot read the detection settings of %s: %s", camera.name, err)
+            return self.data
+        readings = DetectionReadings(sections)
+        motion = sections.get(Detection.MOTION, {})
+        if motion:
+            channels = camera.active_channels
+            config = [motion.get(channel) for channel in range(max(channels, default=0) + 1)]
+            camera.detection_config = config
+            async_update_detection_issues(self.hass, camera.entry, config, channels)
+        return readings
+
+    async def _async_read(self, detection: Detection) -> dict[int, dict[str, Any]]:
+        """Each active channel's section of one detection.
+
+        A camera that gives no first channel's section is not asked for the others: firmware
+        that leaves a ConfigGet unanswered does so for every channel (dbuezas/icsee-ptz #66),
+        and each unanswered request costs its timeout.
+        """
+        found: dict[int, dict[str, Any]] = {}
+        for channel in self.camera.active_channels:
+            section = await read_detection(self.camera.client, detection, channel)
+            if isinstance(section, list) and len(section) == 1:
+                section = section[0]
+            if not isinstance(section, dict):
+                if not found:
+                    LOGGER.debug("%s does not tell its %s", self.camera.name, detection)
+                    break
+                continue
+            found[channel] = section
+        return found
+
+    async def async_switch(self, detection: Detection, channel: int, *, enabled: bool) -> None:
+        """Switch one channel's detection, then read the settings back.
+
+        Raises `DvripError` when the camera refuses or does not answer; the readings stay.
+        """
+        try:
+            await write_detection(self.camera.client, detection, channel, enabled=enabled)
+        except DvripCommandError:
+            # Refused: what the camera has now is shown (the write may have done something).
+            await self.async_refresh()
+            raise
+        await self.async_refresh()
