@@ -31,6 +31,7 @@ from .discovery import async_start_discovery
 from .ha_versions import OPTIONS_FLOW_RELOADS
 from .last_picture import LastAlarmPictures
 from .migration import async_migrate_entry
+from .ptz import PtzGuard
 from .repairs import Issue, async_clear_issue, async_update_locked_issue, delete_issues
 from .services import async_remove_old_exports, async_setup_services, async_track_old_exports
 from .session import create_client, forget_setup_pacing, setup_error, setup_pacing
@@ -38,9 +39,11 @@ from .storage import media_root
 
 PLATFORMS: list[Platform] = [
     Platform.BINARY_SENSOR,
+    Platform.BUTTON,
     Platform.CAMERA,
     Platform.EVENT,
     Platform.IMAGE,
+    Platform.SELECT,
 ]
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 # A unique id that is a MAC address, as `format_mac` writes it.
@@ -91,6 +94,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: DvripConfigEntry) -> boo
     async_update_locked_issue(hass, entry, locked=False)
     async_register_devices(hass, entry, coordinator)
     entry.runtime_data = DvripRuntime(coordinator=coordinator, options=dict(entry.options))
+    entry.runtime_data.ptz = PtzGuard(hass, entry)
     try:
         await _async_finish_setup(hass, entry, coordinator)
     except BaseException:
@@ -172,8 +176,12 @@ async def async_unload_entry(hass: HomeAssistant, entry: DvripConfigEntry) -> bo
 
 
 async def _async_shutdown(entry: DvripConfigEntry) -> None:
-    """End the picture searches (they use the session), then log out."""
+    """Stop the PTZ moves under way, end the picture searches (they use the session), then
+    log out.
+    """
     runtime = entry.runtime_data
+    if runtime.ptz is not None:
+        await runtime.ptz.async_shutdown()
     if runtime.pictures is not None:
         await runtime.pictures.async_shutdown()
     await runtime.coordinator.async_shutdown()

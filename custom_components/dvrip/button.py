@@ -1,0 +1,114 @@
+"""Buttons on a channel's device.
+
+PTZ (`PTZ_BUTTONS`): the eight directions and zoom move the head for `BUTTON_MOVE_SECONDS`
+at `DEFAULT_SPEED`, then the guard in `ptz` stops it; stop ends any move.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from homeassistant.components.button import ButtonEntity, ButtonEntityDescription
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .client import PtzCommand
+from .coordinator import DvripConfigEntry, DvripCoordinator
+from .entity import DvripEntity
+from .ptz import BUTTON_MOVE_SECONDS, DEFAULT_SPEED, PTZ_ABILITY, PtzGuard, ptz_reported
+
+# Commands go one at a time over the camera's one session.
+PARALLEL_UPDATES = 1
+
+
+# -- PTZ -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class DvripPtzButtonDescription(ButtonEntityDescription):
+    """A PTZ button: what a press does to the channel's head, and the ability that has it."""
+
+    press_fn: Callable[[PtzGuard, int], Awaitable[None]]
+    ability: str = PTZ_ABILITY
+
+
+def _move(command: PtzCommand) -> Callable[[PtzGuard, int], Awaitable[None]]:
+    def press(guard: PtzGuard, channel: int) -> Awaitable[None]:
+        return guard.async_move(channel, command, DEFAULT_SPEED, BUTTON_MOVE_SECONDS)
+
+    return press
+
+
+def _stop(guard: PtzGuard, channel: int) -> Awaitable[None]:
+    return guard.async_stop(channel)
+
+
+PTZ_BUTTONS: tuple[DvripPtzButtonDescription, ...] = (
+    *(
+        DvripPtzButtonDescription(key=key, translation_key=key, press_fn=_move(command))
+        for key, command in (
+            ("ptz_up", PtzCommand.UP),
+            ("ptz_down", PtzCommand.DOWN),
+            ("ptz_left", PtzCommand.LEFT),
+            ("ptz_right", PtzCommand.RIGHT),
+            ("ptz_left_up", PtzCommand.LEFT_UP),
+            ("ptz_left_down", PtzCommand.LEFT_DOWN),
+            ("ptz_right_up", PtzCommand.RIGHT_UP),
+            ("ptz_right_down", PtzCommand.RIGHT_DOWN),
+            ("ptz_zoom_in", PtzCommand.ZOOM_IN),
+            ("ptz_zoom_out", PtzCommand.ZOOM_OUT),
+        )
+    ),
+    DvripPtzButtonDescription(key="ptz_stop", translation_key="ptz_stop", press_fn=_stop),
+)
+
+
+class DvripPtzButton(DvripEntity, ButtonEntity):
+    """Moves the channel's head a little, or stops it."""
+
+    entity_description: DvripPtzButtonDescription
+
+    def __init__(
+        self,
+        coordinator: DvripCoordinator,
+        guard: PtzGuard,
+        description: DvripPtzButtonDescription,
+        channel: int,
+    ) -> None:
+        self.entity_description = description
+        super().__init__(coordinator, description.key, channel)
+        self._guard = guard
+        self._attr_entity_registry_enabled_default = ptz_reported(coordinator, description.ability)
+
+    async def async_press(self) -> None:
+        assert self.channel is not None
+        await self.entity_description.press_fn(self._guard, self.channel)
+
+
+def _ptz_buttons(entry: DvripConfigEntry) -> list[DvripPtzButton]:
+    coordinator = entry.runtime_data.coordinator
+    guard = entry.runtime_data.ptz
+    if guard is None:
+        return []
+    return [
+        DvripPtzButton(coordinator, guard, description, channel)
+        for channel in coordinator.active_channels
+        for description in PTZ_BUTTONS
+    ]
+
+
+# -- the platform ----------------------------------------------------------------------------
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: DvripConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Every family's buttons on every channel with a camera; those whose ability the
+    device does not report start disabled.
+    """
+    entities: list[ButtonEntity] = []
+    entities.extend(_ptz_buttons(entry))
+    async_add_entities(entities)
