@@ -14,7 +14,14 @@ from dvrip import DVRIPCam  # type: ignore[import-untyped]
 import pytest
 
 from simulator import CameraSimulator
-from simulator.ptz import DEGREES_PER_STEP, START_PRESET, STOP_PRESET, PtzCommand
+from simulator.__main__ import build_parser, config_from_args
+from simulator.ptz import (
+    DEGREES_PER_STEP,
+    PTZ_FUNCTIONS,
+    START_PRESET,
+    STOP_PRESET,
+    PtzCommand,
+)
 from simulator.wire import MessageId
 
 from .conftest import PASSWORD, Connect, StartCamera
@@ -216,3 +223,23 @@ async def test_control_api_reads_the_head_and_refuses(
             assert response.status == 400
     reply = await client.request(MessageId.PTZ_CONTROL, _ptz("DirectionUp", STOP_PRESET))
     assert reply["Ret"] == 107
+
+
+async def test_the_demo_recorder_from_the_command_line(start_camera: StartCamera) -> None:
+    """`--ptz` gives every channel a head and reports it; `--other-functions` adds abilities
+    (the demo's recorder: PTZ cameras with a white light).
+    """
+    args = build_parser().parse_args(
+        ["--profile", "nvr", "--ptz", "--other-functions", "SupportCameraWhiteLight, ,"]
+    )
+    camera = await start_camera(
+        profile="nvr", profile_overrides=config_from_args(args).profile_overrides
+    )
+    other = camera.system_function()["OtherFunction"]  # type: ignore[index]
+    assert other == {
+        "SupportNVR": True,
+        "SupportCameraWhiteLight": True,
+        **dict.fromkeys(PTZ_FUNCTIONS, True),
+    }
+    assert camera.ptz.has_head
+    assert len(camera.ptz.heads) == camera.channels == 2
