@@ -649,6 +649,12 @@ class Demo:
     async def end_alarm(self, channel: int, event: str = "VideoMotion") -> dict[str, Any]:
         return await self._control(channel, event, "Stop")
 
+    async def ptz_heads(self) -> dict[str, Any]:
+        """What the simulated recorder's PTZ heads do (`GET /ptz` of its control API)."""
+        async with self._http.get(f"{self.control_url}/ptz") as response:
+            result: dict[str, Any] = await response.json()
+            return result
+
     async def _control(self, channel: int, event: str, status: str) -> dict[str, Any]:
         async with self._http.post(
             f"{self.control_url}/alarms",
