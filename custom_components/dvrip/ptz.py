@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from typing import Final
+from typing import Any, Final
 
 from homeassistant.core import CALLBACK_TYPE, HassJob, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
@@ -80,8 +80,8 @@ class PtzGuard:
     ) -> None:
         """Turn the head for `seconds`, then stop it (the stop is sent whatever happens)."""
         async with self._lock(channel):
+            self._check_available(channel)
             await self._async_send_owed_stop(channel, raise_errors=True)
-            self._check_available()
             # Owed before the start goes out: a start answered late, or never, may still
             # have started the head.
             self.owed[channel] = command
@@ -103,10 +103,10 @@ class PtzGuard:
         command: the stop of every move command is sent, one of them is its own.
         """
         async with self._lock(channel):
+            self._check_available(channel)
             if channel in self.owed:
                 await self._async_send_owed_stop(channel, raise_errors=True)
                 return
-            self._check_available()
             client = self.coordinator.client
             try:
                 for command in sorted(MOVE_COMMANDS):
@@ -213,9 +213,9 @@ class PtzGuard:
             PtzCommand.CLEAR_PRESET: clear_preset,
         }[command]
         async with self._lock(channel):
+            self._check_available(channel)
             # A preset recall after a move: the move's stop first.
             await self._async_send_owed_stop(channel, raise_errors=True)
-            self._check_available()
             try:
                 await action(self.coordinator.client, channel, number)
             except DvripError as err:
@@ -225,8 +225,8 @@ class PtzGuard:
 
     async def async_tour(self, channel: int, *, start: bool) -> None:
         async with self._lock(channel):
+            self._check_available(channel)
             await self._async_send_owed_stop(channel, raise_errors=True)
-            self._check_available()
             try:
                 await (start_tour if start else stop_tour)(self.coordinator.client, channel)
             except DvripError as err:
@@ -257,10 +257,26 @@ class PtzGuard:
 
         return remove
 
+    def as_dict(self) -> dict[str, Any]:
+        """For diagnostics; channels count from 1."""
+        return {
+            "owed_stops": {channel + 1: str(command) for channel, command in self.owed.items()},
+            "overdue_stops": sorted(channel + 1 for channel in self.overdue),
+            "presets": {
+                channel + 1: list(presets) if presets is not None else None
+                for channel, presets in self.presets.items()
+            },
+        }
+
     # -- errors -------------------------------------------------------------------------------
 
-    def _check_available(self) -> None:
+    def _check_available(self, channel: int) -> None:
+        """Raise the translated error of a camera that is not connected; a stop the channel
+        is owed goes at the reconnect.
+        """
         if not self.coordinator.available:
+            if channel in self.owed:
+                self.overdue.add(channel)
             raise HomeAssistantError(
                 translation_domain=DOMAIN,
                 translation_key="camera_unavailable",

@@ -25,6 +25,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 from custom_components.dvrip import button
 from custom_components.dvrip.button import PTZ_BUTTONS
 from custom_components.dvrip.const import CONF_PICTURE_MODE, DOMAIN
+from custom_components.dvrip.diagnostics import async_get_config_entry_diagnostics
 from custom_components.dvrip.ptz import DEFAULT_SPEED
 from simulator import CameraSimulator
 from simulator.ptz import PtzPosition
@@ -209,6 +210,24 @@ async def test_the_link_drops_mid_move_and_the_stop_comes_at_the_reconnect(
     assert guard.overdue == set()
 
 
+async def test_a_stop_asked_while_the_link_is_down_comes_at_the_reconnect(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, camera: CameraSimulator
+) -> None:
+    """The action's stop, while the camera is unreachable (its buttons are unavailable)."""
+    connectivity = entity_id(hass, "binary_sensor", f"{loaded_entry.unique_id}_connectivity")
+    target = device_id(hass, loaded_entry)
+    await _ptz(hass, device_id=target, command="up", duration=60)
+    await camera.inject_fault("disconnect", 30)
+    await async_wait_for_state(hass, connectivity, STATE_OFF)
+    with pytest.raises(HomeAssistantError) as unavailable:
+        await _ptz(hass, device_id=target, command="stop")
+    assert unavailable.value.translation_key == "camera_unavailable"
+    assert camera.ptz.moving(0) == "DirectionUp"
+    await camera.clear_fault()
+    await _stopped(camera)
+    assert [stop.command for stop in camera.ptz.stops_received(0)] == ["DirectionUp"]
+
+
 async def test_home_assistant_stopping_sends_the_stop(
     hass: HomeAssistant, loaded_entry: MockConfigEntry, camera: CameraSimulator
 ) -> None:
@@ -225,6 +244,8 @@ async def test_unloading_the_entry_sends_the_stop(
     hass: HomeAssistant, loaded_entry: MockConfigEntry, camera: CameraSimulator
 ) -> None:
     await _ptz(hass, device_id=device_id(hass, loaded_entry), command="right_up", duration=60)
+    diagnostics = await async_get_config_entry_diagnostics(hass, loaded_entry)
+    assert diagnostics["ptz"]["owed_stops"] == {1: "DirectionRightUp"}
     assert await hass.config_entries.async_unload(loaded_entry.entry_id)
     await _stopped(camera)
 
