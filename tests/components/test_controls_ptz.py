@@ -261,6 +261,14 @@ async def test_a_refused_command_is_a_clear_error_and_nothing_moves(
     with pytest.raises(HomeAssistantError) as refused:
         await _ptz(hass, device_id=device_id(hass, loaded_entry), command="preset_goto", preset=1)
     assert refused.value.translation_key == "ptz_refused"
+    with pytest.raises(HomeAssistantError) as refused:
+        await hass.services.async_call(
+            "select",
+            "select_option",
+            {ATTR_ENTITY_ID: _preset_select(hass, loaded_entry), "option": "2"},
+            blocking=True,
+        )
+    assert refused.value.translation_key == "ptz_refused"
     assert camera.ptz.moving(0) is None
     assert camera.ptz.starts == 0
     # Nothing turns, so no stop is owed.
@@ -292,7 +300,11 @@ async def test_entities_are_enabled_where_the_camera_reports_ptz(
     assert registered.disabled_by is None
 
 
-@pytest.mark.parametrize("camera_settings", [{"profile": "ipc"}])
+@pytest.mark.parametrize(
+    "camera_settings",
+    [{"profile": "ipc"}, {"profile": "ptz", "profile_overrides": {"alarm_functions": None}}],
+    ids=["no-ptz-reported", "abilities-refused"],
+)
 async def test_a_camera_that_reports_no_ptz_has_them_disabled(
     hass: HomeAssistant, loaded_entry: MockConfigEntry
 ) -> None:
@@ -326,3 +338,21 @@ async def test_a_recorder_channel_is_targeted_through_its_device(
     with pytest.raises(ServiceValidationError) as recorder:
         await _ptz(hass, device_id=device_id(hass, loaded_entry), command="down")
     assert recorder.value.translation_key == "ptz_pick_channel"
+
+
+@pytest.mark.parametrize(
+    "camera_settings", [{"profile": "ptz", "profile_overrides": {"other_functions": frozenset()}}]
+)
+async def test_a_head_the_abilities_deny_works_once_enabled(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, camera: CameraSimulator
+) -> None:
+    """The camera pans but reports no PTZ: the user enables the button, and it works."""
+    registry = er.async_get(hass)
+    left = _button(hass, loaded_entry, "ptz_left")
+    assert registry.async_get(left).disabled_by is er.RegistryEntryDisabler.INTEGRATION  # type: ignore[union-attr]
+    registry.async_update_entity(left, disabled_by=None)
+    assert await hass.config_entries.async_reload(loaded_entry.entry_id)
+    await hass.async_block_till_done()
+    await _press(hass, left)
+    assert camera.ptz.moving(0) == "DirectionLeft"
+    await _stopped(camera)
