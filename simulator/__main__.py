@@ -187,13 +187,15 @@ def config_from_args(args: argparse.Namespace) -> SimulatorConfig:
     if args.alarm_functions is not None:
         names = [name.strip() for name in args.alarm_functions.split(",")]
         overrides["alarm_functions"] = frozenset(name for name in names if name)
-    other_functions: set[str] = set()
+    # Added to the profile's own (the ptz profile reports its head already).
+    base_functions = PROFILES[args.profile].other_functions
+    other_functions: set[str] = set(base_functions)
     if args.ptz:
         overrides["ptz"] = True
         other_functions |= PTZ_FUNCTIONS
     if args.other_functions is not None:
         other_functions |= {name.strip() for name in args.other_functions.split(",")} - {""}
-    if other_functions:
+    if other_functions != set(base_functions):
         overrides["other_functions"] = frozenset(other_functions)
     return SimulatorConfig(
         host=args.host,

@@ -243,3 +243,9 @@ async def test_the_demo_recorder_from_the_command_line(start_camera: StartCamera
     }
     assert camera.ptz.has_head
     assert len(camera.ptz.heads) == camera.channels == 2
+    # The ptz profile keeps reporting its head when more abilities are named.
+    args = build_parser().parse_args(["--profile", "ptz", "--other-functions", "SupportBT"])
+    assert config_from_args(args).profile_overrides["other_functions"] == {
+        *PTZ_FUNCTIONS,
+        "SupportBT",
+    }
