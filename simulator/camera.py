@@ -385,7 +385,12 @@ class CameraSimulator:
         ]
         self._active_alarms: set[tuple[int, str]] = set()
         # Each channel's PTZ head (OPPTZControl), and what it was asked.
-        self.ptz = PtzHeads(self._channel_count, has_head=self.profile.ptz, notify=self._notify)
+        self.ptz = PtzHeads(
+            self._channel_count,
+            has_head=self.profile.ptz,
+            notify=self._notify,
+            wait_for=self.wait_for,
+        )
         self._picture_turn = 0
         self._boot = datetime.now(self._zone)
         self._snapshots: dict[int, bytes] = {}

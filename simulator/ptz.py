@@ -30,7 +30,7 @@ it): `DEGREES_PER_STEP` degrees per second per Step.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 import time
@@ -168,7 +168,14 @@ class ChannelHead:
 class PtzHeads:
     """Every channel's PTZ head, and what the camera was asked (for tests to wait on)."""
 
-    def __init__(self, channels: int, *, has_head: bool, notify: Callable[[], None]) -> None:
+    def __init__(
+        self,
+        channels: int,
+        *,
+        has_head: bool,
+        notify: Callable[[], None],
+        wait_for: Callable[[Callable[[], bool], float | None], Awaitable[None]],
+    ) -> None:
         self.has_head = has_head
         self.heads = [ChannelHead() for _ in range(channels)]
         # A user without the PTZ right: every command is refused with this Ret (107).
@@ -178,6 +185,7 @@ class PtzHeads:
         self.stops = 0  # stops that ended a move
         self.stray_stops = 0  # stops of a command that was not moving
         self._notify = notify
+        self._wait_for = wait_for
         # Seconds, for the position of a running move (tests replace it to move time on).
         self.clock: Callable[[], float] = time.monotonic
 
@@ -284,6 +292,20 @@ class PtzHeads:
 
     def presets(self, channel: int = 0) -> dict[int, PtzPosition]:
         return dict(self.heads[channel].presets)
+
+    async def wait_moving(
+        self, channel: int = 0, command: str | None = None, timeout: float | None = 5.0
+    ) -> None:
+        """Return once the head turns (with `command`, when given)."""
+        await self._wait_for(
+            lambda: (moving := self.moving(channel)) is not None
+            and (command is None or moving == command),
+            timeout,
+        )
+
+    async def wait_stopped(self, channel: int = 0, timeout: float | None = 5.0) -> None:
+        """Return once the head stands still after a stop: at least one stop ended a move."""
+        await self._wait_for(lambda: self.moving(channel) is None and self.stops > 0, timeout)
 
     def stops_received(self, channel: int | None = None) -> list[PtzRequest]:
         return [

@@ -140,6 +140,22 @@ async def test_presets_are_kept_listed_recalled_and_cleared(
     assert (await client.request(MessageId.PTZ_CONTROL, _ptz("SetPreset", 256)))["Ret"] == 103
 
 
+async def test_waiters(ptz_camera: CameraSimulator, connect: Connect) -> None:
+    """Tests wait for the head to turn, and to stop, without sleeping."""
+    client = await connect(ptz_camera, login=True)
+    waiting = asyncio.create_task(ptz_camera.ptz.wait_moving(0, "DirectionDown"))
+    stopped = asyncio.create_task(ptz_camera.ptz.wait_stopped(0))
+    await client.send(MessageId.PTZ_CONTROL, _ptz("DirectionUp", START_PRESET))
+    await client.send(MessageId.PTZ_CONTROL, _ptz("DirectionDown", START_PRESET))
+    await waiting
+    assert not stopped.done()
+    await client.send(MessageId.PTZ_CONTROL, _ptz("DirectionDown", STOP_PRESET))
+    await stopped
+    assert ptz_camera.ptz.moving(0) is None
+    with pytest.raises(TimeoutError):
+        await ptz_camera.ptz.wait_moving(0, timeout=0.05)
+
+
 async def test_tours(ptz_camera: CameraSimulator, connect: Connect) -> None:
     client = await connect(ptz_camera, login=True)
     await client.request(MessageId.PTZ_CONTROL, _ptz("StartTour", 0))
