@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.const import ATTR_ENTITY_ID
+from homeassistant.const import ATTR_AREA_ID, ATTR_ENTITY_ID, ATTR_FLOOR_ID, ATTR_LABEL_ID
 from homeassistant.core import (
     CALLBACK_TYPE,
     HomeAssistant,
@@ -294,6 +294,7 @@ PTZ_PRESETS: Final = {
     "preset_clear": PtzCommand.CLEAR_PRESET,
 }
 PTZ_COMMANDS: Final = (*PTZ_MOVES, "stop", *PTZ_PRESETS, "tour_start", "tour_stop")
+_OTHER_TARGETS: Final = (ATTR_AREA_ID, ATTR_FLOOR_ID, ATTR_LABEL_ID)
 
 PTZ_SCHEMA: Final = vol.All(
     vol.Schema(
@@ -308,6 +309,10 @@ PTZ_SCHEMA: Final = vol.All(
                 vol.Coerce(float), vol.Range(min=0.1, max=MAX_MOVE_SECONDS)
             ),
             vol.Optional(ATTR_PRESET): vol.All(vol.Coerce(int), vol.Range(min=0, max=255)),
+            # A target picker offers these too; they name no channel (refused below).
+            vol.Optional(ATTR_AREA_ID): cv.ensure_list,
+            vol.Optional(ATTR_FLOOR_ID): cv.ensure_list,
+            vol.Optional(ATTR_LABEL_ID): cv.ensure_list,
         }
     ),
     cv.has_at_least_one_key(ATTR_DEVICE_ID, ATTR_ENTITY_ID),
@@ -318,6 +323,8 @@ def _ptz_targets(hass: HomeAssistant, call: ServiceCall) -> list[tuple[PtzGuard,
     """The head of each channel the action targets: a channel's (or a camera's) device, or
     its camera entity.
     """
+    if any(call.data.get(key) for key in _OTHER_TARGETS):
+        raise _invalid("ptz_target")
     device_ids: list[str] = list(call.data.get(ATTR_DEVICE_ID, []))
     registry = er.async_get(hass)
     for entity in call.data.get(ATTR_ENTITY_ID, []):

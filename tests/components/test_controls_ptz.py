@@ -187,6 +187,10 @@ async def test_presets_tours_and_the_preset_select(
     with pytest.raises(ServiceValidationError) as missing:
         await _ptz(hass, device_id=target, command="preset_goto")
     assert missing.value.translation_key == "ptz_preset_required"
+    with pytest.raises(ServiceValidationError) as area:
+        await _ptz(hass, device_id=target, area_id="garden", command="up")
+    assert area.value.translation_key == "ptz_target"
+    assert camera.ptz.moving(0) is None
 
 
 async def test_the_link_drops_mid_move_and_the_stop_comes_at_the_reconnect(
