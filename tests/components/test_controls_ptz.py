@@ -190,6 +190,9 @@ async def test_presets_tours_and_the_preset_select(
     with pytest.raises(ServiceValidationError) as area:
         await _ptz(hass, device_id=target, area_id="garden", command="up")
     assert area.value.translation_key == "ptz_target"
+    with pytest.raises(ServiceValidationError) as foreign:
+        await _ptz(hass, entity_id="camera.somebody_elses", command="up")
+    assert foreign.value.translation_key == "not_a_camera_entity"
     assert camera.ptz.moving(0) is None
 
 
