@@ -8,7 +8,8 @@ What it does, in order:
 1. Writes a Home Assistant configuration folder in `.demo/config` (outside git) that loads
    only what the demo needs, and links this repository's `custom_components` into it.
 2. Starts the simulator: a two-channel recorder (profile `nvr`, "Home recorder", channels
-   "Front door" and "Garden") with two days of history.
+   "Front door" and "Garden") with two days of history, whose cameras have a PTZ head and
+   report it and a white light in `SystemFunction.OtherFunction`.
 3. Starts Home Assistant (`hass -c .demo/config --skip-pip`: every requirement was installed
    beforehand, so nothing is downloaded at run time).
 4. Completes onboarding through Home Assistant's own HTTP API, with a demo user, or logs in
@@ -301,6 +302,10 @@ class Demo:
             # A recorder whose cameras detect people: the person sensors start enabled.
             "--alarm-functions",
             "MotionDetect,HumanDection,BlindDetect,LossDetect",
+            # Cameras with a PTZ head and a white light: the controls start enabled.
+            "--ptz",
+            "--other-functions",
+            "SupportCameraWhiteLight",
             "--channels",
             str(CHANNELS),
             "--history-days",
@@ -643,6 +648,12 @@ class Demo:
 
     async def end_alarm(self, channel: int, event: str = "VideoMotion") -> dict[str, Any]:
         return await self._control(channel, event, "Stop")
+
+    async def ptz_heads(self) -> dict[str, Any]:
+        """What the simulated recorder's PTZ heads do (`GET /ptz` of its control API)."""
+        async with self._http.get(f"{self.control_url}/ptz") as response:
+            result: dict[str, Any] = await response.json()
+            return result
 
     async def _control(self, channel: int, event: str, status: str) -> dict[str, Any]:
         async with self._http.post(

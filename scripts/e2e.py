@@ -14,7 +14,10 @@ running demo is left alone, with no alarms of its own. Then, in headless Chromiu
    and that it is not blank (its pixels vary);
 4. saves a screenshot of the dashboard to `docs/screenshot-dashboard.png`;
 5. opens the integration's devices and waits for the recorder and a device per channel,
-   named from the recorder's channel titles, then saves `docs/screenshot-devices.png`.
+   named from the recorder's channel titles, then saves `docs/screenshot-devices.png`;
+6. opens the first channel's device page, presses its "PTZ left" button there, checks that
+   the simulated head turned left and was stopped without being asked, and saves
+   `docs/screenshot-controls.png`.
 
 Exits 0 when all of that held, 1 with the reason otherwise (and a screenshot of the page as
 it was, in `.demo/e2e/failure.png`).
@@ -57,6 +60,9 @@ CHROMIUM_ARGS: Final = [
 ]
 SCREENSHOT: Final = ROOT / "docs" / "screenshot-dashboard.png"
 DEVICES_SCREENSHOT: Final = ROOT / "docs" / "screenshot-devices.png"
+CONTROLS_SCREENSHOT: Final = ROOT / "docs" / "screenshot-controls.png"
+# A press moves the head for a second; its stop follows by itself.
+PTZ_STOP_TIMEOUT: Final = 15.0
 # The simulated recorder's own name (profile `nvr`); its channels are named from their titles.
 RECORDER_NAME: Final = "Home recorder"
 STATE: Final = ROOT / ".demo" / "e2e"
@@ -168,6 +174,36 @@ async def show_devices(page: Page, demo: Demo) -> None:
     LOGGER.info("Devices %s shown; saved %s", shown, DEVICES_SCREENSHOT.relative_to(ROOT))
 
 
+async def show_controls(page: Page, demo: Demo) -> None:
+    """The first channel's device page with its controls; a press of "PTZ left" turns the
+    simulated head left, and the move is stopped without anyone asking.
+    """
+    channel = demo.entities[0]
+    await page.goto(f"{demo.base_url}/config/devices/dashboard?domain=dvrip")
+    await page.get_by_text(channel.name, exact=True).first.click()
+    await page.wait_for_url("**/config/devices/device/**", timeout=30_000)
+    row = page.locator("hui-button-entity-row", has_text="PTZ left").first
+    await row.wait_for(timeout=30_000)
+    await page.get_by_text("PTZ preset", exact=True).first.wait_for(timeout=30_000)
+    before = await demo.ptz_heads()
+    await row.get_by_role("button").first.click()
+    deadline = time.monotonic() + PTZ_STOP_TIMEOUT
+    while True:
+        heads = await demo.ptz_heads()
+        head = heads["channels"][channel.channel]
+        if heads["starts"] > before["starts"] and head["moving"] is None:
+            break
+        if time.monotonic() > deadline:
+            raise CheckFailedError(f"PTZ left did not turn and stop the head: {heads}")
+        await asyncio.sleep(0.5)
+    if head["position"]["pan"] == before["channels"][channel.channel]["position"]["pan"]:
+        raise CheckFailedError(f"the head did not turn: {heads}")
+    LOGGER.info("PTZ left turned the head to %s, then it stopped", head["position"])
+    await page.wait_for_timeout(500)  # let the page settle before the picture
+    await page.screenshot(path=CONTROLS_SCREENSHOT)
+    LOGGER.info("Saved %s", CONTROLS_SCREENSHOT.relative_to(ROOT))
+
+
 async def browse(browser: Browser, demo: Demo) -> None:
     page = await browser.new_page(viewport=VIEWPORT)  # type: ignore[arg-type]
     # The demo works offline: a request that leaves this machine is worth knowing about.
@@ -216,6 +252,7 @@ async def browse(browser: Browser, demo: Demo) -> None:
             for event in names:
                 await demo.end_alarm(channel, event)
         await show_devices(page, demo)
+        await show_controls(page, demo)
         if elsewhere:
             LOGGER.warning("The page asked other hosts: %s", ", ".join(sorted(set(elsewhere))))
     except BaseException:

@@ -12,7 +12,9 @@ Where things are:
 - ``session``: one TCP connection: login, keepalive, queries, snapshots, pushes.
 - ``download``: OPPlayBack claims and transfers, one or two sockets.
 - ``history``: recorded files, OPFileQuery filtering, lazily generated media.
-- ``profiles``: the firmware variants (ipc, nvr, h265, nopush, legacy, encrypted).
+- ``profiles``: the firmware variants (ipc, nvr, h265, nopush, legacy, ptz, encrypted...).
+- ``ptz``: each channel's PTZ head (OPPTZControl): moves until their own stop, presets, tours;
+  ``CameraSimulator.ptz`` holds what it was asked, for tests to wait on.
 - ``wire``: packet header, JSON codec, password hash.
 - ``media``: motion clips and pictures in the Xiongmai container.
 - ``control``: the HTTP control API; ``__main__``: the command line.

@@ -25,6 +25,7 @@ from simulator.camera import (
     SimulatorConfig,
 )
 from simulator.profiles import PROFILES
+from simulator.ptz import PTZ_FUNCTIONS
 from simulator.quirks import Quirk
 from simulator.wire import parse_time
 
@@ -125,6 +126,18 @@ def build_parser() -> argparse.ArgumentParser:
         "MotionDetect,HumanDection (default: the profile's)",
     )
     parser.add_argument(
+        "--ptz",
+        action="store_true",
+        help="give every channel a PTZ head and report it in SystemFunction.OtherFunction",
+    )
+    parser.add_argument(
+        "--other-functions",
+        default=None,
+        metavar="NAMES",
+        help="more SystemFunction.OtherFunction abilities reported true, comma-separated, "
+        "e.g. SupportCameraWhiteLight",
+    )
+    parser.add_argument(
         "--discovery-port",
         type=int,
         default=None,
@@ -174,6 +187,16 @@ def config_from_args(args: argparse.Namespace) -> SimulatorConfig:
     if args.alarm_functions is not None:
         names = [name.strip() for name in args.alarm_functions.split(",")]
         overrides["alarm_functions"] = frozenset(name for name in names if name)
+    # Added to the profile's own (the ptz profile reports its head already).
+    base_functions = PROFILES[args.profile].other_functions
+    other_functions: set[str] = set(base_functions)
+    if args.ptz:
+        overrides["ptz"] = True
+        other_functions |= PTZ_FUNCTIONS
+    if args.other_functions is not None:
+        other_functions |= {name.strip() for name in args.other_functions.split(",")} - {""}
+    if other_functions != set(base_functions):
+        overrides["other_functions"] = frozenset(other_functions)
     return SimulatorConfig(
         host=args.host,
         port=args.port,

@@ -71,6 +71,7 @@ from simulator.history import (
 )
 from simulator.media import PictureKind, jpeg_picture, padded_jpeg, without_jfif
 from simulator.profiles import KNOWN_ALARM_FUNCTIONS, Profile, get_profile
+from simulator.ptz import PtzHeads
 from simulator.quirks import (
     DEFAULT_CLOCK_EPOCH,
     DEFAULT_MAX_CONNECTIONS,
@@ -389,6 +390,13 @@ class CameraSimulator:
         self.detection = DetectionSections(self, self._channel_count)
         self.storage = Storage()
         self._active_alarms: set[tuple[int, str]] = set()
+        # Each channel's PTZ head (OPPTZControl), and what it was asked.
+        self.ptz = PtzHeads(
+            self._channel_count,
+            has_head=self.profile.ptz,
+            notify=self._notify,
+            wait_for=self.wait_for,
+        )
         self._picture_turn = 0
         self._boot = datetime.now(self._zone)
         self._snapshots: dict[int, bytes] = {}
@@ -784,7 +792,10 @@ class CameraSimulator:
             "AlarmFunction": {name: name in functions for name in names},
             "EncodeFunction": {"DoubleStream": True, "SnapStream": self.profile.snapshot},
             "NetServerFunction": {"NetDHCP": True, "NetNTP": True, "NetRTSP": True},
-            "OtherFunction": {"SupportNVR": self.profile.device_type == "NVR"},
+            "OtherFunction": {
+                "SupportNVR": self.profile.device_type == "NVR",
+                **dict.fromkeys(sorted(self.profile.other_functions), True),
+            },
         }
 
     def count_search(self) -> None:

@@ -32,6 +32,10 @@
     POST /clock      {"set": "2000-01-01 00:00:00"} set the camera's clock, or {"shift": -3600}
                      move it by seconds; answers like GET
     GET  /clock      {"now": the camera's clock, "offset": seconds from the right local time}
+    GET  /ptz        each channel's PTZ head: position, the move under way, presets, tour;
+                     the starts and stops counted
+    POST /ptz        {"refuse": 107}  refuse every PTZ command with that Ret, as for a user
+                     without the PTZ right (null: obey again)
     GET  /stats      counters (see SimulatorStats)
     GET  /history    recorded files; optional ?channel=0&type=h264|jpg
 
@@ -129,6 +133,8 @@ class ControlServer:
         self.app.router.add_post("/device_name", self._device_name)
         self.app.router.add_post("/clock", self._set_clock)
         self.app.router.add_get("/clock", self._clock)
+        self.app.router.add_get("/ptz", self._ptz)
+        self.app.router.add_post("/ptz", self._set_ptz)
         self.app.router.add_get("/stats", self._stats)
         self.app.router.add_get("/history", self._history)
         self._runner: web.AppRunner | None = None
@@ -323,6 +329,19 @@ class ControlServer:
         else:
             self.camera.shift_clock(_field(body, "shift", float, 0.0))
         return await self._clock(request)
+
+    async def _ptz(self, request: web.Request) -> web.Response:
+        return web.json_response(self.camera.ptz.describe())
+
+    async def _set_ptz(self, request: web.Request) -> web.Response:
+        body = await _json_object(request)
+        if "refuse" not in body:
+            raise BadRequestError("refuse is required (a Ret code, or null)")
+        refuse = body["refuse"]
+        if refuse is not None and (isinstance(refuse, bool) or not isinstance(refuse, int)):
+            raise BadRequestError("refuse must be an integer or null")
+        self.camera.ptz.refuse_with = refuse
+        return await self._ptz(request)
 
     async def _stats(self, request: web.Request) -> web.Response:
         result: dict[str, Any] = asdict(self.camera.stats)

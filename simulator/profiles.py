@@ -38,6 +38,10 @@ Profiles:
 ``icsee``
     Newer iCSee camera firmware: never answers AlarmSet and names motion ``MotionDetect``
     (quirks ``guard-silent``, ``motiondetect``).
+``ptz``
+    Like ``ipc`` with a PTZ head (pan, tilt, zoom, presets, tours; see ptz.py) that
+    ``SystemFunction.OtherFunction`` reports (``SupportPTZDirectionControl``,
+    ``SupportSetPTZPresetAttribute``, ``SupportPTZTour``).
 ``encrypted``
     Firmware that insists on encrypted login. Its answer to every MD5 login is the signal a
     client must report as unsupported firmware::
@@ -54,6 +58,7 @@ from enum import StrEnum
 from typing import Any
 
 from simulator.media import PictureKind
+from simulator.ptz import PTZ_FUNCTIONS
 from simulator.quirks import Quirk
 
 
@@ -165,6 +170,12 @@ class Profile:
     # SystemFunction's AlarmFunction entries reported true (every other known one is
     # reported false); None: SystemFunction refused.
     alarm_functions: frozenset[str] | None = CAMERA_ALARM_FUNCTIONS
+    # A PTZ head on every channel (see ptz.py); without one, commands are answered and
+    # nothing moves.
+    ptz: bool = False
+    # SystemFunction's OtherFunction entries reported true besides SupportNVR (abilities
+    # and hardware are apart: firmware reports wrongly).
+    other_functions: frozenset[str] = frozenset()
 
 
 _NVR = Profile(
@@ -203,6 +214,14 @@ PROFILES: dict[str, Profile] = {
         event_filter_any_only=True,
         end_marker=EndMarker.BOTH,
         picture_kinds=(PictureKind.JPEG,),
+    ),
+    "ptz": Profile(
+        name="ptz",
+        model="XM530_R80X20-PQ",
+        device_name="Drive camera",
+        channel_titles=("Drive",),
+        ptz=True,
+        other_functions=PTZ_FUNCTIONS,
     ),
     "encrypted": Profile(name="encrypted", model="XM530_R80X30-PQ", encrypted_login=True),
     # The recorder Moxnatiy/hass-xmeye measured speaks as the nvr profile does.

@@ -153,6 +153,7 @@ class Connection:
             MessageId.CONFIG_SET: self._config_set,
             MessageId.CHANNEL_TITLE: self._channel_title,
             MessageId.ABILITY: self._ability,
+            MessageId.PTZ_CONTROL: self._ptz_control,
             MessageId.TIME_QUERY: self._time_query,
             MessageId.TIME_SETTING: self._time_setting,
             MessageId.ALARM_SET: self._alarm_set,
@@ -553,6 +554,13 @@ class Connection:
         ):
             _LOGGER.info("%r: no answer to ConfigGet %r", self, name)
             return
+        is_preset_list, presets = camera.ptz.preset_config(name)
+        if is_preset_list:
+            assert isinstance(name, str)
+            await self.reply(
+                MessageId.CONFIG_GET_REPLY, {"Name": name, name: presets, "Ret": Ret.OK}
+            )
+            return
         is_fact, fact = self._fact_config(name)
         if is_fact:
             assert isinstance(name, str)
@@ -575,6 +583,11 @@ class Connection:
         name = str(body.get("Name") or "")
         result = self.camera.detection.write(name, body.get(name))
         await self.reply(MessageId.CONFIG_SET_REPLY, {"Name": name, "Ret": result})
+
+    async def _ptz_control(self, packet: Packet, body: dict[str, Any]) -> None:
+        """OPPTZControl: moves, presets, tours (see ptz.py)."""
+        ret = self.camera.ptz.handle(body.get("OPPTZControl"))
+        await self.reply(MessageId.PTZ_CONTROL_REPLY, {"Name": "OPPTZControl", "Ret": ret})
 
     async def _time_query(self, packet: Packet, body: dict[str, Any]) -> None:
         await self.reply(

@@ -33,6 +33,7 @@ from .disks import StorageMonitor
 from .ha_versions import OPTIONS_FLOW_RELOADS
 from .last_picture import LastAlarmPictures
 from .migration import async_migrate_entry
+from .ptz import PtzGuard
 from .repairs import Issue, async_clear_issue, async_update_locked_issue, delete_issues
 from .services import async_remove_old_exports, async_setup_services, async_track_old_exports
 from .session import create_client, forget_setup_pacing, setup_error, setup_pacing
@@ -44,6 +45,7 @@ PLATFORMS: list[Platform] = [
     Platform.CAMERA,
     Platform.EVENT,
     Platform.IMAGE,
+    Platform.SELECT,
     Platform.SENSOR,
     Platform.SWITCH,
 ]
@@ -98,11 +100,10 @@ async def async_setup_entry(hass: HomeAssistant, entry: DvripConfigEntry) -> boo
     entry.runtime_data = DvripRuntime(
         coordinator=coordinator,
         options=dict(entry.options),
-        # -- detection, storage (controls) --
         detection=DetectionSettings(hass, entry, coordinator),
         storage=StorageMonitor(hass, entry, coordinator),
-        # -- end of detection, storage --
     )
+    entry.runtime_data.ptz = PtzGuard(hass, entry)
     try:
         await _async_finish_setup(hass, entry, coordinator)
     except BaseException:
@@ -191,8 +192,12 @@ async def async_unload_entry(hass: HomeAssistant, entry: DvripConfigEntry) -> bo
 
 
 async def _async_shutdown(entry: DvripConfigEntry) -> None:
-    """End the picture searches (they use the session), then log out."""
+    """Stop the PTZ moves under way, end the picture searches (they use the session), then
+    log out.
+    """
     runtime = entry.runtime_data
+    if runtime.ptz is not None:
+        await runtime.ptz.async_shutdown()
     if runtime.pictures is not None:
         await runtime.pictures.async_shutdown()
     await runtime.coordinator.async_shutdown()

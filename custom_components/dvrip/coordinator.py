@@ -53,6 +53,7 @@ if TYPE_CHECKING:
     # Only for the runtime data's annotations: those modules build on this one.
     from .detection_settings import DetectionSettings
     from .disks import StorageMonitor
+    from .ptz import PtzGuard
 
 type DvripConfigEntry = ConfigEntry[DvripRuntime]
 
@@ -360,3 +361,5 @@ class DvripRuntime:
     storage: StorageMonitor
     # -- end of detection, storage --
     pictures: LastAlarmPictures | None = None
+    # PTZ: the commands sent to the channels' heads, and the stops their moves are owed.
+    ptz: PtzGuard | None = None

@@ -54,6 +54,7 @@ async def async_get_config_entry_diagnostics(
                 else None
             ),
             # -- end of detection, storage --
+            "ptz": runtime.ptz.as_dict() if runtime.ptz else None,
         },
         to_redact,
     )

@@ -1,4 +1,5 @@
-"""The `dvrip.export_last_alarms` action: the last alarms' pictures of a camera, to a folder.
+"""The actions. `dvrip.export_last_alarms`: the last alarms' pictures of a camera, to a folder.
+`dvrip.ptz`: move a channel's head, its presets and tours (see `ptz`).
 
 It writes `<media>/dvrip/<entry id>/last_alarms_YYYYmmdd_HHMMSS/` (see `storage`) with the
 JPEGs and report.json, built under a temporary name and renamed when complete, and answers
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import ATTR_AREA_ID, ATTR_ENTITY_ID, ATTR_FLOOR_ID, ATTR_LABEL_ID
 from homeassistant.core import (
     CALLBACK_TYPE,
     HomeAssistant,
@@ -24,12 +26,16 @@ from homeassistant.core import (
     callback,
 )
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
-from homeassistant.helpers import config_validation as cv, device_registry as dr
+from homeassistant.helpers import (
+    config_validation as cv,
+    device_registry as dr,
+    entity_registry as er,
+)
 from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.util import dt as dt_util
 import voluptuous as vol
 
-from .client import DvripError
+from .client import DvripError, PtzCommand
 from .const import CONF_EXPORT_RETENTION_DAYS, DOMAIN, LOGGER, PICTURE_KINDS, alarm_kind, option
 from .coordinator import DvripConfigEntry, DvripCoordinator
 from .devices import device_channel
@@ -42,6 +48,7 @@ from .pictures import (
     remove_old_exports,
     write_export,
 )
+from .ptz import DEFAULT_SPEED, MAX_MOVE_SECONDS, PtzGuard
 from .storage import media_root
 
 SERVICE_EXPORT_LAST_ALARMS: Final = "export_last_alarms"
@@ -114,6 +121,11 @@ def async_setup_services(hass: HomeAssistant) -> None:
         schema=EXPORT_SCHEMA,
         supports_response=SupportsResponse.OPTIONAL,
     )
+
+    async def _async_ptz(call: ServiceCall) -> None:
+        await async_ptz(hass, call)
+
+    hass.services.async_register(DOMAIN, SERVICE_PTZ, _async_ptz, schema=PTZ_SCHEMA)
 
 
 def _loaded_entry(hass: HomeAssistant, device_id: str) -> tuple[DvripConfigEntry, dr.DeviceEntry]:
@@ -250,3 +262,106 @@ def async_track_old_exports(hass: HomeAssistant, entry: DvripConfigEntry) -> CAL
     return async_track_time_interval(
         hass, _async_check, RETENTION_CHECK_INTERVAL, cancel_on_shutdown=True
     )
+
+
+# -- dvrip.ptz -------------------------------------------------------------------------------
+
+SERVICE_PTZ: Final = "ptz"
+ATTR_COMMAND: Final = "command"
+ATTR_SPEED: Final = "speed"
+ATTR_DURATION: Final = "duration"
+ATTR_PRESET: Final = "preset"
+DEFAULT_DURATION: Final = 1.0
+
+# The action's commands: the moves, then what is not a move.
+PTZ_MOVES: Final = {
+    "up": PtzCommand.UP,
+    "down": PtzCommand.DOWN,
+    "left": PtzCommand.LEFT,
+    "right": PtzCommand.RIGHT,
+    "left_up": PtzCommand.LEFT_UP,
+    "left_down": PtzCommand.LEFT_DOWN,
+    "right_up": PtzCommand.RIGHT_UP,
+    "right_down": PtzCommand.RIGHT_DOWN,
+    "zoom_in": PtzCommand.ZOOM_IN,
+    "zoom_out": PtzCommand.ZOOM_OUT,
+    "focus_near": PtzCommand.FOCUS_NEAR,
+    "focus_far": PtzCommand.FOCUS_FAR,
+}
+PTZ_PRESETS: Final = {
+    "preset_set": PtzCommand.SET_PRESET,
+    "preset_goto": PtzCommand.GOTO_PRESET,
+    "preset_clear": PtzCommand.CLEAR_PRESET,
+}
+PTZ_COMMANDS: Final = (*PTZ_MOVES, "stop", *PTZ_PRESETS, "tour_start", "tour_stop")
+_OTHER_TARGETS: Final = (ATTR_AREA_ID, ATTR_FLOOR_ID, ATTR_LABEL_ID)
+
+PTZ_SCHEMA: Final = vol.All(
+    vol.Schema(
+        {
+            vol.Optional(ATTR_DEVICE_ID): vol.All(cv.ensure_list, [cv.string]),
+            vol.Optional(ATTR_ENTITY_ID): cv.entity_ids,
+            vol.Required(ATTR_COMMAND): vol.In(PTZ_COMMANDS),
+            vol.Optional(ATTR_SPEED, default=DEFAULT_SPEED): vol.All(
+                vol.Coerce(int), vol.Range(min=1, max=8)
+            ),
+            vol.Optional(ATTR_DURATION, default=DEFAULT_DURATION): vol.All(
+                vol.Coerce(float), vol.Range(min=0.1, max=MAX_MOVE_SECONDS)
+            ),
+            vol.Optional(ATTR_PRESET): vol.All(vol.Coerce(int), vol.Range(min=0, max=255)),
+            # A target picker offers these too; they name no channel (refused below).
+            vol.Optional(ATTR_AREA_ID): cv.ensure_list,
+            vol.Optional(ATTR_FLOOR_ID): cv.ensure_list,
+            vol.Optional(ATTR_LABEL_ID): cv.ensure_list,
+        }
+    ),
+    cv.has_at_least_one_key(ATTR_DEVICE_ID, ATTR_ENTITY_ID),
+)
+
+
+def _ptz_targets(hass: HomeAssistant, call: ServiceCall) -> list[tuple[PtzGuard, int]]:
+    """The head of each channel the action targets: a channel's (or a camera's) device, or
+    its camera entity.
+    """
+    if any(call.data.get(key) for key in _OTHER_TARGETS):
+        raise _invalid("ptz_target")
+    device_ids: list[str] = list(call.data.get(ATTR_DEVICE_ID, []))
+    registry = er.async_get(hass)
+    for entity in call.data.get(ATTR_ENTITY_ID, []):
+        registered = registry.async_get(entity)
+        if registered is None or registered.platform != DOMAIN or registered.device_id is None:
+            raise _invalid("not_a_camera_entity", entity_id=entity)
+        device_ids.append(registered.device_id)
+    targets: list[tuple[PtzGuard, int]] = []
+    for device_id in dict.fromkeys(device_ids):
+        entry, device = _loaded_entry(hass, device_id)
+        coordinator = entry.runtime_data.coordinator
+        channel = device_channel(coordinator, device)
+        if channel is None:
+            if coordinator.is_recorder:
+                raise _invalid("ptz_pick_channel", name=entry.title)
+            channel = 0
+        guard = entry.runtime_data.ptz
+        assert guard is not None
+        targets.append((guard, channel))
+    return targets
+
+
+async def async_ptz(hass: HomeAssistant, call: ServiceCall) -> None:
+    """Carry out a PTZ command on each targeted channel; a move ends with its stop after
+    `duration` seconds (sent by the guard in `ptz`).
+    """
+    command: str = call.data[ATTR_COMMAND]
+    preset: int | None = call.data.get(ATTR_PRESET)
+    if command in PTZ_PRESETS and preset is None:
+        raise _invalid("ptz_preset_required", command=command)
+    for guard, channel in _ptz_targets(hass, call):
+        if (move := PTZ_MOVES.get(command)) is not None:
+            await guard.async_move(channel, move, call.data[ATTR_SPEED], call.data[ATTR_DURATION])
+        elif command == "stop":
+            await guard.async_stop(channel)
+        elif command in PTZ_PRESETS:
+            assert preset is not None
+            await guard.async_preset(channel, PTZ_PRESETS[command], preset)
+        else:
+            await guard.async_tour(channel, start=command == "tour_start")

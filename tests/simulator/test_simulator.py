@@ -301,7 +301,8 @@ async def test_time_query_uses_camera_clock(start_camera: StartCamera, connect: 
 
 async def test_unknown_message_and_bad_json(camera: CameraSimulator, connect: Connect) -> None:
     client = await connect(camera, login=True)
-    assert (await client.request(1400, {"Name": "OPPTZControl"}))["Ret"] == 102
+    # OPNetKeyboard: a message this camera does not know.
+    assert (await client.request(1550, {"Name": "OPNetKeyboard"}))["Ret"] == 102
     await client.send(SYSTEM_INFO, b"not json")
     assert (await client.expect(SYSTEM_INFO + 1)).json()["Ret"] == 103
 
