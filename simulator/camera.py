@@ -68,6 +68,7 @@ from simulator.history import (
     RecordEvent,
     RecordType,
 )
+from simulator.lighting import Lighting
 from simulator.media import PictureKind, jpeg_picture, padded_jpeg, without_jfif
 from simulator.profiles import KNOWN_ALARM_FUNCTIONS, Profile, get_profile
 from simulator.quirks import (
@@ -410,6 +411,11 @@ class CameraSimulator:
         self._discovery_answers = True
         self._discovery_reply_host = str(ipaddress.IPv4Address(self.config.discovery_reply_host))
         self._discovery_tcp_port = self.config.discovery_tcp_port
+        self.lighting = Lighting(
+            channels=self._channel_count,
+            has_siren=self.profile.siren,
+            has_white_light=self.profile.white_light,
+        )
 
     # -- lifecycle -----------------------------------------------------------------------
 
@@ -778,7 +784,10 @@ class CameraSimulator:
             "AlarmFunction": {name: name in functions for name in names},
             "EncodeFunction": {"DoubleStream": True, "SnapStream": self.profile.snapshot},
             "NetServerFunction": {"NetDHCP": True, "NetNTP": True, "NetRTSP": True},
-            "OtherFunction": {"SupportNVR": self.profile.device_type == "NVR"},
+            "OtherFunction": {
+                "SupportCameraWhiteLight": self.profile.white_light,
+                "SupportNVR": self.profile.device_type == "NVR",
+            },
         }
 
     def count_search(self) -> None:

@@ -26,6 +26,12 @@
     POST /clock      {"set": "2000-01-01 00:00:00"} set the camera's clock, or {"shift": -3600}
                      move it by seconds; answers like GET
     GET  /clock      {"now": the camera's clock, "offset": seconds from the right local time}
+    GET  /lighting   the siren (and every switch it was sent), the white light section, each
+                     channel's DayNightColor, refused controls, keep_settings
+    POST /lighting   {"work_mode": "KeepOpen", "day_night": "0x00000001", "channel": 0,
+                     "refused": {"white_light": true}, "keep_settings": true}  (each optional;
+                     refused: siren, white_light, day_night answered Ret 103; keep_settings:
+                     writes answered Ret 100 while the camera keeps its settings)
     GET  /stats      counters (see SimulatorStats)
     GET  /history    recorded files; optional ?channel=0&type=h264|jpg
 
@@ -121,6 +127,8 @@ class ControlServer:
         self.app.router.add_post("/device_name", self._device_name)
         self.app.router.add_post("/clock", self._set_clock)
         self.app.router.add_get("/clock", self._clock)
+        self.app.router.add_get("/lighting", self._lighting)
+        self.app.router.add_post("/lighting", self._set_lighting)
         self.app.router.add_get("/stats", self._stats)
         self.app.router.add_get("/history", self._history)
         self._runner: web.AppRunner | None = None
@@ -283,6 +291,28 @@ class ControlServer:
         else:
             self.camera.shift_clock(_field(body, "shift", float, 0.0))
         return await self._clock(request)
+
+    async def _lighting(self, request: web.Request) -> web.Response:
+        return web.json_response(self.camera.lighting.describe())
+
+    async def _set_lighting(self, request: web.Request) -> web.Response:
+        body = await _json_object(request)
+        lighting = self.camera.lighting
+        if "work_mode" in body:
+            lighting.set_work_mode(_field(body, "work_mode", str, ""))
+        if "day_night" in body:
+            lighting.set_day_night(
+                _field(body, "day_night", str, ""), channel=_field(body, "channel", int, 0)
+            )
+        refused = body.get("refused", {})
+        if not isinstance(refused, dict):
+            raise BadRequestError("refused must be an object of control names to true/false")
+        for control in refused:
+            lighting.set_refused(control, _field(refused, control, bool, True))
+        if (keep := _optional_bool(body, "keep_settings")) is not None:
+            lighting.keep_settings = keep
+        self.camera.notify()
+        return web.json_response(lighting.describe())
 
     async def _stats(self, request: web.Request) -> web.Response:
         result: dict[str, Any] = asdict(self.camera.stats)

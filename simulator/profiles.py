@@ -37,7 +37,7 @@ Profiles:
     ``unused-channels``, ``slow-search``, ``filler-blocks``).
 ``icsee``
     Newer iCSee camera firmware: never answers AlarmSet and names motion ``MotionDetect``
-    (quirks ``guard-silent``, ``motiondetect``).
+    (quirks ``guard-silent``, ``motiondetect``). It has a siren and a white light.
 ``encrypted``
     Firmware that insists on encrypted login. Its answer to every MD5 login is the signal a
     client must report as unsupported firmware::
@@ -86,12 +86,14 @@ KNOWN_ALARM_FUNCTIONS = (
     "HumanDection",
     "IPCAlarm",
     "LossDetect",
+    "ManuIntellAlertAlarm",
     "MotionDetect",
     "NetAbort",
     "NetAbortExtend",
     "NetAlarm",
     "NetIpConflict",
     "NewVideoAnalyze",
+    "OneKeyManulAlarm",
     "PIRAlarm",
     "SensorAlarmCenter",
     "SerialAlarm",
@@ -117,6 +119,8 @@ CAMERA_ALARM_FUNCTIONS = frozenset(
 RECORDER_ALARM_FUNCTIONS = CAMERA_ALARM_FUNCTIONS | {"LossDetect", "IPCAlarm", "NetAlarm"}
 # A camera that detects people.
 HUMAN_ALARM_FUNCTIONS = CAMERA_ALARM_FUNCTIONS | {"HumanDection"}
+# A siren ("manual alarm"), as dbuezas/icsee-ptz and the vendor SDK's AlarmFunction name it.
+SIREN_ALARM_FUNCTIONS = frozenset({"ManuIntellAlertAlarm", "OneKeyManulAlarm"})
 
 ALL_PICTURE_KINDS = (
     PictureKind.JPEG,
@@ -165,6 +169,14 @@ class Profile:
     # SystemFunction's AlarmFunction entries reported true (every other known one is
     # reported false); None: SystemFunction refused.
     alarm_functions: frozenset[str] | None = CAMERA_ALARM_FUNCTIONS
+    # A white light (Camera.WhiteLight; OtherFunction SupportCameraWhiteLight), as iCSee
+    # floodlight cameras have; see lighting.py. A siren comes with SIREN_ALARM_FUNCTIONS.
+    white_light: bool = False
+
+    @property
+    def siren(self) -> bool:
+        """OPRemoteCtrl's ManuIntelAlarm: where an AlarmFunction names a siren."""
+        return bool(self.alarm_functions and self.alarm_functions & SIREN_ALARM_FUNCTIONS)
 
 
 _NVR = Profile(
@@ -221,7 +233,8 @@ PROFILES: dict[str, Profile] = {
         quirks=frozenset({Quirk.GUARD_SILENT, Quirk.MOTIONDETECT}),
         device_name="Back yard",
         channel_titles=("Back yard",),
-        alarm_functions=HUMAN_ALARM_FUNCTIONS,
+        alarm_functions=HUMAN_ALARM_FUNCTIONS | SIREN_ALARM_FUNCTIONS,
+        white_light=True,
     ),
 }
 

@@ -161,6 +161,7 @@ class Connection:
             MessageId.PLAYBACK_CLAIM: self._claim,
             MessageId.PLAYBACK: self._playback,
             MessageId.SNAPSHOT: self._snapshot,
+            MessageId.REMOTE_CTRL: self._remote_ctrl,
         }
 
     def __repr__(self) -> str:
@@ -601,6 +602,14 @@ class Connection:
                     MessageId.CONFIG_GET_REPLY, {"Name": name, name: fact, "Ret": Ret.OK}
                 )
             return
+        if camera.lighting.knows(name):
+            assert isinstance(name, str)
+            result, section = camera.lighting.config_get(name)
+            reply: dict[str, Any] = {"Name": name, "Ret": result}
+            if result is Ret.OK:
+                reply[name] = section
+            await self.reply(MessageId.CONFIG_GET_REPLY, reply)
+            return
         known = self._config_name(name)
         configs = self.camera.motion_config()
         if known is None or (known[1] is not None and not 0 <= known[1] < len(configs)):
@@ -616,6 +625,12 @@ class Connection:
 
     async def _config_set(self, packet: Packet, body: dict[str, Any]) -> None:
         name = body.get("Name")
+        if self.camera.lighting.knows(name):
+            assert isinstance(name, str)
+            result = self.camera.lighting.config_set(name, body.get(name))
+            self.camera.notify()
+            await self.reply(MessageId.CONFIG_SET_REPLY, {"Name": name, "Ret": result})
+            return
         known = self._config_name(name)
         value = body.get(name) if isinstance(name, str) else None
         result = Ret.NO_SUCH_CONFIG
@@ -638,6 +653,12 @@ class Connection:
                     self.camera.apply_motion_config(number, item)
                 result = Ret.OK
         await self.reply(MessageId.CONFIG_SET_REPLY, {"Name": str(name or ""), "Ret": result})
+
+    async def _remote_ctrl(self, packet: Packet, body: dict[str, Any]) -> None:
+        """OPRemoteCtrl (4000): the siren (see lighting.py)."""
+        result = self.camera.lighting.remote_ctrl(body.get("OPRemoteCtrl"))
+        self.camera.notify()
+        await self.reply(MessageId.REMOTE_CTRL_REPLY, {"Name": "OPRemoteCtrl", "Ret": result})
 
     async def _time_query(self, packet: Packet, body: dict[str, Any]) -> None:
         await self.reply(
