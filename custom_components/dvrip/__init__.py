@@ -30,6 +30,7 @@ from .devices import async_register_devices, removable_device
 from .discovery import async_start_discovery
 from .ha_versions import OPTIONS_FLOW_RELOADS
 from .last_picture import LastAlarmPictures
+from .lighting import LightingCoordinator
 from .migration import async_migrate_entry
 from .repairs import Issue, async_clear_issue, async_update_locked_issue, delete_issues
 from .services import async_remove_old_exports, async_setup_services, async_track_old_exports
@@ -41,6 +42,9 @@ PLATFORMS: list[Platform] = [
     Platform.CAMERA,
     Platform.EVENT,
     Platform.IMAGE,
+    Platform.LIGHT,
+    Platform.SELECT,
+    Platform.SIREN,
 ]
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 # A unique id that is a MAC address, as `format_mac` writes it.
@@ -91,6 +95,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: DvripConfigEntry) -> boo
     async_update_locked_issue(hass, entry, locked=False)
     async_register_devices(hass, entry, coordinator)
     entry.runtime_data = DvripRuntime(coordinator=coordinator, options=dict(entry.options))
+    entry.runtime_data.lighting = LightingCoordinator(hass, entry, coordinator)
     try:
         await _async_finish_setup(hass, entry, coordinator)
     except BaseException:
@@ -139,6 +144,9 @@ async def _async_finish_setup(
     if option(entry.options, CONF_ALARM_CENTRE):
         await _async_listen_alarm_centre(hass, entry, coordinator)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    if (lighting := entry.runtime_data.lighting) is not None:
+        # Now that the entities say what they show: read it, without holding up the setup.
+        entry.async_create_task(hass, lighting.async_refresh(), f"{DOMAIN} lighting read")
 
 
 async def _async_listen_alarm_centre(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_HOST, CONF_PORT
@@ -47,6 +47,9 @@ from .naming import device_title
 from .repairs import Issue, async_check_detection, async_update_issue
 from .session import CameraSession
 from .stills import LiveStills
+
+if TYPE_CHECKING:
+    from .lighting import LightingCoordinator
 
 type DvripConfigEntry = ConfigEntry[DvripRuntime]
 
@@ -350,3 +353,5 @@ class DvripRuntime:
     # The options the entry was set up with: a change of them needs a reload.
     options: dict[str, Any]
     pictures: LastAlarmPictures | None = None
+    # The white light's and day/night modes as read back (set up with the entry).
+    lighting: LightingCoordinator | None = None
