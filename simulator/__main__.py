@@ -125,6 +125,12 @@ def build_parser() -> argparse.ArgumentParser:
         "MotionDetect,HumanDection (default: the profile's)",
     )
     parser.add_argument(
+        "--white-light",
+        action="store_true",
+        help="a white light (Camera.WhiteLight; OtherFunction.SupportCameraWhiteLight); "
+        "OneKeyManulAlarm in --alarm-functions gives a siren",
+    )
+    parser.add_argument(
         "--discovery-port",
         type=int,
         default=None,
@@ -174,6 +180,8 @@ def config_from_args(args: argparse.Namespace) -> SimulatorConfig:
     if args.alarm_functions is not None:
         names = [name.strip() for name in args.alarm_functions.split(",")]
         overrides["alarm_functions"] = frozenset(name for name in names if name)
+    if args.white_light:
+        overrides["white_light"] = True
     return SimulatorConfig(
         host=args.host,
         port=args.port,

@@ -41,6 +41,7 @@ async def async_get_config_entry_diagnostics(
             "device": asdict(coordinator.device),
             "coordinator": coordinator.as_dict(),
             "pictures": runtime.pictures.as_dict() if runtime.pictures else None,
+            "lighting": runtime.lighting.as_dict() if runtime.lighting else None,
         },
         to_redact,
     )

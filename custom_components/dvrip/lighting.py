@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from enum import StrEnum
 from functools import partial
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
@@ -115,6 +115,16 @@ class LightingCoordinator(DataUpdateCoordinator[LightingState]):
             self.config_entry.async_create_task(
                 self.hass, self.async_refresh(), f"{DOMAIN} lighting read"
             )
+
+    def as_dict(self) -> dict[str, Any]:
+        """What was read, for diagnostics."""
+        state = self.data
+        return {
+            "white_light": dict(state.white_light.section) if state.white_light else None,
+            "day_night": [None if mode is None else mode.name for mode in state.day_night],
+            "mode_before_on": str(self.mode_before_on),
+            "read_parts": sorted(str(part) for part in set(self.async_contexts())),
+        }
 
     async def _async_update_data(self) -> LightingState:
         """Read what enabled entities show; a part the camera does not give is unknown."""

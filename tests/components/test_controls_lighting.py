@@ -19,6 +19,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 
 from custom_components.dvrip.client import WhiteLightMode
 from custom_components.dvrip.const import CONF_PICTURE_MODE
+from custom_components.dvrip.diagnostics import async_get_config_entry_diagnostics
 from simulator import CameraSimulator
 from simulator.lighting import LightingControl
 
@@ -65,6 +66,10 @@ async def test_the_entities_show_what_the_camera_has(
     siren = hass.states.get(ids["siren"])
     assert siren.state == "off"
     assert siren.attributes["assumed_state"] is True
+    lighting = (await async_get_config_entry_diagnostics(hass, loaded_entry))["lighting"]
+    assert lighting["white_light"]["WorkMode"] == "Auto"
+    assert lighting["day_night"] == ["DEFAULT"]
+    assert lighting["read_parts"] == ["day_night", "white_light"]
 
 
 async def test_the_light_goes_back_to_its_mode_when_switched_off(

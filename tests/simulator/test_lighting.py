@@ -10,6 +10,9 @@ from typing import Any
 import aiohttp
 from dvrip import DVRIPCam  # type: ignore[import-untyped]
 
+from simulator.__main__ import build_parser, config_from_args
+from simulator.profiles import get_profile
+
 from .conftest import PASSWORD, Connect, StartCamera
 from .raw_client import ABILITY, CONFIG_GET, CONFIG_SET
 
@@ -155,3 +158,14 @@ async def test_control_api_sets_lighting(start_camera: StartCamera, connect: Con
     )
     assert reply["Ret"] == 100
     assert camera.lighting.work_mode == "Close"
+
+
+def test_the_command_line_gives_a_light_and_a_siren() -> None:
+    args = build_parser().parse_args(
+        ["--white-light", "--alarm-functions", "MotionDetect,OneKeyManulAlarm"]
+    )
+    config = config_from_args(args)
+    profile = get_profile(config.profile, **config.profile_overrides)
+    assert profile.white_light
+    assert profile.siren
+    assert not get_profile("ipc").siren
