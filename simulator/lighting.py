@@ -31,6 +31,7 @@ camera reads back, not what was asked).
 
 from __future__ import annotations
 
+from collections import Counter
 import copy
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -103,6 +104,8 @@ class Lighting:
     refused: set[LightingControl] = field(default_factory=set)
     keep_settings: bool = False
     writes: int = 0
+    # ConfigGet requests of each section name this module serves.
+    reads: Counter[str] = field(default_factory=Counter)
 
     def __post_init__(self) -> None:
         if not self.params:
@@ -147,6 +150,7 @@ class Lighting:
             "refused": sorted(self.refused),
             "keep_settings": self.keep_settings,
             "writes": self.writes,
+            "reads": dict(self.reads),
         }
 
     # -- requests ------------------------------------------------------------------------
@@ -187,6 +191,7 @@ class Lighting:
 
     def config_get(self, name: str) -> tuple[Ret, Any]:
         """ConfigGet (1042) of `Camera.WhiteLight`, `Camera.Param` or `Camera.Param.[N]`."""
+        self.reads[name] += 1
         if name == WHITE_LIGHT:
             if not self.has_white_light:
                 return Ret.NO_SUCH_CONFIG, None

@@ -21,7 +21,7 @@ from custom_components.dvrip.client import WhiteLightMode
 from custom_components.dvrip.const import CONF_PICTURE_MODE
 from custom_components.dvrip.diagnostics import async_get_config_entry_diagnostics
 from simulator import CameraSimulator
-from simulator.lighting import LightingControl
+from simulator.lighting import CAMERA_PARAM, WHITE_LIGHT, LightingControl
 
 from .common import async_wait_for_state, entity_id
 
@@ -259,8 +259,10 @@ async def test_a_camera_without_the_abilities_has_them_disabled(
     assert _disabled(hass, ids["mode"])
     assert not _disabled(hass, ids["day_night"])
     assert hass.states.get(ids["light"]) is None
-    # Nothing was asked of the white light it does not have.
-    assert camera.lighting.writes == 0
+    # Only what an enabled entity shows is read: not the white light it does not have.
+    assert camera.lighting.reads[WHITE_LIGHT] == 0
+    assert camera.lighting.reads[CAMERA_PARAM] == 1
+    assert hass.states.get(ids["day_night"]).state == "default"
 
 
 @pytest.mark.parametrize(
