@@ -287,3 +287,30 @@ async def test_unloading_stops_a_siren_sounded_for_a_duration(
     await hass.async_block_till_done()
     assert camera.lighting.siren_switches == ["on", "off"]
     assert not camera.lighting.siren_on
+
+
+async def test_a_siren_the_camera_does_not_answer_stays_off(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, camera: CameraSimulator
+) -> None:
+    ids = _ids(hass, loaded_entry)
+    camera.delay_replies(5, message_id=4000, count=1)
+    with pytest.raises(HomeAssistantError) as unanswered:
+        await _call(hass, "siren", "turn_on", ids["siren"], duration=5)
+    assert unanswered.value.translation_key == "lighting_unanswered"
+    assert hass.states.get(ids["siren"]).state == "off"
+
+
+async def test_a_light_only_ever_seen_on_is_switched_off(
+    hass: HomeAssistant, config_entry: MockConfigEntry, camera: CameraSimulator, fast_timing: None
+) -> None:
+    """Off restores the mode before "on"; a light Home Assistant has only seen on goes off."""
+    camera.lighting.set_work_mode("KeepOpen")
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    ids = _ids(hass, config_entry)
+    assert hass.states.get(ids["light"]).state == "on"
+    await _call(hass, "light", "turn_off", ids["light"])
+    assert camera.lighting.work_mode == "Close"
+    assert hass.states.get(ids["mode"]).state == "off"
+    assert await hass.config_entries.async_unload(config_entry.entry_id)
+    await hass.async_block_till_done()
