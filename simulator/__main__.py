@@ -138,6 +138,12 @@ def build_parser() -> argparse.ArgumentParser:
         "e.g. SupportCameraWhiteLight",
     )
     parser.add_argument(
+        "--white-light",
+        action="store_true",
+        help="a white light (Camera.WhiteLight; OtherFunction.SupportCameraWhiteLight); "
+        "OneKeyManulAlarm in --alarm-functions gives a siren",
+    )
+    parser.add_argument(
         "--discovery-port",
         type=int,
         default=None,
@@ -197,6 +203,8 @@ def config_from_args(args: argparse.Namespace) -> SimulatorConfig:
         other_functions |= {name.strip() for name in args.other_functions.split(",")} - {""}
     if other_functions != set(base_functions):
         overrides["other_functions"] = frozenset(other_functions)
+    if args.white_light:
+        overrides["white_light"] = True
     return SimulatorConfig(
         host=args.host,
         port=args.port,

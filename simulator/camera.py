@@ -69,6 +69,7 @@ from simulator.history import (
     RecordEvent,
     RecordType,
 )
+from simulator.lighting import Lighting
 from simulator.media import PictureKind, jpeg_picture, padded_jpeg, without_jfif
 from simulator.profiles import KNOWN_ALARM_FUNCTIONS, Profile, get_profile
 from simulator.ptz import PtzHeads
@@ -424,6 +425,11 @@ class CameraSimulator:
         self._discovery_answers = True
         self._discovery_reply_host = str(ipaddress.IPv4Address(self.config.discovery_reply_host))
         self._discovery_tcp_port = self.config.discovery_tcp_port
+        self.lighting = Lighting(
+            channels=self._channel_count,
+            has_siren=self.profile.siren,
+            has_white_light=self.profile.white_light,
+        )
 
     # -- lifecycle -----------------------------------------------------------------------
 
@@ -793,6 +799,7 @@ class CameraSimulator:
             "EncodeFunction": {"DoubleStream": True, "SnapStream": self.profile.snapshot},
             "NetServerFunction": {"NetDHCP": True, "NetNTP": True, "NetRTSP": True},
             "OtherFunction": {
+                "SupportCameraWhiteLight": self.profile.white_light,
                 "SupportNVR": self.profile.device_type == "NVR",
                 **dict.fromkeys(sorted(self.profile.other_functions), True),
             },

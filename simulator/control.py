@@ -36,6 +36,12 @@
                      the starts and stops counted
     POST /ptz        {"refuse": 107}  refuse every PTZ command with that Ret, as for a user
                      without the PTZ right (null: obey again)
+    GET  /lighting   the siren (and every switch it was sent), the white light section, each
+                     channel's DayNightColor, refused controls, keep_settings
+    POST /lighting   {"work_mode": "KeepOpen", "day_night": "0x00000001", "channel": 0,
+                     "refused": {"white_light": true}, "keep_settings": true}  (each optional;
+                     refused: siren, white_light, day_night answered Ret 103; keep_settings:
+                     writes answered Ret 100 while the camera keeps its settings)
     GET  /stats      counters (see SimulatorStats)
     GET  /history    recorded files; optional ?channel=0&type=h264|jpg
 
@@ -135,6 +141,8 @@ class ControlServer:
         self.app.router.add_get("/clock", self._clock)
         self.app.router.add_get("/ptz", self._ptz)
         self.app.router.add_post("/ptz", self._set_ptz)
+        self.app.router.add_get("/lighting", self._lighting)
+        self.app.router.add_post("/lighting", self._set_lighting)
         self.app.router.add_get("/stats", self._stats)
         self.app.router.add_get("/history", self._history)
         self._runner: web.AppRunner | None = None
@@ -342,6 +350,28 @@ class ControlServer:
             raise BadRequestError("refuse must be an integer or null")
         self.camera.ptz.refuse_with = refuse
         return await self._ptz(request)
+
+    async def _lighting(self, request: web.Request) -> web.Response:
+        return web.json_response(self.camera.lighting.describe())
+
+    async def _set_lighting(self, request: web.Request) -> web.Response:
+        body = await _json_object(request)
+        lighting = self.camera.lighting
+        if "work_mode" in body:
+            lighting.set_work_mode(_field(body, "work_mode", str, ""))
+        if "day_night" in body:
+            lighting.set_day_night(
+                _field(body, "day_night", str, ""), channel=_field(body, "channel", int, 0)
+            )
+        refused = body.get("refused", {})
+        if not isinstance(refused, dict):
+            raise BadRequestError("refused must be an object of control names to true/false")
+        for control in refused:
+            lighting.set_refused(control, _field(refused, control, bool, True))
+        if (keep := _optional_bool(body, "keep_settings")) is not None:
+            lighting.keep_settings = keep
+        self.camera.notify()
+        return web.json_response(lighting.describe())
 
     async def _stats(self, request: web.Request) -> web.Response:
         result: dict[str, Any] = asdict(self.camera.stats)

@@ -37,7 +37,7 @@ Profiles:
     ``unused-channels``, ``slow-search``, ``filler-blocks``).
 ``icsee``
     Newer iCSee camera firmware: never answers AlarmSet and names motion ``MotionDetect``
-    (quirks ``guard-silent``, ``motiondetect``).
+    (quirks ``guard-silent``, ``motiondetect``). It has a siren and a white light.
 ``ptz``
     Like ``ipc`` with a PTZ head (pan, tilt, zoom, presets, tours; see ptz.py) that
     ``SystemFunction.OtherFunction`` reports (``SupportPTZDirectionControl``,
@@ -91,12 +91,14 @@ KNOWN_ALARM_FUNCTIONS = (
     "HumanDection",
     "IPCAlarm",
     "LossDetect",
+    "ManuIntellAlertAlarm",
     "MotionDetect",
     "NetAbort",
     "NetAbortExtend",
     "NetAlarm",
     "NetIpConflict",
     "NewVideoAnalyze",
+    "OneKeyManulAlarm",
     "PIRAlarm",
     "SensorAlarmCenter",
     "SerialAlarm",
@@ -122,6 +124,8 @@ CAMERA_ALARM_FUNCTIONS = frozenset(
 RECORDER_ALARM_FUNCTIONS = CAMERA_ALARM_FUNCTIONS | {"LossDetect", "IPCAlarm", "NetAlarm"}
 # A camera that detects people.
 HUMAN_ALARM_FUNCTIONS = CAMERA_ALARM_FUNCTIONS | {"HumanDection"}
+# A siren ("manual alarm"), as dbuezas/icsee-ptz and the vendor SDK's AlarmFunction name it.
+SIREN_ALARM_FUNCTIONS = frozenset({"ManuIntellAlertAlarm", "OneKeyManulAlarm"})
 
 ALL_PICTURE_KINDS = (
     PictureKind.JPEG,
@@ -176,6 +180,14 @@ class Profile:
     # SystemFunction's OtherFunction entries reported true besides SupportNVR (abilities
     # and hardware are apart: firmware reports wrongly).
     other_functions: frozenset[str] = frozenset()
+    # A white light (Camera.WhiteLight; OtherFunction SupportCameraWhiteLight), as iCSee
+    # floodlight cameras have; see lighting.py. A siren comes with SIREN_ALARM_FUNCTIONS.
+    white_light: bool = False
+
+    @property
+    def siren(self) -> bool:
+        """OPRemoteCtrl's ManuIntelAlarm: where an AlarmFunction names a siren."""
+        return bool(self.alarm_functions and self.alarm_functions & SIREN_ALARM_FUNCTIONS)
 
 
 _NVR = Profile(
@@ -240,7 +252,8 @@ PROFILES: dict[str, Profile] = {
         quirks=frozenset({Quirk.GUARD_SILENT, Quirk.MOTIONDETECT}),
         device_name="Back yard",
         channel_titles=("Back yard",),
-        alarm_functions=HUMAN_ALARM_FUNCTIONS,
+        alarm_functions=HUMAN_ALARM_FUNCTIONS | SIREN_ALARM_FUNCTIONS,
+        white_light=True,
     ),
 }
 

@@ -162,6 +162,7 @@ class Connection:
             MessageId.PLAYBACK_CLAIM: self._claim,
             MessageId.PLAYBACK: self._playback,
             MessageId.SNAPSHOT: self._snapshot,
+            MessageId.REMOTE_CTRL: self._remote_ctrl,
         }
 
     def __repr__(self) -> str:
@@ -573,6 +574,14 @@ class Connection:
                     MessageId.CONFIG_GET_REPLY, {"Name": name, name: fact, "Ret": Ret.OK}
                 )
             return
+        if self.camera.lighting.knows(name):
+            assert isinstance(name, str)
+            result, section = self.camera.lighting.config_get(name)
+            lit: dict[str, Any] = {"Name": name, "Ret": result}
+            if result is Ret.OK:
+                lit[name] = section
+            await self.reply(MessageId.CONFIG_GET_REPLY, lit)
+            return
         ret, value = self.camera.detection.read(str(name or ""))
         reply: dict[str, Any] = {"Name": str(name or ""), "Ret": ret}
         if ret is Ret.OK:
@@ -581,6 +590,11 @@ class Connection:
 
     async def _config_set(self, packet: Packet, body: dict[str, Any]) -> None:
         name = str(body.get("Name") or "")
+        if self.camera.lighting.knows(name):
+            result = self.camera.lighting.config_set(name, body.get(name))
+            self.camera.notify()
+            await self.reply(MessageId.CONFIG_SET_REPLY, {"Name": name, "Ret": result})
+            return
         result = self.camera.detection.write(name, body.get(name))
         await self.reply(MessageId.CONFIG_SET_REPLY, {"Name": name, "Ret": result})
 
@@ -588,6 +602,12 @@ class Connection:
         """OPPTZControl: moves, presets, tours (see ptz.py)."""
         ret = self.camera.ptz.handle(body.get("OPPTZControl"))
         await self.reply(MessageId.PTZ_CONTROL_REPLY, {"Name": "OPPTZControl", "Ret": ret})
+
+    async def _remote_ctrl(self, packet: Packet, body: dict[str, Any]) -> None:
+        """OPRemoteCtrl (4000): the siren (see lighting.py)."""
+        result = self.camera.lighting.remote_ctrl(body.get("OPRemoteCtrl"))
+        self.camera.notify()
+        await self.reply(MessageId.REMOTE_CTRL_REPLY, {"Name": "OPRemoteCtrl", "Ret": result})
 
     async def _time_query(self, packet: Packet, body: dict[str, Any]) -> None:
         await self.reply(

@@ -79,6 +79,8 @@ class MessageId(IntEnum):
     SEARCH_REPLY = 1531
     SNAPSHOT = 1560
     SNAPSHOT_REPLY = 1561
+    REMOTE_CTRL = 4000  # OPRemoteCtrl: the siren
+    REMOTE_CTRL_REPLY = 4001
 
 
 class Ret(IntEnum):

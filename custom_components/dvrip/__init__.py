@@ -32,6 +32,7 @@ from .discovery import async_start_discovery
 from .disks import StorageMonitor
 from .ha_versions import OPTIONS_FLOW_RELOADS
 from .last_picture import LastAlarmPictures
+from .lighting import LightingCoordinator
 from .migration import async_migrate_entry
 from .ptz import PtzGuard
 from .repairs import Issue, async_clear_issue, async_update_locked_issue, delete_issues
@@ -45,8 +46,10 @@ PLATFORMS: list[Platform] = [
     Platform.CAMERA,
     Platform.EVENT,
     Platform.IMAGE,
+    Platform.LIGHT,
     Platform.SELECT,
     Platform.SENSOR,
+    Platform.SIREN,
     Platform.SWITCH,
 ]
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
@@ -104,6 +107,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: DvripConfigEntry) -> boo
         storage=StorageMonitor(hass, entry, coordinator),
     )
     entry.runtime_data.ptz = PtzGuard(hass, entry)
+    entry.runtime_data.lighting = LightingCoordinator(hass, entry, coordinator)
     try:
         await _async_finish_setup(hass, entry, coordinator)
     except BaseException:
@@ -159,6 +163,9 @@ async def _async_finish_setup(
     if option(entry.options, CONF_ALARM_CENTRE):
         await _async_listen_alarm_centre(hass, entry, coordinator)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    if (lighting := entry.runtime_data.lighting) is not None:
+        # Now that the entities say what they show: read it, without holding up the setup.
+        entry.async_create_task(hass, lighting.async_refresh(), f"{DOMAIN} lighting read")
 
 
 async def _async_listen_alarm_centre(

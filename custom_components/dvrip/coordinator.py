@@ -53,6 +53,7 @@ if TYPE_CHECKING:
     # Only for the runtime data's annotations: those modules build on this one.
     from .detection_settings import DetectionSettings
     from .disks import StorageMonitor
+    from .lighting import LightingCoordinator
     from .ptz import PtzGuard
 
 type DvripConfigEntry = ConfigEntry[DvripRuntime]
@@ -363,3 +364,5 @@ class DvripRuntime:
     pictures: LastAlarmPictures | None = None
     # PTZ: the commands sent to the channels' heads, and the stops their moves are owed.
     ptz: PtzGuard | None = None
+    # The white light's and day/night modes as read back (set up with the entry).
+    lighting: LightingCoordinator | None = None

@@ -55,6 +55,7 @@ async def async_get_config_entry_diagnostics(
             ),
             # -- end of detection, storage --
             "ptz": runtime.ptz.as_dict() if runtime.ptz else None,
+            "lighting": runtime.lighting.as_dict() if runtime.lighting else None,
         },
         to_redact,
     )

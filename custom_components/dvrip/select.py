@@ -1,21 +1,30 @@
-"""Selects on a channel's device.
-
-PTZ (`PTZ_SELECTS`): go to a preset.
+"""Selects: a PTZ preset on a channel's device; the white light's work mode and each
+channel's day/night colour mode.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from enum import Enum
 from typing import Final
 
 from homeassistant.components.select import SelectEntity, SelectEntityDescription
+from homeassistant.const import EntityCategory, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .client import PtzCommand
+from .client import DayNightMode, PtzCommand, WhiteLightMode
 from .const import DOMAIN
 from .coordinator import DvripConfigEntry, DvripCoordinator
-from .entity import DvripEntity
+from .entity import DvripEntity, remove_stale_entities
+from .lighting import (
+    LightingCoordinator,
+    LightingEntity,
+    LightingPart,
+    LightingState,
+    has_white_light,
+)
 from .ptz import PRESET_ABILITY, PtzGuard, ptz_reported
 
 # Commands go one at a time over the camera's one session.
@@ -101,7 +110,127 @@ def _ptz_selects(entry: DvripConfigEntry) -> list[DvripPtzPresetSelect]:
     ]
 
 
-# -- the platform ----------------------------------------------------------------------------
+# -- white light and day/night -----------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class DvripLightingSelectDescription(SelectEntityDescription):
+    """A mode read back by the lighting coordinator: its options (translation keys) stand
+    for the device's values; per channel or one per device.
+    """
+
+    part: LightingPart
+    per_channel: bool
+    modes: Mapping[str, Enum]
+    current_fn: Callable[[LightingState, int | None], Enum | None]
+    select_fn: Callable[[LightingCoordinator, int | None, Enum], Awaitable[None]]
+    enabled_fn: Callable[[DvripCoordinator], bool]
+
+
+_WHITE_LIGHT_MODES: dict[str, Enum] = {
+    "auto": WhiteLightMode.AUTO,
+    "intelligent": WhiteLightMode.INTELLIGENT,
+    "on": WhiteLightMode.KEEP_OPEN,
+    "off": WhiteLightMode.CLOSE,
+}
+_DAY_NIGHT_MODES: dict[str, Enum] = {mode.name.lower(): mode for mode in DayNightMode}
+
+
+async def _select_white_light_mode(
+    lighting: LightingCoordinator, _channel: int | None, mode: Enum
+) -> None:
+    assert isinstance(mode, WhiteLightMode)
+    await lighting.async_set_white_light_mode(mode)
+
+
+async def _select_day_night_mode(
+    lighting: LightingCoordinator, channel: int | None, mode: Enum
+) -> None:
+    assert isinstance(mode, DayNightMode)
+    await lighting.async_set_day_night_mode(channel or 0, mode)
+
+
+def _day_night_enabled(coordinator: DvripCoordinator) -> bool:
+    """Every camera has `Camera.Param`; through a recorder it is not known to be served."""
+    return not coordinator.is_recorder
+
+
+LIGHTING_SELECTS: tuple[DvripLightingSelectDescription, ...] = (
+    DvripLightingSelectDescription(
+        key="white_light_mode",
+        entity_category=EntityCategory.CONFIG,
+        options=list(_WHITE_LIGHT_MODES),
+        part=LightingPart.WHITE_LIGHT,
+        per_channel=False,
+        modes=_WHITE_LIGHT_MODES,
+        current_fn=lambda state, _channel: state.white_light_mode,
+        select_fn=_select_white_light_mode,
+        enabled_fn=has_white_light,
+    ),
+    DvripLightingSelectDescription(
+        key="day_night_mode",
+        entity_category=EntityCategory.CONFIG,
+        options=list(_DAY_NIGHT_MODES),
+        part=LightingPart.DAY_NIGHT,
+        per_channel=True,
+        modes=_DAY_NIGHT_MODES,
+        current_fn=lambda state, channel: state.day_night_of(channel or 0),
+        select_fn=_select_day_night_mode,
+        enabled_fn=_day_night_enabled,
+    ),
+)
+
+
+def _lighting_selects(entry: DvripConfigEntry) -> list[DvripEntity]:
+    runtime = entry.runtime_data
+    coordinator = runtime.coordinator
+    assert runtime.lighting is not None
+    entities: list[DvripEntity] = []
+    for description in LIGHTING_SELECTS:
+        channels: tuple[int | None, ...] = (
+            coordinator.active_channels if description.per_channel else (None,)
+        )
+        entities.extend(
+            DvripLightingSelect(coordinator, runtime.lighting, description, channel)
+            for channel in channels
+        )
+    return entities
+
+
+class DvripLightingSelect(LightingEntity, SelectEntity):
+    """Shows the mode the camera reads back; selecting one writes it."""
+
+    entity_description: DvripLightingSelectDescription
+
+    def __init__(
+        self,
+        coordinator: DvripCoordinator,
+        lighting: LightingCoordinator,
+        description: DvripLightingSelectDescription,
+        channel: int | None,
+    ) -> None:
+        self.entity_description = description
+        super().__init__(
+            coordinator,
+            lighting,
+            description.key,
+            channel,
+            description.part,
+            enabled=description.enabled_fn(coordinator),
+        )
+
+    @property
+    def current_option(self) -> str | None:
+        description = self.entity_description
+        mode = description.current_fn(self.lighting.data, self.channel)
+        return next((key for key, value in description.modes.items() if value is mode), None)
+
+    async def async_select_option(self, option: str) -> None:
+        description = self.entity_description
+        await description.select_fn(self.lighting, self.channel, description.modes[option])
+
+
+# -- the platform ------------------------------------------------------------------------
 
 
 async def async_setup_entry(
@@ -109,9 +238,9 @@ async def async_setup_entry(
     entry: DvripConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Every family's selects on every channel with a camera; those whose ability the
-    device does not report start disabled.
-    """
-    entities: list[SelectEntity] = []
+    """Each select on its device; those whose ability is not reported start disabled."""
+    entities: list[DvripEntity] = []
     entities.extend(_ptz_selects(entry))
+    entities.extend(_lighting_selects(entry))
+    remove_stale_entities(hass, entry, Platform.SELECT, {entity.unique_id for entity in entities})
     async_add_entities(entities)

@@ -283,7 +283,7 @@ async def test_motion_detect_config(camera: CameraSimulator, connect: Connect) -
     assert reply["Ret"] == 100
     assert camera.motion_detection(0).enabled is True
     assert camera.motion_detection(0).upload is True
-    assert (await client.request(CONFIG_GET, {"Name": "Camera.Param"}))["Ret"] == 607
+    assert (await client.request(CONFIG_GET, {"Name": "Camera.ParamEx"}))["Ret"] == 607
     assert (await client.request(CONFIG_GET, {"Name": "Detect.MotionDetect.[5]"}))["Ret"] == 607
     assert (await client.request(CONFIG_SET, {"Name": "Other", "Other": {}}))["Ret"] == 607
 

@@ -59,6 +59,8 @@ class MessageId(IntEnum):
     ALARM_CENTER = 1508
     SNAP_REQ = 1560
     SNAP_RSP = 1561
+    REMOTE_CTRL = 4000  # OPRemoteCtrl: the siren (see lighting.py)
+    REMOTE_CTRL_RSP = 4001
 
 
 # Packets of these ids carry media, never JSON, even when they start with "{". A still

@@ -21,9 +21,10 @@ from .errors import DvripProtocolError
 _LOGGER = logging.getLogger(__name__)
 
 _HEADER = struct.Struct("<BBxxIIBBHI")
-# Message ids a real device uses; anything outside is garbage, not a header.
+# Message ids a real device uses (up to OPRemoteCtrl's reply, 4001, and the vendor's other
+# 4xxx operations); anything outside is garbage, not a header.
 _MIN_MSG_ID: Final = 1000
-_MAX_MSG_ID: Final = 2999
+_MAX_MSG_ID: Final = 4999
 _JSON_TERMINATOR: Final = b"\n\x00"
 # Bytes < 0x20 except TAB, LF, CR appear raw inside strings on some firmware.
 _CONTROL_CHARS: Final = bytes(c for c in range(0x20) if c not in (0x09, 0x0A, 0x0D))
