@@ -304,8 +304,7 @@ class Demo:
             "MotionDetect,HumanDection,BlindDetect,LossDetect",
             # Cameras with a PTZ head and a white light: the controls start enabled.
             "--ptz",
-            "--other-functions",
-            "SupportCameraWhiteLight",
+            "--white-light",
             "--channels",
             str(CHANNELS),
             "--history-days",

@@ -130,13 +130,12 @@ async def _async_finish_setup(
     hass: HomeAssistant, entry: DvripConfigEntry, coordinator: DvripCoordinator
 ) -> None:
     """The steps after the session started: settings, pictures, listeners, the platforms."""
-    # -- detection, storage (controls): read now, and again at each reconnect and audit --
+    # The detection settings and storage: read now, and again at each reconnect and audit.
     runtime = entry.runtime_data
     coordinator.settings_readers.extend(
         (runtime.detection.async_refresh, runtime.storage.async_refresh)
     )
     await coordinator.async_read_settings()
-    # -- end of detection, storage --
     mode = PictureMode(option(entry.options, CONF_PICTURE_MODE))
     if mode is not PictureMode.OFF:
         pictures = LastAlarmPictures(

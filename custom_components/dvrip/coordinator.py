@@ -357,10 +357,8 @@ class DvripRuntime:
     coordinator: DvripCoordinator
     # The options the entry was set up with: a change of them needs a reload.
     options: dict[str, Any]
-    # -- detection, storage (controls) --
     detection: DetectionSettings
     storage: StorageMonitor
-    # -- end of detection, storage --
     pictures: LastAlarmPictures | None = None
     # PTZ: the commands sent to the channels' heads, and the stops their moves are owed.
     ptz: PtzGuard | None = None

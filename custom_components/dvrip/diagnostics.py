@@ -41,7 +41,6 @@ async def async_get_config_entry_diagnostics(
             "device": asdict(coordinator.device),
             "coordinator": coordinator.as_dict(),
             "pictures": runtime.pictures.as_dict() if runtime.pictures else None,
-            # -- detection, storage (controls) --
             "detection_settings": {
                 str(detection): {
                     f"channel {channel + 1}": section for channel, section in sections.items()
@@ -53,7 +52,6 @@ async def async_get_config_entry_diagnostics(
                 if (status := runtime.storage.data) is not None
                 else None
             ),
-            # -- end of detection, storage --
             "ptz": runtime.ptz.as_dict() if runtime.ptz else None,
             "lighting": runtime.lighting.as_dict() if runtime.lighting else None,
         },
