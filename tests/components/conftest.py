@@ -52,7 +52,7 @@ def fast_history(monkeypatch: pytest.MonkeyPatch) -> None:
     """
     monkeypatch.setattr(history_checks, "SUBSCRIBE_MARGIN", timedelta(0))
     monkeypatch.setattr(history_checks, "HISTORY_SETTLE", timedelta(0))
-    monkeypatch.setattr(backfill, "SETTLE_AFTER", timedelta(0))
+    monkeypatch.setattr(backfill, "SAVE_MARGIN", timedelta(0))
 
 
 @pytest.fixture

@@ -306,9 +306,18 @@ def test_an_epoch_alarm_is_remembered_by_its_pictures_once_listed() -> None:
     earlier = _epoch_alarm(5, card_id=1)
     begin, end = EPOCH, EPOCH + timedelta(minutes=5)
     assert find_unseen_alarms(earlier, ledger, begin=begin, end=end) == []
-    # Listed too soon after it (a picture of its burst may still be saved): kept by second.
-    ledger.settle(earlier, begin=begin, end=EPOCH + timedelta(seconds=30), now=now)
+    # Listed up to seconds after it (its picture may not be saved yet): kept by second.
+    ledger.settle(earlier, begin=begin, end=EPOCH + timedelta(seconds=12), now=now)
     assert ledger.fired_between(0, EPOCH, end)
+    assert not ledger.settled(0)
+    # Listed, but a picture of its burst or clip may still come: that one is taken for its.
+    ledger.settle(earlier, begin=begin, end=EPOCH + timedelta(seconds=20), now=now)
+    assert list(ledger.settled(0)) == [earlier[0].name]
+    assert not ledger.claims_picture(0, EPOCH + timedelta(seconds=5), timedelta(seconds=1))
+    assert ledger.claims_picture(0, EPOCH + timedelta(seconds=14), timedelta(seconds=1))
+    ledger = AlarmLedger.from_dict(ledger.as_dict())
+    assert ledger.claims_picture(0, EPOCH + timedelta(seconds=14), timedelta(seconds=1))
+    # Listed past all of it: remembered by its picture alone.
     ledger.settle(earlier, begin=begin, end=end, now=now)
     assert not ledger.fired_between(0, EPOCH, end)
     assert list(ledger.settled(0)) == [earlier[0].name]

@@ -40,6 +40,7 @@ import bisect
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+import itertools
 from typing import Any, Final
 
 from ..client import FileType, RecordEvent, RecordFile
@@ -64,9 +65,9 @@ FIRED_RETENTION_MARGIN: Final = timedelta(days=1)
 EPOCH_STAMP_LAG: Final = timedelta(days=2)
 # Recording tags that mean an alarm (not a regular or manual recording).
 ALARM_TAGS: Final = frozenset({RecordEvent.MOTION, RecordEvent.ALARM})
-# An epoch-stamped alarm is remembered by its pictures' names once a check has listed this
-# long after it: by then every picture of it is saved (see `AlarmLedger.settle`).
-SETTLE_AFTER: Final = timedelta(minutes=1)
+# A picture is saved a moment after the second it is stamped with: those stamped this close
+# to the end of a listing may still be missing from it (see `AlarmLedger.settle`).
+SAVE_MARGIN: Final = timedelta(seconds=10)
 _VERSION: Final = 2
 
 
@@ -100,6 +101,10 @@ class AlarmLedger:
         self._fired_at: dict[int, dict[datetime, datetime]] = {}
         # Per channel: the names of the pictures of epoch-stamped alarms fired (oldest first).
         self._settled: dict[int, dict[str, None]] = {}
+        # Per channel: epoch-stamped alarms whose pictures were listed up to a camera time
+        # (the first), and the time up to which a picture of theirs may still come (the
+        # second): only such a later picture is taken for theirs by its second.
+        self._partly_settled: dict[int, dict[datetime, tuple[datetime, datetime]]] = {}
         # Per channel: when the newest alarm fired happened (Home Assistant's clock).
         self._newest: dict[int, datetime] = {}
         self.checked_until: datetime | None = None
@@ -126,8 +131,10 @@ class AlarmLedger:
         else:
             bisect.insort(times, second)
         if len(times) > MAX_REMEMBERED:
+            partly = self._partly_settled.get(channel, {})
             for old in times[: len(times) - MAX_REMEMBERED]:
                 del when[old]
+                partly.pop(old, None)
             del times[: len(times) - MAX_REMEMBERED]
 
     def fired_between(self, channel: int, begin: datetime, end: datetime) -> bool:
@@ -155,13 +162,15 @@ class AlarmLedger:
         at its epoch (a camera without a clock battery, after a power cut) writes the seconds
         of the earlier power cuts again: remembered by its second, an alarm of an earlier cut
         would take a new alarm's picture a second or a burst away for its own, and that alarm
-        would be lost. Once its pictures are listed (`SETTLE_AFTER` on, all are saved), the
-        alarm is remembered by their names instead (the names of one card's files differ),
-        and its second is forgotten. An alarm whose pictures are not listed keeps its second.
-        `now` is Home Assistant's time (aware): what is `EPOCH_STAMP_LAG` behind it is
-        epoch-stamped.
+        would be lost. So once its pictures are listed, an epoch-stamped alarm is remembered
+        by their names (the names of one card's files differ), and by its second only for the
+        pictures of its burst or clip not listed yet (stamped after `end` less `SAVE_MARGIN`);
+        once none can come, its second is forgotten. An alarm none of whose pictures is listed
+        keeps its second. `now` is Home Assistant's time (aware): a camera time
+        `EPOCH_STAMP_LAG` behind it is epoch-stamped.
         """
         epoch_before = now.replace(tzinfo=None) - EPOCH_STAMP_LAG
+        covered = end - SAVE_MARGIN
         pictures: dict[int, list[RecordFile]] = {}
         clips: dict[int, list[RecordFile]] = {}
         for record in records:
@@ -171,39 +180,75 @@ class AlarmLedger:
             kept.setdefault(record.channel, []).append(record)
         for channel, channel_pictures in pictures.items():
             times = self._fired.get(channel, [])
-            due = [
-                time
-                for time in times
-                if time < epoch_before and begin <= time - window and time + SETTLE_AFTER <= end
-            ]
+            due = [time for time in times if begin <= time - window and time < epoch_before]
             if not due:
                 continue
             channel_pictures.sort(key=lambda record: record.begin)
             begins = [picture.begin for picture in channel_pictures]
             names = self._settled.setdefault(channel, {})
+            partly = self._partly_settled.setdefault(channel, {})
             for time in due:
                 # The pictures `_unseen_on_channel` takes for this alarm's: of its burst, or
-                # inside the clip it began.
-                spans = _merged(
-                    (clip.begin, clip.end)
-                    for clip in clips.get(channel, [])
-                    if abs(clip.begin - time) <= window
-                )
+                # inside the clip it began; those stamped up to `covered` are all listed.
+                own_clips = [
+                    clip for clip in clips.get(channel, []) if abs(clip.begin - time) <= window
+                ]
+                spans = _merged((clip.begin, clip.end) for clip in own_clips)
                 low = bisect.bisect_left(begins, time - window)
                 high = bisect.bisect_right(begins, time + max(window, PICTURE_BURST))
-                claimed = [picture.name for picture in channel_pictures[low:high]]
+                claimed = [
+                    picture.name
+                    for picture in channel_pictures[low:high]
+                    if picture.begin <= covered
+                ]
                 claimed += [
                     picture.name
                     for picture in channel_pictures
-                    if spans and _inside(spans, picture.begin)
+                    if picture.begin <= covered and spans and _inside(spans, picture.begin)
                 ]
                 if not claimed:
                     continue
                 names.update(dict.fromkeys(claimed))
-                times.remove(time)
-                del self._fired_at[channel][time]
+                listed_until, claims_until = partly.get(time, (covered, time))
+                listed_until = max(listed_until, covered)
+                claims_until = max(
+                    [claims_until, time + max(window, PICTURE_BURST)]
+                    + [clip.end for clip in own_clips]
+                )
+                if claims_until < listed_until:
+                    times.remove(time)
+                    del self._fired_at[channel][time]
+                    partly.pop(time, None)
+                else:
+                    partly[time] = (listed_until, claims_until)
             for old in list(names)[: max(0, len(names) - MAX_REMEMBERED)]:
                 del names[old]
+
+    def claims_picture(self, channel: int, picture: datetime, window: timedelta) -> bool:
+        """Whether a fired alarm takes a picture stamped `picture` for one of its burst (or,
+        remembered by its pictures, for one of its own not listed yet).
+        """
+        partly = self._partly_settled.get(channel, {})
+        if any(
+            time - window <= picture and listed < picture <= claims
+            for time, (listed, claims) in partly.items()
+        ):
+            return True
+        times = self._fired.get(channel, [])
+        low = bisect.bisect_left(times, picture - max(window, PICTURE_BURST))
+        return any(
+            time not in partly
+            for time in itertools.takewhile(lambda time: time <= picture + window, times[low:])
+        )
+
+    def whole_between(self, channel: int, begin: datetime, end: datetime) -> bool:
+        """Whether an alarm not remembered by its pictures was fired from `begin` to `end`."""
+        times = self._fired.get(channel, [])
+        partly = self._partly_settled.get(channel, {})
+        position = bisect.bisect_left(times, begin)
+        return any(
+            time not in partly for time in itertools.takewhile(lambda t: t <= end, times[position:])
+        )
 
     def take_newest(self, channel: int, happened: datetime) -> bool:
         """Whether an alarm that `happened` then (aware) is the channel's newest yet; keep it."""
@@ -226,8 +271,10 @@ class AlarmLedger:
                 if when[time] >= fired_before
                 or time < when[time].replace(tzinfo=None) - EPOCH_STAMP_LAG
             ]
+            partly = self._partly_settled.get(channel, {})
             for time in set(times).difference(kept):
                 del when[time]
+                partly.pop(time, None)
             times[:] = kept
 
     def as_dict(self) -> dict[str, Any]:
@@ -248,6 +295,14 @@ class AlarmLedger:
             },
             "settled": {
                 str(channel): list(names) for channel, names in sorted(self._settled.items())
+            },
+            "partly_settled": {
+                str(channel): [
+                    [time.isoformat(), listed.isoformat(), claims.isoformat()]
+                    for time, (listed, claims) in sorted(partly.items())
+                ]
+                for channel, partly in sorted(self._partly_settled.items())
+                if partly
             },
         }
 
@@ -278,6 +333,16 @@ class AlarmLedger:
                 ledger._newest[int(channel)] = _aware(datetime.fromisoformat(happened))
             for channel, names in dict(data.get("settled") or {}).items():
                 ledger._settled[int(channel)] = dict.fromkeys(str(name) for name in list(names))
+            for channel, items in dict(data.get("partly_settled") or {}).items():
+                fired = ledger._fired_at.get(int(channel), {})
+                partly = ledger._partly_settled.setdefault(int(channel), {})
+                for text, listed, claims in list(items):
+                    time = _naive(datetime.fromisoformat(text))
+                    if time in fired:
+                        partly[time] = (
+                            _naive(datetime.fromisoformat(listed)),
+                            _naive(datetime.fromisoformat(claims)),
+                        )
             if checked is not None:
                 ledger.checked_until = _naive(datetime.fromisoformat(checked))
             if checked_at is not None:
@@ -397,16 +462,14 @@ def _unseen_on_channel(
     fired_clips = _merged(
         (clip.begin, clip.end)
         for clip in clips
-        if ledger.fired_between(channel, clip.begin - window, clip.begin + window)
+        if ledger.whole_between(channel, clip.begin - window, clip.begin + window)
     )
     new_pictures = sorted(
         (
             picture
             for picture in pictures
             # A fired alarm's picture may be saved a while after it, as one of a burst.
-            if not ledger.fired_between(
-                channel, picture.begin - max(window, PICTURE_BURST), picture.begin + window
-            )
+            if not ledger.claims_picture(channel, picture.begin, window)
             and not _inside(fired_clips, picture.begin)
         ),
         key=lambda record: (record.begin, record.name),
