@@ -337,3 +337,24 @@ def test_alarms_stamped_by_a_right_clock_stay_remembered_by_second() -> None:
     ledger.settle(records, begin=T0, end=T0 + timedelta(hours=1), now=now)
     assert ledger.fired_between(0, T0, T0 + timedelta(seconds=5))
     assert not ledger.settled(0)
+
+
+def test_an_alarm_of_a_second_already_remembered_by_pictures_takes_its_own() -> None:
+    """A clock back at 2000 stamps a new alarm with the second of one remembered by its
+    pictures: the new alarm's picture, listed later, is taken for it (not found again).
+    """
+    now = datetime(2026, 11, 25, 13, 0, tzinfo=UTC)
+    window = timedelta(seconds=1)
+    ledger = AlarmLedger()
+    second = EPOCH + timedelta(seconds=5)
+    ledger.record(0, second, now - timedelta(days=1))
+    earlier = _epoch_alarm(5, card_id=1)
+    ledger.settle(earlier, begin=EPOCH, end=EPOCH + timedelta(seconds=20), now=now)
+    assert not ledger.claims_picture(0, second, window)
+    ledger.record(0, second, now)  # pushed: the new alarm
+    later = _epoch_alarm(5, card_id=2)
+    assert ledger.claims_picture(0, second, window)
+    found = find_unseen_alarms(
+        earlier + later, ledger, begin=EPOCH, end=EPOCH + timedelta(minutes=5)
+    )
+    assert found == []

@@ -124,6 +124,9 @@ class AlarmLedger:
         when = self._fired_at.setdefault(channel, {})
         if second in when:
             when[second] = max(when[second], fired_at)
+            # Another alarm of that second (a clock that came round): its pictures are not
+            # listed yet, so the second takes any picture of its burst again.
+            self._partly_settled.get(channel, {}).pop(second, None)
             return
         when[second] = fired_at
         if not times or second > times[-1]:
