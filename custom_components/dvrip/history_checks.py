@@ -228,7 +228,7 @@ class HistoryChecker:
         ]
         events = [event for alarm, happened in found if (event := self._fire(alarm, happened))]
         for span, records in listed:
-            ledger.settle(records, begin=span.begin, end=span.end, now=now)
+            ledger.settle(records, begin=span.begin, end=span.end)
         if until_at > mark_at:
             ledger.checked_until, ledger.checked_at = until, until_at
         ledger.prune(now - timedelta(hours=self.history_hours) - FIRED_RETENTION_MARGIN)

@@ -52,7 +52,10 @@ def _alarm(
 
 def _unseen(records: list[RecordFile], ledger: AlarmLedger | None = None) -> list[tuple[int, int]]:
     found = find_unseen_alarms(
-        records, ledger or AlarmLedger(), begin=T0, end=T0 + timedelta(hours=1)
+        records,
+        ledger if ledger is not None else AlarmLedger(),
+        begin=T0,
+        end=T0 + timedelta(hours=1),
     )
     return [(int((alarm.time - T0).total_seconds()), alarm.channel) for alarm in found]
 
@@ -307,18 +310,18 @@ def test_an_epoch_alarm_is_remembered_by_its_pictures_once_listed() -> None:
     begin, end = EPOCH, EPOCH + timedelta(minutes=5)
     assert find_unseen_alarms(earlier, ledger, begin=begin, end=end) == []
     # Listed up to seconds after it (its picture may not be saved yet): kept by second.
-    ledger.settle(earlier, begin=begin, end=EPOCH + timedelta(seconds=12), now=now)
+    ledger.settle(earlier, begin=begin, end=EPOCH + timedelta(seconds=12))
     assert ledger.fired_between(0, EPOCH, end)
     assert not ledger.settled(0)
     # Listed, but a picture of its burst or clip may still come: that one is taken for its.
-    ledger.settle(earlier, begin=begin, end=EPOCH + timedelta(seconds=20), now=now)
+    ledger.settle(earlier, begin=begin, end=EPOCH + timedelta(seconds=20))
     assert list(ledger.settled(0)) == [earlier[0].name]
     assert not ledger.claims_picture(0, EPOCH + timedelta(seconds=5), timedelta(seconds=1))
     assert ledger.claims_picture(0, EPOCH + timedelta(seconds=14), timedelta(seconds=1))
     ledger = AlarmLedger.from_dict(ledger.as_dict())
     assert ledger.claims_picture(0, EPOCH + timedelta(seconds=14), timedelta(seconds=1))
     # Listed past all of it: remembered by its picture alone.
-    ledger.settle(earlier, begin=begin, end=end, now=now)
+    ledger.settle(earlier, begin=begin, end=end)
     assert not ledger.fired_between(0, EPOCH, end)
     assert list(ledger.settled(0)) == [earlier[0].name]
     ledger = AlarmLedger.from_dict(ledger.as_dict())
@@ -329,14 +332,22 @@ def test_an_epoch_alarm_is_remembered_by_its_pictures_once_listed() -> None:
     ]
 
 
-def test_alarms_stamped_by_a_right_clock_stay_remembered_by_second() -> None:
-    now = datetime(2026, 11, 25, 14, 0, tzinfo=UTC)
+def test_an_ntp_correction_back_writes_seconds_again() -> None:
+    """NTP sets a clock 20 s fast right: an unpushed alarm in the seconds that come round
+    again is found; the one fired the first time round is not found again, and both are
+    forgotten with the look-back.
+    """
+    fired_at = datetime(2026, 11, 25, 13, 0, 10, tzinfo=UTC)
     ledger = AlarmLedger()
-    ledger.record(0, T0 + timedelta(seconds=5), now)
-    records = _alarm(5)
-    ledger.settle(records, begin=T0, end=T0 + timedelta(hours=1), now=now)
-    assert ledger.fired_between(0, T0, T0 + timedelta(seconds=5))
+    ledger.record(0, T0 + timedelta(seconds=10), fired_at)
+    first = _alarm(10)
+    ledger.settle(first, begin=T0, end=T0 + timedelta(seconds=40))
+    assert list(ledger.settled(0)) == [first[0].name]
+    again = [replace(record, name=record.name + "-again") for record in _alarm(12)]
+    assert _unseen(first + again, ledger) == [(12, 0)]
+    ledger.prune(fired_at + timedelta(seconds=1))
     assert not ledger.settled(0)
+    assert len(ledger) == 0
 
 
 def test_an_alarm_of_a_second_already_remembered_by_pictures_takes_its_own() -> None:
@@ -349,7 +360,7 @@ def test_an_alarm_of_a_second_already_remembered_by_pictures_takes_its_own() -> 
     second = EPOCH + timedelta(seconds=5)
     ledger.record(0, second, now - timedelta(days=1))
     earlier = _epoch_alarm(5, card_id=1)
-    ledger.settle(earlier, begin=EPOCH, end=EPOCH + timedelta(seconds=20), now=now)
+    ledger.settle(earlier, begin=EPOCH, end=EPOCH + timedelta(seconds=20))
     assert not ledger.claims_picture(0, second, window)
     ledger.record(0, second, now)  # pushed: the new alarm
     later = _epoch_alarm(5, card_id=2)

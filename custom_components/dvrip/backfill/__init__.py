@@ -25,9 +25,9 @@ time it was stamped with, so the same camera times can come round again. Hence t
 forgets fired alarms by Home Assistant's time of firing, never by camera time, and
 `check_spans` searches, after a clock jump, both what the old clock wrote since the last
 check and what the new one wrote: nothing already checked is offered as new, nothing written
-meanwhile is left out. A clock back at its epoch writes the seconds of an earlier power cut
-again, so an alarm it stamped is remembered by its pictures' names once they are listed
-(`AlarmLedger.settle`), not by a second that a later alarm may carry too.
+meanwhile is left out. A clock that comes round writes the same seconds again, so an alarm
+is remembered by its pictures' names once they are listed (`AlarmLedger.settle`), not by a
+second that a later alarm may carry too.
 
 The price of that tolerance: two alarms of one channel less than the window apart (or whose
 pictures are less than a burst apart), one pushed and one missed, count as one. Nothing here
@@ -99,8 +99,9 @@ class AlarmLedger:
     def __init__(self) -> None:
         self._fired: dict[int, list[datetime]] = {}
         self._fired_at: dict[int, dict[datetime, datetime]] = {}
-        # Per channel: the names of the pictures of epoch-stamped alarms fired (oldest first).
-        self._settled: dict[int, dict[str, None]] = {}
+        # Per channel: the names of the pictures of alarms fired and listed since, oldest
+        # first, with the alarm's second and when it fired (by which they are forgotten).
+        self._settled: dict[int, dict[str, tuple[datetime, datetime]]] = {}
         # Per channel: epoch-stamped alarms whose pictures were listed up to a camera time
         # (the first), and the time up to which a picture of theirs may still come (the
         # second): only such a later picture is taken for theirs by its second.
@@ -147,7 +148,7 @@ class AlarmLedger:
         return position < len(times) and times[position] <= end
 
     def settled(self, channel: int) -> Collection[str]:
-        """The names of the pictures of `channel`'s epoch-stamped alarms already fired."""
+        """The names of the pictures of `channel`'s alarms fired and listed since."""
         return self._settled.get(channel, {}).keys()
 
     def settle(
@@ -156,23 +157,20 @@ class AlarmLedger:
         *,
         begin: datetime,
         end: datetime,
-        now: datetime,
         window: timedelta = ALARM_MATCH_WINDOW,
     ) -> None:
-        """Remember the epoch-stamped alarms fired from `begin` to `end` by their pictures.
+        """Remember the alarms fired from `begin` to `end` by their pictures once listed.
 
-        `records` is what a check listed from `begin` up to `end` (camera times). A clock back
-        at its epoch (a camera without a clock battery, after a power cut) writes the seconds
-        of the earlier power cuts again: remembered by its second, an alarm of an earlier cut
-        would take a new alarm's picture a second or a burst away for its own, and that alarm
-        would be lost. So once its pictures are listed, an epoch-stamped alarm is remembered
-        by their names (the names of one card's files differ), and by its second only for the
-        pictures of its burst or clip not listed yet (stamped after `end` less `SAVE_MARGIN`);
-        once none can come, its second is forgotten. An alarm none of whose pictures is listed
-        keeps its second. `now` is Home Assistant's time (aware): a camera time
-        `EPOCH_STAMP_LAG` behind it is epoch-stamped.
+        `records` is what a check listed from `begin` up to `end` (camera times). A clock that
+        comes round writes the same seconds again: back at its epoch after a power cut, an
+        NTP correction back, daylight saving's hour. Remembered by its second, an alarm of
+        the first time round would take a new alarm's picture a second or a burst away for
+        its own, and that alarm would be lost. So once its pictures are listed, an alarm is
+        remembered by their names (the names of one card's files differ), and by its second
+        only for the pictures of its burst or clip not listed yet (stamped after `end` less
+        `SAVE_MARGIN`: a picture is saved a moment after its second); once none can come, its
+        second is forgotten. An alarm none of whose pictures is listed keeps its second.
         """
-        epoch_before = now.replace(tzinfo=None) - EPOCH_STAMP_LAG
         covered = end - SAVE_MARGIN
         pictures: dict[int, list[RecordFile]] = {}
         clips: dict[int, list[RecordFile]] = {}
@@ -183,44 +181,47 @@ class AlarmLedger:
             kept.setdefault(record.channel, []).append(record)
         for channel, channel_pictures in pictures.items():
             times = self._fired.get(channel, [])
-            due = [time for time in times if begin <= time - window and time < epoch_before]
+            when = self._fired_at.get(channel, {})
+            due = [
+                time for time in times[bisect.bisect_left(times, begin + window) :] if time < end
+            ]
             if not due:
                 continue
             channel_pictures.sort(key=lambda record: record.begin)
             begins = [picture.begin for picture in channel_pictures]
+            channel_clips = sorted(clips.get(channel, []), key=lambda record: record.begin)
+            clip_begins = [clip.begin for clip in channel_clips]
             names = self._settled.setdefault(channel, {})
             partly = self._partly_settled.setdefault(channel, {})
             for time in due:
                 # The pictures `_unseen_on_channel` takes for this alarm's: of its burst, or
                 # inside the clip it began; those stamped up to `covered` are all listed.
-                own_clips = [
-                    clip for clip in clips.get(channel, []) if abs(clip.begin - time) <= window
+                own_clips = channel_clips[
+                    bisect.bisect_left(clip_begins, time - window) : bisect.bisect_right(
+                        clip_begins, time + window
+                    )
                 ]
-                spans = _merged((clip.begin, clip.end) for clip in own_clips)
+                claims_until = max(
+                    [time + max(window, PICTURE_BURST)] + [clip.end for clip in own_clips]
+                )
                 low = bisect.bisect_left(begins, time - window)
-                high = bisect.bisect_right(begins, time + max(window, PICTURE_BURST))
+                high = bisect.bisect_right(begins, min(claims_until, covered))
                 claimed = [
                     picture.name
                     for picture in channel_pictures[low:high]
-                    if picture.begin <= covered
-                ]
-                claimed += [
-                    picture.name
-                    for picture in channel_pictures
-                    if picture.begin <= covered and spans and _inside(spans, picture.begin)
+                    if picture.begin <= time + max(window, PICTURE_BURST)
+                    or any(clip.begin <= picture.begin <= clip.end for clip in own_clips)
                 ]
                 if not claimed:
                     continue
-                names.update(dict.fromkeys(claimed))
-                listed_until, claims_until = partly.get(time, (covered, time))
+                fired = (time, when[time])
+                names.update(dict.fromkeys(claimed, fired))
+                listed_until, claimed_until = partly.get(time, (covered, claims_until))
                 listed_until = max(listed_until, covered)
-                claims_until = max(
-                    [claims_until, time + max(window, PICTURE_BURST)]
-                    + [clip.end for clip in own_clips]
-                )
+                claims_until = max(claims_until, claimed_until)
                 if claims_until < listed_until:
                     times.remove(time)
-                    del self._fired_at[channel][time]
+                    del when[time]
                     partly.pop(time, None)
                 else:
                     partly[time] = (listed_until, claims_until)
@@ -264,7 +265,7 @@ class AlarmLedger:
     def prune(self, fired_before: datetime) -> None:
         """Forget alarms fired before `fired_before` (aware): no check looks for them again.
 
-        Alarms stamped by a clock reset to its epoch stay (see EPOCH_STAMP_LAG).
+        Alarms (and pictures) stamped by a clock reset to its epoch stay (see EPOCH_STAMP_LAG).
         """
         for channel, times in self._fired.items():
             when = self._fired_at[channel]
@@ -279,6 +280,13 @@ class AlarmLedger:
                 del when[time]
                 partly.pop(time, None)
             times[:] = kept
+        for names in self._settled.values():
+            for name, (time, fired_at) in list(names.items()):
+                if (
+                    fired_at < fired_before
+                    and time >= fired_at.replace(tzinfo=None) - EPOCH_STAMP_LAG
+                ):
+                    del names[name]
 
     def as_dict(self) -> dict[str, Any]:
         """What is kept on disk."""
@@ -297,7 +305,12 @@ class AlarmLedger:
                 str(channel): time.isoformat() for channel, time in sorted(self._newest.items())
             },
             "settled": {
-                str(channel): list(names) for channel, names in sorted(self._settled.items())
+                str(channel): [
+                    [name, time.isoformat(), fired_at.isoformat()]
+                    for name, (time, fired_at) in names.items()
+                ]
+                for channel, names in sorted(self._settled.items())
+                if names
             },
             "partly_settled": {
                 str(channel): [
@@ -334,8 +347,14 @@ class AlarmLedger:
                     ledger.record(int(channel), time, fired_at)
             for channel, happened in dict(data.get("newest") or {}).items():
                 ledger._newest[int(channel)] = _aware(datetime.fromisoformat(happened))
-            for channel, names in dict(data.get("settled") or {}).items():
-                ledger._settled[int(channel)] = dict.fromkeys(str(name) for name in list(names))
+            for channel, items in dict(data.get("settled") or {}).items():
+                ledger._settled[int(channel)] = {
+                    str(name): (
+                        _naive(datetime.fromisoformat(time)),
+                        _aware(datetime.fromisoformat(fired_at)),
+                    )
+                    for name, time, fired_at in list(items)
+                }
             for channel, items in dict(data.get("partly_settled") or {}).items():
                 fired = ledger._fired_at.get(int(channel), {})
                 partly = ledger._partly_settled.setdefault(int(channel), {})
