@@ -35,7 +35,7 @@ _HEADER = """# Alarm-picture benchmarks
 
 Written by the scripts in `benchmarks/` (`pictures_extraction.py`, `pictures_export.py`,
 `pictures_memory.py`); each replaces its own section. How they measure is described in
-[the README](../README.md#benchmarks).
+[Benchmarks](benchmarks.md).
 """
 
 

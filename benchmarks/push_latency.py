@@ -9,7 +9,8 @@ Assistant's state machine announces the new state. For scale, the same figure is
 Home Assistant's own state write alone: the motion entity writing its state, with no network
 and no integration code in between.
 
-    .venv/bin/python benchmarks/push_latency.py [--alarms 1000] [--write docs/benchmarks.md]
+    .venv/bin/python benchmarks/push_latency.py [--alarms 1000]
+        [--write docs/benchmarks-push-latency.md]
 """
 
 from __future__ import annotations

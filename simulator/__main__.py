@@ -46,7 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=[],
         choices=[quirk.value for quirk in Quirk],
         metavar="NAME",
-        help="a firmware behaviour on top of the profile's (repeatable; see the README)",
+        help="a firmware behaviour on top of the profile's (repeatable; see docs/simulator.md)",
     )
     parser.add_argument(
         "--search-delay",

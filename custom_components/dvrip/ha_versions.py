@@ -1,6 +1,6 @@
 """What differs between the Home Assistant releases this integration runs on, in one place.
 
-The oldest supported release is 2025.4; the newest tested is in the README. Each name here
+The oldest supported release is 2025.4; the newest tested is in docs/devices.md. Each name here
 uses the newer API where the running release has it and the older one otherwise.
 """
 

@@ -3,7 +3,7 @@
 The event entity's state and attributes stay as they were fired, so an automation on it runs
 once per alarm although the picture arrives later. The image entity's state changes once per
 alarm, when its first picture is shown; a better picture of the same alarm changes only its
-attributes. The automations here are the README's and the blueprint's.
+attributes. The automations here are those of docs/automations.md and the blueprint's.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ def _alarm(hass: HomeAssistant, entry: MockConfigEntry) -> str:
 
 
 def _readme_picture_automation(image: str) -> dict[str, Any]:
-    """The README's notification automation on the image entity."""
+    """The notification automation on the image entity of docs/automations.md."""
     return {
         "alias": "Alarm picture to my phone",
         "triggers": [
@@ -84,8 +84,9 @@ def _readme_picture_automation(image: str) -> dict[str, Any]:
 class Automations:
     """The calls of four automations.
 
-    `on_event`: on the event entity with no `to` or `from`; `readme_event`: the README's on
-    the event entity; `readme`: the README's on the image entity; `blueprint`: the blueprint's.
+    `on_event`: on the event entity with no `to` or `from`; `readme_event`: the one of
+    docs/automations.md on the event entity; `readme`: the one of docs/automations.md on the image
+    entity; `blueprint`: the blueprint's.
     """
 
     def __init__(self, hass: HomeAssistant) -> None:
@@ -133,7 +134,7 @@ async def automations(
                     ],
                 },
                 {
-                    "alias": "The README's on the alarm event",
+                    "alias": "The documented one on the alarm event",
                     "triggers": [
                         {
                             "trigger": "state",

@@ -1,4 +1,4 @@
-"""Nothing unsourced: the README's simulated-camera tables name every message and quirk."""
+"""Nothing unsourced: the source tables of docs/simulator.md name every message and quirk."""
 
 from __future__ import annotations
 
@@ -10,13 +10,11 @@ from simulator.quirks import Quirk
 from simulator.session import Connection
 from simulator.wire import MessageId
 
-README = Path(__file__).parents[2] / "README.md"
+SIMULATOR_PAGE = Path(__file__).parents[2] / "docs" / "simulator.md"
 
 
 def _simulator_section() -> str:
-    text = README.read_text(encoding="utf-8")
-    start = text.index("## The simulated camera")
-    return text[start : text.index("\n## ", start + 1)]
+    return SIMULATOR_PAGE.read_text(encoding="utf-8")
 
 
 def _table_first_cells(section: str, header: str) -> list[str]:
