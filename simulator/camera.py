@@ -70,6 +70,7 @@ from simulator.history import (
     RecordType,
 )
 from simulator.media import PictureKind, jpeg_picture, padded_jpeg, without_jfif
+from simulator.monitor import LiveStreams
 from simulator.profiles import KNOWN_ALARM_FUNCTIONS, Profile, get_profile
 from simulator.ptz import PtzHeads
 from simulator.quirks import (
@@ -397,6 +398,8 @@ class CameraSimulator:
             notify=self._notify,
             wait_for=self.wait_for,
         )
+        # Live video (OPMonitor) of each connection.
+        self.live = LiveStreams(self, self._notify)
         self._picture_turn = 0
         self._boot = datetime.now(self._zone)
         self._snapshots: dict[int, bytes] = {}
@@ -551,6 +554,7 @@ class CameraSimulator:
         """A socket is gone: its login session ends and transfers feeding it stop."""
         if connection.login is not None:
             self.close_session(connection.login)
+        self.live.end(connection)
         for session in self._sessions.values():
             session.forget_data_connection(connection)
 

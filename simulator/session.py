@@ -159,6 +159,8 @@ class Connection:
             MessageId.ALARM_SET: self._alarm_set,
             MessageId.ALARM_CLEAR: self._alarm_clear,
             MessageId.FILE_QUERY: self._file_query,
+            MessageId.MONITOR_CLAIM: self._monitor_claim,
+            MessageId.MONITOR: self._monitor,
             MessageId.PLAYBACK_CLAIM: self._claim,
             MessageId.PLAYBACK: self._playback,
             MessageId.SNAPSHOT: self._snapshot,
@@ -711,6 +713,12 @@ class Connection:
         ):
             return None
         return FileQuery(channel, record_type, event, begin, end)
+
+    async def _monitor_claim(self, packet: Packet, body: dict[str, Any]) -> None:
+        await self.camera.live.handle_claim(self, body)
+
+    async def _monitor(self, packet: Packet, body: dict[str, Any]) -> None:
+        await self.camera.live.handle_monitor(self, body)
 
     async def _claim(self, packet: Packet, body: dict[str, Any]) -> None:
         await download.claim(self, packet, body, data_socket=False)
