@@ -1,7 +1,8 @@
-"""The Snapshot camera entity: live stills, the alarm picture fallback, and RTSP."""
+"""The Snapshot camera entity: live stills, the alarm picture fallback, and live view."""
 
 from __future__ import annotations
 
+import asyncio
 from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
@@ -16,13 +17,12 @@ from homeassistant.exceptions import HomeAssistantError
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.dvrip import stills
-from custom_components.dvrip.camera import rtsp_url
+from custom_components.dvrip import live_view, stills
 from custom_components.dvrip.client import DvripClient, DvripCommandError, DvripTimeoutError
-from custom_components.dvrip.const import CONF_PICTURE_MODE, CONF_RTSP_STREAM
+from custom_components.dvrip.const import CONF_LIVE_STREAM, CONF_PICTURE_MODE
 from simulator import CameraSimulator
 
-from .common import async_wait_for_state, entity_id, one_socket_downloads
+from .common import async_wait_for_state, closed_port, entity_id, one_socket_downloads
 
 
 def _camera(hass: HomeAssistant, entry: MockConfigEntry, channel: int = 0) -> str:
@@ -37,8 +37,6 @@ async def test_live_snapshot(
     assert state.name.endswith("Snapshot")
     assert state.attributes["brand"] == "Xiongmai"
     assert state.attributes["model_name"] == camera.profile.model
-    assert not state.attributes[ATTR_SUPPORTED_FEATURES] & CameraEntityFeature.STREAM
-    assert await async_get_stream_source(hass, camera_id) is None
 
     # The simulator makes its still once, in a worker thread: asked for first, that cannot
     # outlast the client's (shortened) request timeout on a busy machine.
@@ -107,27 +105,80 @@ async def test_recorder_without_pictures(
     assert await hass.config_entries.async_unload(config_entry.entry_id)
 
 
-async def test_rtsp_stream(
-    hass: HomeAssistant, config_entry: MockConfigEntry, camera: CameraSimulator
+@pytest.fixture
+def rtsp_closed(socket_enabled: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The device's RTSP port does not answer."""
+    monkeypatch.setattr(live_view, "RTSP_PORT", closed_port())
+
+
+@pytest.mark.usefixtures("rtsp_closed")
+async def test_live_view_over_dvrip_without_rtsp(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, camera: CameraSimulator
 ) -> None:
-    """With the option on, the camera offers its RTSP address as a stream."""
-    hass.config_entries.async_update_entry(config_entry, options={CONF_RTSP_STREAM: True})
-    assert await hass.config_entries.async_setup(config_entry.entry_id)
-    await hass.async_block_till_done()
-    camera_id = _camera(hass, config_entry)
+    """By default the camera streams; a device whose RTSP port does not answer is watched
+    through go2rtc's DVRIP source, with the channel and main stream it expects.
+    """
+    camera_id = _camera(hass, loaded_entry)
     state = hass.states.get(camera_id)
     assert state.attributes[ATTR_SUPPORTED_FEATURES] & CameraEntityFeature.STREAM
     assert await async_get_stream_source(hass, camera_id) == (
-        f"rtsp://127.0.0.1:554/user=admin&password={config_entry.data[CONF_PASSWORD]}"
-        "&channel=1&stream=0.sdp"
+        f"dvrip://admin:{loaded_entry.data[CONF_PASSWORD]}@127.0.0.1:{camera.port}"
+        "?channel=0&subtype=0"
     )
+
+
+async def test_live_view_over_rtsp_where_it_answers(
+    hass: HomeAssistant,
+    config_entry: MockConfigEntry,
+    camera: CameraSimulator,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A device whose RTSP port answers is watched over RTSP, here its sub stream (the
+    option), on every channel.
+    """
+    server = await asyncio.start_server(lambda _r, w: w.close(), "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    monkeypatch.setattr(live_view, "RTSP_PORT", port)
+    hass.config_entries.async_update_entry(config_entry, options={CONF_LIVE_STREAM: "sub"})
+    try:
+        assert await hass.config_entries.async_setup(config_entry.entry_id)
+        await hass.async_block_till_done()
+        camera_id = _camera(hass, config_entry)
+        assert hass.states.get(camera_id).attributes[ATTR_SUPPORTED_FEATURES] & (
+            CameraEntityFeature.STREAM
+        )
+        assert await async_get_stream_source(hass, camera_id) == (
+            f"rtsp://127.0.0.1:{port}/user=admin&password={config_entry.data[CONF_PASSWORD]}"
+            "&channel=1&stream=1.sdp"
+        )
+        assert await hass.config_entries.async_unload(config_entry.entry_id)
+    finally:
+        server.close()
+        await server.wait_closed()
+
+
+async def test_live_view_off(
+    hass: HomeAssistant, config_entry: MockConfigEntry, camera: CameraSimulator
+) -> None:
+    """Live view switched off: stills only, no stream."""
+    hass.config_entries.async_update_entry(config_entry, options={CONF_LIVE_STREAM: "off"})
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    camera_id = _camera(hass, config_entry)
+    assert not hass.states.get(camera_id).attributes[ATTR_SUPPORTED_FEATURES] & (
+        CameraEntityFeature.STREAM
+    )
+    assert await async_get_stream_source(hass, camera_id) is None
     assert await hass.config_entries.async_unload(config_entry.entry_id)
 
 
-def test_rtsp_url_quotes_the_login() -> None:
-    data = {"host": "fe80::1", "username": "ad min", "password": "p&ss=/"}
-    assert rtsp_url(data, 1) == (
-        "rtsp://[fe80::1]:554/user=ad%20min&password=p%26ss%3D%2F&channel=2&stream=0.sdp"
+def test_live_view_addresses_quote_the_login() -> None:
+    data = {"host": "fe80::1", "port": 34567, "username": "ad min", "password": "p&ss=/@"}
+    assert live_view.rtsp_url(data, 1) == (
+        "rtsp://[fe80::1]:554/user=ad%20min&password=p%26ss%3D%2F%40&channel=2&stream=0.sdp"
+    )
+    assert live_view.dvrip_url(data, 1, live_view.LiveStream.SUB) == (
+        "dvrip://ad%20min:p%26ss%3D%2F%40@[fe80::1]:34567?channel=1&subtype=1"
     )
 
 
