@@ -36,6 +36,7 @@ from .errors import (
     LoginRefusal,
 )
 from .maintenance import MachineAction, reboot
+from .media import MediaFrame, VideoCodec
 from .models import (
     Alarm,
     AlarmStatus,
@@ -49,6 +50,7 @@ from .models import (
     format_camera_time,
     parse_camera_time,
 )
+from .monitor import LiveStreamType, first_keyframe
 from .ptz import (
     MAX_PRESET,
     MAX_SPEED,
@@ -106,8 +108,10 @@ __all__ = [
     "DvripUnsupportedError",
     "FileSink",
     "FileType",
+    "LiveStreamType",
     "LoginRefusal",
     "MachineAction",
+    "MediaFrame",
     "MessageId",
     "PtzCommand",
     "RecordEvent",
@@ -116,10 +120,12 @@ __all__ = [
     "StorageState",
     "StorageStatus",
     "SubscriptionState",
+    "VideoCodec",
     "clear_preset",
     "detection_enabled",
     "detection_problems",
     "discover",
+    "first_keyframe",
     "format_camera_time",
     "goto_preset",
     "ip_address_of",

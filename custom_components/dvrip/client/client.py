@@ -45,6 +45,7 @@ from .errors import (
 )
 from .extra import DEFAULT_IDLE_LOGOUT, ExtraConnection
 from .framing import Packet, decode_json, format_session_id, parse_hex_int, parse_session_id
+from .media import MediaFrame
 from .models import (
     Alarm,
     AlarmSubscription,
@@ -56,6 +57,7 @@ from .models import (
     format_camera_time,
     parse_camera_time,
 )
+from .monitor import LiveStreamType, first_keyframe
 from .still import StillAssembler
 
 _LOGGER = logging.getLogger(__name__)
@@ -812,6 +814,16 @@ class DvripClient:
             return picture
         finally:
             connection.route_media(None)
+
+    async def live_keyframe(
+        self, channel: int = 0, stream: LiveStreamType = LiveStreamType.EXTRA
+    ) -> MediaFrame:
+        """The first keyframe of a channel's live stream (see `monitor`), on the second
+        connection's turn: a still where OPSNAP is refused or stuck.
+        """
+        await self._ensure_connected()
+        async with self._extra.login(wait=self.timeout) as connection:
+            return await first_keyframe(connection, channel, stream, request_timeout=self.timeout)
 
     async def download(
         self,
