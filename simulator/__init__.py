@@ -17,6 +17,8 @@ Where things are:
   ``CameraSimulator.ptz`` holds what it was asked, for tests to wait on.
 - ``monitor``: live video (OPMonitor): each connection's claimed stream, sent at real time;
   ``CameraSimulator.live`` holds the streams started.
+- ``talk``: the speaker (OPTalk): one talk at a time; ``CameraSimulator.speaker`` records
+  the audio of each talk and when each packet came.
 - ``wire``: packet header, JSON codec, password hash.
 - ``media``: motion clips and pictures in the Xiongmai container.
 - ``control``: the HTTP control API; ``__main__``: the command line.

@@ -84,6 +84,7 @@ from simulator.quirks import (
 )
 from simulator.session import Connection, LoginSession
 from simulator.storage import Storage
+from simulator.talk import Speaker
 from simulator.wire import (
     Header,
     MessageId,
@@ -400,6 +401,8 @@ class CameraSimulator:
         )
         # Live video (OPMonitor) of each connection.
         self.live = LiveStreams(self, self._notify)
+        # The speaker (OPTalk), and every talk it played.
+        self.speaker = Speaker(self.profile.speaker, self._notify)
         self._picture_turn = 0
         self._boot = datetime.now(self._zone)
         self._snapshots: dict[int, bytes] = {}
@@ -555,6 +558,7 @@ class CameraSimulator:
         if connection.login is not None:
             self.close_session(connection.login)
         self.live.end(connection)
+        self.speaker.end(connection)
         for session in self._sessions.values():
             session.forget_data_connection(connection)
 
@@ -800,6 +804,7 @@ class CameraSimulator:
                 "SupportNVR": self.profile.device_type == "NVR",
                 **dict.fromkeys(sorted(self.profile.other_functions), True),
             },
+            "PreviewFunction": {"Talk": self.profile.speaker, "Tour": False},
         }
 
     def count_search(self) -> None:

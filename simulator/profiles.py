@@ -17,8 +17,9 @@ Profiles:
     packet as end marker. OPSNAP answers with a JPEG. ``Type=jpg`` history entries cycle
     through every picture kind (JPEG, JPEG in a 0xFE frame, empty placeholder, short stream).
 ``nvr``
-    A two-channel recorder. One socket only: a claim from a socket that has not logged in gets
-    no answer at all, nor does the DownloadStart that follows it on the logged-in socket.
+    A two-channel recorder without a speaker. One socket only: a claim from a socket that
+    has not logged in gets no answer at all, nor does the DownloadStart that follows it on
+    the logged-in socket.
     JSON replies larger than 256 bytes are split into fragments. No JSON reply precedes
     download data, and the last data packet carries end flag 1 (no zero-length packet).
     OPSNAP is refused with JSON Ret 102. Pictures are short video streams.
@@ -176,6 +177,8 @@ class Profile:
     # SystemFunction's OtherFunction entries reported true besides SupportNVR (abilities
     # and hardware are apart: firmware reports wrongly).
     other_functions: frozenset[str] = frozenset()
+    # A speaker for OPTalk (see talk.py), reported as SystemFunction.PreviewFunction.Talk.
+    speaker: bool = True
 
 
 _NVR = Profile(
@@ -192,6 +195,7 @@ _NVR = Profile(
     device_name="Home recorder",
     channel_titles=("Front door", "Garden"),
     alarm_functions=RECORDER_ALARM_FUNCTIONS,
+    speaker=False,
 )
 
 PROFILES: dict[str, Profile] = {

@@ -75,6 +75,7 @@ from .storage import (
     parse_storage_info,
     read_storage,
 )
+from .talk import TalkResult, speak, talk_packets
 
 __all__ = [
     "DEFAULT_ALARM_CENTRE_PORT",
@@ -120,6 +121,7 @@ __all__ = [
     "StorageState",
     "StorageStatus",
     "SubscriptionState",
+    "TalkResult",
     "VideoCodec",
     "clear_preset",
     "detection_enabled",
@@ -142,9 +144,11 @@ __all__ = [
     "section_name",
     "set_preset",
     "sofia_hash",
+    "speak",
     "start_move",
     "start_tour",
     "stop_move",
     "stop_tour",
+    "talk_packets",
     "write_detection",
 ]

@@ -59,6 +59,7 @@ from .models import (
 )
 from .monitor import LiveStreamType, first_keyframe
 from .still import StillAssembler
+from .talk import TalkResult, speak
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -824,6 +825,18 @@ class DvripClient:
         await self._ensure_connected()
         async with self._extra.login(wait=self.timeout) as connection:
             return await first_keyframe(connection, channel, stream, request_timeout=self.timeout)
+
+    async def speak(
+        self, alaw: bytes, *, on_started: Callable[[], None] | None = None
+    ) -> TalkResult:
+        """Play 8 kHz A-law audio on the camera's speaker (see `talk`), paced at real time,
+        on the second connection's turn: stills wait for it meanwhile.
+        """
+        await self._ensure_connected()
+        async with self._extra.login(wait=self.timeout) as connection:
+            return await speak(
+                connection, alaw, request_timeout=self.timeout, on_started=on_started
+            )
 
     async def download(
         self,

@@ -48,6 +48,10 @@ class MessageId(IntEnum):
     PLAYBACK_CLAIM = 1424
     PLAYBACK_CLAIM_RSP = 1425
     DOWNLOAD_DATA = 1426
+    TALK = 1430  # OPTalk start and stop (unanswered)
+    TALK_DATA = 1432
+    TALK_CLAIM = 1434
+    TALK_CLAIM_RSP = 1435
     FILESEARCH_REQ = 1440
     FILESEARCH_RSP = 1441
     TIMESET_REQ = 1450  # OPTimeSetting (shares its id with OPMachine)
