@@ -10,8 +10,8 @@ are not answered (go2rtc `pkg/dvrip/backchannel.go`; Moxnatiy/hass-xmeye
 
 Packets go at real time: a camera plays what it is sent as it comes, and sent at once 5 s of
 audio took 43 s to play (voidnullvalue). Packet n leaves n x 40 ms after the first, and Stop
-once the last one has had its 40 ms. A claim refused (Ret 503: another talk holds the
-speaker) raises `DvripCommandError`.
+once the last one has had its 40 ms (and `STOP_MARGIN`). A claim refused (Ret 503: another
+talk holds the speaker) raises `DvripCommandError`.
 """
 
 from __future__ import annotations
@@ -30,6 +30,9 @@ SAMPLE_RATE: Final = 8000
 PACKET_BYTES: Final = 320  # 40 ms of 8 kHz A-law
 PACKET_SECONDS: Final = PACKET_BYTES / SAMPLE_RATE
 ALAW_SILENCE: Final = 0xD5
+# Stop waits this long past the last packet's 40 ms, so that a packet delayed on its way is
+# played whole.
+STOP_MARGIN: Final = 0.02
 _AUDIO_FRAME_HEADER: Final = b"\x00\x00\x01\xfa\x0e\x02" + PACKET_BYTES.to_bytes(2, "little")
 
 
@@ -102,7 +105,7 @@ async def speak(
                 await asyncio.sleep(wait)
             connection.send(MessageId.TALK_DATA, packet)
         # The last packet is played for its 40 ms before the speaker is shut.
-        if (wait := started + len(packets) * PACKET_SECONDS - loop.time()) > 0:
+        if (wait := started + len(packets) * PACKET_SECONDS + STOP_MARGIN - loop.time()) > 0:
             await asyncio.sleep(wait)
     finally:
         if not connection.closed:
