@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+import contextlib
 import io
 import time
 import wave
 
 from aiohttp import web
+from homeassistant.components.camera import async_get_image
 from homeassistant.components.media_player import (
     ATTR_MEDIA_CONTENT_ID,
     ATTR_MEDIA_CONTENT_TYPE,
@@ -197,3 +199,21 @@ async def test_speaker_not_reported_starts_disabled(
         entry = registry.async_get(_speaker(hass, loaded_entry, channel))
         assert entry is not None
         assert entry.disabled_by is er.RegistryEntryDisabler.INTEGRATION
+
+
+async def test_a_still_during_a_talk_keeps_to_two_connections(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, camera: CameraSimulator, audio_url: str
+) -> None:
+    """A talk takes the second connection: a still asked meanwhile waits its turn (or the
+    view keeps its last one), and the camera never sees a third connection.
+    """
+    camera.reset_peak_connections()
+    speaker = _speaker(hass, loaded_entry)
+    await _play(hass, speaker, f"{audio_url}/tone.wav")
+    camera_id = entity_id(hass, "camera", f"{loaded_entry.unique_id}_0_snapshot")
+    with contextlib.suppress(HomeAssistantError):
+        await async_get_image(hass, camera_id)
+    assert hass.states.get(speaker).state == "playing"
+    await camera.wait_for(lambda: camera.speaker.talks[-1].stopped, timeout=TONE_SECONDS + 5)
+    _check_tone(camera.speaker.talks[-1], TONE_SECONDS, TONE_HZ)
+    assert camera.stats.peak_connections == 2
