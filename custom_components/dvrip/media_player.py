@@ -66,6 +66,12 @@ async def async_setup_entry(
     )
 
 
+def _log_failure(opened: asyncio.Future[None]) -> None:
+    """Log why a queued talk did not start (nobody waits for it)."""
+    if not opened.cancelled() and (error := opened.exception()) is not None:
+        LOGGER.warning("%s", error)
+
+
 def talk_reported(coordinator: DvripCoordinator) -> bool:
     """Whether the device reports a speaker (unknown counts as not reported)."""
     abilities = coordinator.abilities
@@ -202,7 +208,7 @@ class DvripSpeaker(DvripEntity, MediaPlayerEntity):
             alaw = self._queue.popleft()
             opened = self.hass.loop.create_future()
             # Nobody waits for a queued talk's start: its error is logged.
-            opened.add_done_callback(lambda future: future.cancelled() or future.exception())
+            opened.add_done_callback(_log_failure)
             self._task = self.coordinator.entry.async_create_background_task(
                 self.hass, self._async_talk(alaw, opened), f"{DOMAIN} talk {self.entity_id}"
             )
