@@ -705,8 +705,15 @@ def main() -> None:
     )
     parser.add_argument("--write", action="store_true", help="write docs/reliability.md")
     parser.add_argument("--dump", type=Path, help="write the raw result to this JSON file")
+    parser.add_argument("--log", type=Path, help="write the integration's debug log to this file")
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)
+    if args.log:
+        handler = logging.FileHandler(args.log, encoding="utf-8")
+        handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(message)s"))
+        integration = logging.getLogger("custom_components.dvrip")
+        integration.setLevel(logging.DEBUG)
+        integration.addHandler(handler)
     # Home Assistant's camera component looks for libturbojpeg, which it does not need here.
     logging.getLogger("homeassistant.components.camera.img_util").setLevel(logging.CRITICAL)
     if args.mixes:

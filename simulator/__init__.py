@@ -15,6 +15,10 @@ Where things are:
 - ``profiles``: the firmware variants (ipc, nvr, h265, nopush, legacy, ptz, encrypted...).
 - ``ptz``: each channel's PTZ head (OPPTZControl): moves until their own stop, presets, tours;
   ``CameraSimulator.ptz`` holds what it was asked, for tests to wait on.
+- ``monitor``: live video (OPMonitor): each connection's claimed stream, sent at real time;
+  ``CameraSimulator.live`` holds the streams started.
+- ``talk``: the speaker (OPTalk): one talk at a time; ``CameraSimulator.speaker`` records
+  the audio of each talk and when each packet came.
 - ``wire``: packet header, JSON codec, password hash.
 - ``media``: motion clips and pictures in the Xiongmai container.
 - ``control``: the HTTP control API; ``__main__``: the command line.

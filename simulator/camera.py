@@ -71,6 +71,7 @@ from simulator.history import (
 )
 from simulator.lighting import Lighting
 from simulator.media import PictureKind, jpeg_picture, padded_jpeg, without_jfif
+from simulator.monitor import LiveStreams
 from simulator.profiles import KNOWN_ALARM_FUNCTIONS, Profile, get_profile
 from simulator.ptz import PtzHeads
 from simulator.quirks import (
@@ -84,6 +85,7 @@ from simulator.quirks import (
 )
 from simulator.session import Connection, LoginSession
 from simulator.storage import Storage
+from simulator.talk import Speaker
 from simulator.wire import (
     Header,
     MessageId,
@@ -398,6 +400,10 @@ class CameraSimulator:
             notify=self._notify,
             wait_for=self.wait_for,
         )
+        # Live video (OPMonitor) of each connection.
+        self.live = LiveStreams(self, self._notify)
+        # The speaker (OPTalk), and every talk it played.
+        self.speaker = Speaker(self.profile.speaker, self._notify)
         self._picture_turn = 0
         self._boot = datetime.now(self._zone)
         self._snapshots: dict[int, bytes] = {}
@@ -557,6 +563,8 @@ class CameraSimulator:
         """A socket is gone: its login session ends and transfers feeding it stop."""
         if connection.login is not None:
             self.close_session(connection.login)
+        self.live.end(connection)
+        self.speaker.end(connection)
         for session in self._sessions.values():
             session.forget_data_connection(connection)
 
@@ -803,6 +811,7 @@ class CameraSimulator:
                 "SupportNVR": self.profile.device_type == "NVR",
                 **dict.fromkeys(sorted(self.profile.other_functions), True),
             },
+            "PreviewFunction": {"Talk": self.profile.speaker, "Tour": False},
         }
 
     def count_search(self) -> None:

@@ -17,8 +17,9 @@ Profiles:
     packet as end marker. OPSNAP answers with a JPEG. ``Type=jpg`` history entries cycle
     through every picture kind (JPEG, JPEG in a 0xFE frame, empty placeholder, short stream).
 ``nvr``
-    A two-channel recorder. One socket only: a claim from a socket that has not logged in gets
-    no answer at all, nor does the DownloadStart that follows it on the logged-in socket.
+    A two-channel recorder without a speaker. One socket only: a claim from a socket that
+    has not logged in gets no answer at all, nor does the DownloadStart that follows it on
+    the logged-in socket.
     JSON replies larger than 256 bytes are split into fragments. No JSON reply precedes
     download data, and the last data packet carries end flag 1 (no zero-length packet).
     OPSNAP is refused with JSON Ret 102. Pictures are short video streams.
@@ -189,6 +190,9 @@ class Profile:
         """OPRemoteCtrl's ManuIntelAlarm: where an AlarmFunction names a siren."""
         return bool(self.alarm_functions and self.alarm_functions & SIREN_ALARM_FUNCTIONS)
 
+    # A speaker for OPTalk (see talk.py), reported as SystemFunction.PreviewFunction.Talk.
+    speaker: bool = True
+
 
 _NVR = Profile(
     name="nvr",
@@ -204,6 +208,7 @@ _NVR = Profile(
     device_name="Home recorder",
     channel_titles=("Front door", "Garden"),
     alarm_functions=RECORDER_ALARM_FUNCTIONS,
+    speaker=False,
 )
 
 PROFILES: dict[str, Profile] = {

@@ -159,6 +159,10 @@ class Connection:
             MessageId.ALARM_SET: self._alarm_set,
             MessageId.ALARM_CLEAR: self._alarm_clear,
             MessageId.FILE_QUERY: self._file_query,
+            MessageId.MONITOR_CLAIM: self._monitor_claim,
+            MessageId.MONITOR: self._monitor,
+            MessageId.TALK_CLAIM: self._talk_claim,
+            MessageId.TALK: self._talk,
             MessageId.PLAYBACK_CLAIM: self._claim,
             MessageId.PLAYBACK: self._playback,
             MessageId.SNAPSHOT: self._snapshot,
@@ -218,6 +222,11 @@ class Connection:
         if delay:
             # The connection answers in order: whatever comes next waits as well.
             await asyncio.sleep(delay)
+        if message_id == MessageId.TALK_DATA:
+            # Audio, never JSON (routed by id, not by what the payload looks like).
+            if self.login is not None:
+                self.camera.speaker.handle_audio(self, packet.payload)
+            return
         try:
             body = decode_json(packet.payload)
         except (ValueError, TypeError):
@@ -731,6 +740,18 @@ class Connection:
         ):
             return None
         return FileQuery(channel, record_type, event, begin, end)
+
+    async def _monitor_claim(self, packet: Packet, body: dict[str, Any]) -> None:
+        await self.camera.live.handle_claim(self, body)
+
+    async def _monitor(self, packet: Packet, body: dict[str, Any]) -> None:
+        await self.camera.live.handle_monitor(self, body)
+
+    async def _talk_claim(self, packet: Packet, body: dict[str, Any]) -> None:
+        await self.camera.speaker.handle_claim(self, body)
+
+    async def _talk(self, packet: Packet, body: dict[str, Any]) -> None:
+        await self.camera.speaker.handle_talk(self, body)
 
     async def _claim(self, packet: Packet, body: dict[str, Any]) -> None:
         await download.claim(self, packet, body, data_socket=False)

@@ -56,6 +56,11 @@ class MessageId(IntEnum):
     ABILITY_REPLY = 1361
     PTZ_CONTROL = 1400  # OPPTZControl
     PTZ_CONTROL_REPLY = 1401
+    MONITOR = 1410  # OPMonitor start and stop
+    MONITOR_REPLY = 1411
+    MONITOR_DATA = 1412
+    MONITOR_CLAIM = 1413
+    MONITOR_CLAIM_REPLY = 1414
     PLAYBACK = 1420
     PLAYBACK_REPLY = 1421
     PLAYBACK_DATA = 1422
@@ -63,6 +68,11 @@ class MessageId(IntEnum):
     PLAYBACK_CLAIM = 1424
     PLAYBACK_CLAIM_REPLY = 1425
     DOWNLOAD_DATA = 1426
+    TALK = 1430  # OPTalk start and stop
+    TALK_REPLY = 1431
+    TALK_DATA = 1432
+    TALK_CLAIM = 1434
+    TALK_CLAIM_REPLY = 1435
     FILE_QUERY = 1440
     FILE_QUERY_REPLY = 1441
     TIME_SETTING = 1450  # OPTimeSetting and OPMachine (reboot)

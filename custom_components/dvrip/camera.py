@@ -1,20 +1,16 @@
-"""The "Snapshot" camera entity: one per channel, a live still, and RTSP when enabled."""
+"""The "Snapshot" camera entity: one per channel, a live still and live view (see live_view)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-from urllib.parse import quote
-
 from homeassistant.components.camera import Camera, CameraEntityFeature
-from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .const import CONF_RTSP_STREAM, MANUFACTURER, RTSP_PORT, option
+from .const import CONF_LIVE_STREAM, MANUFACTURER, LiveStream, option
 from .coordinator import DvripConfigEntry, DvripCoordinator
 from .entity import DvripEntity
 from .last_picture import LastAlarmPictures
+from .live_view import LiveView
 from .log_redaction import install_login_redaction
 from .stills import STILL_INTERVAL
 
@@ -29,29 +25,14 @@ async def async_setup_entry(
 ) -> None:
     """One camera entity per channel."""
     runtime = entry.runtime_data
-    rtsp = bool(option(entry.options, CONF_RTSP_STREAM))
-    if rtsp:
-        # The stream component would log the address, login included, when a stream fails.
+    live = LiveView(entry.data, LiveStream(option(entry.options, CONF_LIVE_STREAM)))
+    if live.stream is not LiveStream.OFF:
+        # The stream component and go2rtc would log the address, login included, when a
+        # stream fails.
         install_login_redaction()
     async_add_entities(
-        DvripSnapshotCamera(runtime.coordinator, runtime.pictures, channel, rtsp=rtsp)
+        DvripSnapshotCamera(runtime.coordinator, runtime.pictures, channel, live)
         for channel in runtime.coordinator.active_channels
-    )
-
-
-def rtsp_url(data: Mapping[str, Any], channel: int) -> str:
-    """The XMEye RTSP address of a channel's main stream (channels count from 0 here).
-
-    These devices take the login from the path, not from the URL's user part.
-    """
-    host = str(data[CONF_HOST])
-    if ":" in host and not host.startswith("["):
-        host = f"[{host}]"  # an IPv6 address
-    user = quote(str(data[CONF_USERNAME]), safe="")
-    password = quote(str(data[CONF_PASSWORD]), safe="")
-    return (
-        f"rtsp://{host}:{RTSP_PORT}/user={user}&password={password}"
-        f"&channel={channel + 1}&stream=0.sdp"
     )
 
 
@@ -67,15 +48,14 @@ class DvripSnapshotCamera(DvripEntity, Camera):
         coordinator: DvripCoordinator,
         pictures: LastAlarmPictures | None,
         channel: int,
-        *,
-        rtsp: bool,
+        live: LiveView,
     ) -> None:
         DvripEntity.__init__(self, coordinator, "snapshot", channel)
         Camera.__init__(self)
         self._pictures = pictures
-        self._rtsp = rtsp
+        self._live = live
         self._attr_model = coordinator.device.model
-        if rtsp:
+        if live.stream is not LiveStream.OFF:
             self._attr_supported_features = CameraEntityFeature.STREAM
 
     async def async_camera_image(
@@ -93,8 +73,6 @@ class DvripSnapshotCamera(DvripEntity, Camera):
         return picture.jpeg if picture is not None else None
 
     async def stream_source(self) -> str | None:
-        """The RTSP address, when the option is on."""
-        if not self._rtsp:
-            return None
+        """The device's RTSP address where it serves RTSP, else go2rtc's `dvrip://`."""
         assert self.channel is not None
-        return rtsp_url(self.coordinator.entry.data, self.channel)
+        return await self._live.async_stream_source(self.channel)

@@ -19,7 +19,9 @@ DEFAULT_USERNAME: Final = "admin"
 CONF_OFF_DELAY: Final = "off_delay"
 CONF_PICTURE_MODE: Final = "picture_mode"
 CONF_HISTORY_HOURS: Final = "history_hours"
-CONF_RTSP_STREAM: Final = "rtsp_stream"
+# Which stream the camera entity shows live (main, sub or none); `rtsp_stream`, the earlier
+# on/off option for RTSP, is no longer read.
+CONF_LIVE_STREAM: Final = "live_stream"
 # Days an export folder of `dvrip.export_last_alarms` is kept.
 CONF_EXPORT_RETENTION_DAYS: Final = "export_retention_days"
 CONF_ALARM_CENTRE: Final = "alarm_centre"
@@ -30,6 +32,16 @@ CONF_ALARM_CENTRE_PORT: Final = "alarm_centre_port"
 # XMEye devices serve RTSP on this port, with the login in the path rather than the URL's
 # user part: rtsp://host:554/user=admin&password=...&channel=1&stream=0.sdp
 RTSP_PORT: Final = 554
+# The DVRIP port go2rtc's `dvrip://` source connects to when none is given.
+DEFAULT_DVRIP_PORT: Final = 34567
+
+
+class LiveStream(StrEnum):
+    """The stream the camera entity shows live (OPMonitor's Main / Extra1, RTSP stream 0 / 1)."""
+
+    MAIN = "main"
+    SUB = "sub"
+    OFF = "off"
 
 
 class PictureMode(StrEnum):
@@ -146,7 +158,7 @@ DEFAULT_OPTIONS: Final[dict[str, Any]] = {
     CONF_PICTURE_MODE: str(PictureMode.AUTO),
     CONF_HISTORY_HOURS: 24,
     CONF_EXPORT_RETENTION_DAYS: 30,
-    CONF_RTSP_STREAM: False,
+    CONF_LIVE_STREAM: str(LiveStream.MAIN),
     CONF_ALARM_CENTRE: False,
     CONF_ALARM_CENTRE_PORT: DEFAULT_ALARM_CENTRE_PORT,
     CONF_KEEP_CLOCK: False,

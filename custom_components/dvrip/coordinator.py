@@ -323,6 +323,7 @@ class DvripCoordinator:
             "clock_offset_seconds": self.clock.seconds(),
             "snapshot_refused": bool(self.stills.refused_channels()),
             "stills_refused_channels": self.stills.refused_channels(),
+            "stills_from_stream_channels": self.stills.stream_channels(),
             "alarm_source": str(history.mode),
             "account_locked": self.session.locked,
             "statistics": asdict(self.stats),

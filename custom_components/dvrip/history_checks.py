@@ -210,6 +210,12 @@ class HistoryChecker:
         )
         if not spans:
             return []
+        LOGGER.debug(
+            "%s: %s check of the history from %s",
+            self.entry.title,
+            trigger,
+            ", ".join(f"{span.begin} to {span.end}" for span in spans),
+        )
         found: list[tuple[HistoryAlarm, datetime]] = []
         listed: list[tuple[CheckSpan, list[RecordFile]]] = []
         for span in spans:

@@ -1,4 +1,6 @@
-"""Mask the login that XMEye RTSP addresses carry in their path, wherever a log line shows one.
+"""Mask the login that live-view addresses carry, wherever a log line shows one.
+
+XMEye RTSP addresses carry it in their path; go2rtc's `dvrip://` addresses as `user:password@`.
 
 The stream component masks `user:password@` and `?password=` in what it logs, but these
 devices take the login in the path (`/user=admin&password=...&channel=1`), which it prints
@@ -21,6 +23,9 @@ _LOGIN: Final = (
     re.compile(r"(?<=[/?&])(password)=[^\n]*?(?=&channel=\d)", re.IGNORECASE),
     re.compile(r"(?<=[/?&])(user|password)=[^&\s'\"]*", re.IGNORECASE),
 )
+# A `dvrip://user:password@host` login (quoted in the address; shown decoded, the password
+# reaches to the last `@` before the host's end).
+_URL_LOGIN: Final = re.compile(r"(?<=dvrip://)[^\s/@'\"]*:[^\s'\"]*@(?=[^\s@'\"]+)", re.IGNORECASE)
 MASK: Final = "****"
 
 # Where stream sources are logged: the stream component and its workers, the camera
@@ -31,16 +36,20 @@ _LOGGERS: Final = (
     "homeassistant.components.stream.core",
     "homeassistant.components.camera",
     "homeassistant.components.ffmpeg",
+    "homeassistant.components.go2rtc",
+    "go2rtc_client",
     "haffmpeg",
     "libav",
 )
 
 
 def mask_login(text: str) -> str:
-    """`text` with the value of every path `user=` and `password=` replaced by a mask."""
+    """`text` with the value of every path `user=` and `password=`, and every `dvrip://`
+    login, replaced by a mask.
+    """
     for pattern in _LOGIN:
         text = pattern.sub(lambda match: f"{match.group(1)}={MASK}", text)
-    return text
+    return _URL_LOGIN.sub(f"{MASK}:{MASK}@", text)
 
 
 class LoginRedactingFilter(logging.Filter):

@@ -24,9 +24,10 @@ from .const import (
     CONF_EXPORT_RETENTION_DAYS,
     CONF_HISTORY_HOURS,
     CONF_KEEP_CLOCK,
+    CONF_LIVE_STREAM,
     CONF_OFF_DELAY,
     CONF_PICTURE_MODE,
-    CONF_RTSP_STREAM,
+    LiveStream,
     PictureMode,
     option,
 )
@@ -42,7 +43,7 @@ PORT_SELECTOR = vol.All(
 OPTION_SECTIONS: dict[str, tuple[str, ...]] = {
     "alarms": (CONF_OFF_DELAY, CONF_KEEP_CLOCK),
     "pictures": (CONF_PICTURE_MODE, CONF_HISTORY_HOURS, CONF_EXPORT_RETENTION_DAYS),
-    "streaming": (CONF_RTSP_STREAM,),
+    "streaming": (CONF_LIVE_STREAM,),
     "alarm_centre": (CONF_ALARM_CENTRE,),
 }
 
@@ -73,7 +74,7 @@ class DvripOptionsFlow(OptionsFlowBase):
             CONF_PICTURE_MODE: _choice(CONF_PICTURE_MODE, PictureMode),
             CONF_HISTORY_HOURS: _whole_number(1, 720, "h"),
             CONF_EXPORT_RETENTION_DAYS: _whole_number(1, 3650, "d"),
-            CONF_RTSP_STREAM: BooleanSelector(),
+            CONF_LIVE_STREAM: _choice(CONF_LIVE_STREAM, LiveStream),
             CONF_ALARM_CENTRE: BooleanSelector(),
         }
         schema = {

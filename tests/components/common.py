@@ -14,6 +14,7 @@ from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.event import async_track_state_change_event
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.dvrip.client import DvripCommandError
 from custom_components.dvrip.const import DOMAIN
 from simulator import CameraSimulator, SimulatorConfig
 
@@ -257,3 +258,13 @@ async def export_last_alarms(
     )
     assert isinstance(response, dict)
     return response
+
+
+def refuse_streams(entry: MockConfigEntry) -> None:
+    """The device refuses its live stream too (OPMonitor's claim, Ret 103)."""
+    client = entry.runtime_data.coordinator.client
+
+    async def live_keyframe(*_args: object) -> None:
+        raise DvripCommandError("OPMonitor", 103)
+
+    client.live_keyframe = live_keyframe  # type: ignore[method-assign,assignment]

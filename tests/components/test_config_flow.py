@@ -21,9 +21,9 @@ from custom_components.dvrip.const import (
     CONF_EXPORT_RETENTION_DAYS,
     CONF_HISTORY_HOURS,
     CONF_KEEP_CLOCK,
+    CONF_LIVE_STREAM,
     CONF_OFF_DELAY,
     CONF_PICTURE_MODE,
-    CONF_RTSP_STREAM,
     DOMAIN,
 )
 from simulator import CameraSimulator
@@ -258,7 +258,7 @@ async def test_options_flow(hass: HomeAssistant, loaded_entry: MockConfigEntry) 
     assert _section_fields(result) == {
         "alarms": [CONF_OFF_DELAY, CONF_KEEP_CLOCK],
         "pictures": [CONF_PICTURE_MODE, CONF_HISTORY_HOURS, CONF_EXPORT_RETENTION_DAYS],
-        "streaming": [CONF_RTSP_STREAM],
+        "streaming": [CONF_LIVE_STREAM],
         "alarm_centre": [CONF_ALARM_CENTRE],
     }
     result = await hass.config_entries.options.async_configure(
@@ -270,7 +270,7 @@ async def test_options_flow(hass: HomeAssistant, loaded_entry: MockConfigEntry) 
                 CONF_HISTORY_HOURS: 48,
                 CONF_EXPORT_RETENTION_DAYS: 7,
             },
-            "streaming": {CONF_RTSP_STREAM: True},
+            "streaming": {CONF_LIVE_STREAM: "sub"},
             "alarm_centre": {CONF_ALARM_CENTRE: False},
         },
     )
@@ -281,7 +281,7 @@ async def test_options_flow(hass: HomeAssistant, loaded_entry: MockConfigEntry) 
         CONF_PICTURE_MODE: "snapshot",
         CONF_HISTORY_HOURS: 48,
         CONF_EXPORT_RETENTION_DAYS: 7,
-        CONF_RTSP_STREAM: True,
+        CONF_LIVE_STREAM: "sub",
         CONF_ALARM_CENTRE: False,
         CONF_ALARM_CENTRE_PORT: 15002,
     }
@@ -306,7 +306,7 @@ async def test_options_ask_the_port_when_the_alarm_centre_is_on(
                 CONF_HISTORY_HOURS: 24,
                 CONF_EXPORT_RETENTION_DAYS: 30,
             },
-            "streaming": {CONF_RTSP_STREAM: False},
+            "streaming": {CONF_LIVE_STREAM: "main"},
             "alarm_centre": {CONF_ALARM_CENTRE: True},
         },
     )

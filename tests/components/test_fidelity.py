@@ -85,10 +85,12 @@ async def test_setup_alarm_and_picture(
     assert jpeg_length(still.content) == len(still.content)
     if quirk is Quirk.SNAP_LARGE:
         assert len(still.content) > 1024 * 1024
-    # A stuck still (Ret 108), or one that needs a second login where only one is allowed,
-    # is a refusal: stills are skipped for a while, and the alarm's picture stands in.
-    refused = quirk in (Quirk.SNAP_STUCK, Quirk.LOGIN_207)
+    # A stuck still (Ret 108) takes the channel's stills from its stream for a while; one that
+    # needs a second login where only one is allowed is a refusal: stills are skipped for a
+    # while, and the alarm's picture stands in.
+    refused = quirk is Quirk.LOGIN_207
     assert coordinator.stills.refused_channels() == ([1] if refused else [])
+    assert coordinator.stills.stream_channels() == ([1] if quirk is Quirk.SNAP_STUCK else [])
     assert coordinator.stats.disconnects == 0
     assert camera.stats.connections_refused == 0
 

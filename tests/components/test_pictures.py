@@ -43,6 +43,7 @@ from .common import (
     entity_id,
     one_socket_downloads,
     picture_shown,
+    refuse_streams,
 )
 
 pytestmark = pytest.mark.usefixtures("fast_pictures")
@@ -271,22 +272,33 @@ async def test_snapshot_mode(
 
 
 @pytest.mark.parametrize("camera_settings", [{"profile": "nvr"}])
+@pytest.mark.parametrize(
+    ("streams", "method"), [(True, "snapshot"), (False, "direct_stream")], ids=["live", "refused"]
+)
 async def test_snapshot_mode_on_a_recorder(
-    hass: HomeAssistant, config_entry: MockConfigEntry, camera: CameraSimulator
+    hass: HomeAssistant,
+    config_entry: MockConfigEntry,
+    camera: CameraSimulator,
+    streams: bool,
+    method: str,
 ) -> None:
-    """A recorder refuses OPSNAP: its recording gives the picture, on the right channel."""
+    """A recorder refuses OPSNAP: the live still comes from its sub stream; where it refuses
+    that too, its recording gives the picture; on the right channel either way.
+    """
     hass.config_entries.async_update_entry(config_entry, options={CONF_PICTURE_MODE: "snapshot"})
     assert await hass.config_entries.async_setup(config_entry.entry_id)
     await hass.async_block_till_done()
     one_socket_downloads(config_entry)
+    if not streams:
+        refuse_streams(config_entry)
     record = await camera.raise_alarm(channel=1, event="VideoMotion", status="Start")
-    state = await _wait_for_picture(
-        hass, _image(hass, config_entry, 1), record.time, method="direct_stream"
-    )
-    assert state.attributes["method"] == "direct_stream"
+    state = await _wait_for_picture(hass, _image(hass, config_entry, 1), record.time, method=method)
+    assert state.attributes["method"] == method
     assert state.attributes["channel"] == 2
     assert state.name == "Garden Last alarm picture"
-    assert config_entry.runtime_data.coordinator.stills.refused_channels()
+    stills_of = config_entry.runtime_data.coordinator.stills
+    assert stills_of.from_stream(1)
+    assert bool(stills_of.refused_channels()) is not streams
     assert hass.states.get(_image(hass, config_entry, 0)).state == STATE_UNKNOWN
     assert await hass.config_entries.async_unload(config_entry.entry_id)
 

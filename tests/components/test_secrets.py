@@ -26,13 +26,14 @@ from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.dvrip import live_view
 from custom_components.dvrip.client import sofia_hash
-from custom_components.dvrip.const import CONF_RTSP_STREAM, DOMAIN
+from custom_components.dvrip.const import DOMAIN
 from custom_components.dvrip.diagnostics import async_get_config_entry_diagnostics
 from custom_components.dvrip.log_redaction import mask_login
 from simulator import CameraSimulator
 
-from .common import async_wait_for_state, camera_config, entity_id, entry_data
+from .common import async_wait_for_state, camera_config, closed_port, entity_id, entry_data
 
 PASSWORD = "Tr0ub4dor&3"
 SECRETS = (PASSWORD, sofia_hash(PASSWORD))
@@ -45,13 +46,12 @@ async def secret_camera(socket_enabled: None) -> AsyncIterator[CameraSimulator]:
 
 
 async def _async_set_up(hass: HomeAssistant, camera: CameraSimulator) -> MockConfigEntry:
-    """The camera's entry, its RTSP stream on, set up."""
+    """The camera's entry (live view on, as by default), set up."""
     entry = MockConfigEntry(
         domain=DOMAIN,
         title=camera.profile.model,
         unique_id=camera.config.serial,
         data=entry_data(camera, PASSWORD),
-        options={CONF_RTSP_STREAM: True},
     )
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
@@ -121,17 +121,37 @@ async def test_password_never_logged_nor_in_diagnostics(
         assert secret not in text
 
 
+async def _refusing_rtsp_server() -> asyncio.Server:
+    """A port that accepts a connection and closes it at once: RTSP answers, the stream fails."""
+
+    async def hang_up(_reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.close()
+
+    return await asyncio.start_server(hang_up, "127.0.0.1", 0)
+
+
+@pytest.mark.parametrize("rtsp", [True, False], ids=["rtsp", "dvrip"])
 async def test_login_never_logged_when_the_stream_fails(
-    hass: HomeAssistant, secret_camera: CameraSimulator, caplog: pytest.LogCaptureFixture
+    hass: HomeAssistant,
+    secret_camera: CameraSimulator,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+    rtsp: bool,
 ) -> None:
-    """The stream component logs a failed stream's address; the path's login is masked."""
+    """The stream component logs a failed stream's address: the RTSP path's login, or the
+    `dvrip://` address's (which HLS cannot open), is masked.
+    """
     caplog.set_level(logging.DEBUG)
     assert await async_setup_component(hass, "stream", {})
+    server = await _refusing_rtsp_server()
+    if rtsp:
+        monkeypatch.setattr(live_view, "RTSP_PORT", server.sockets[0].getsockname()[1])
+    else:
+        monkeypatch.setattr(live_view, "RTSP_PORT", closed_port())
     camera = secret_camera
     entry = await _async_set_up(hass, camera)
     camera_id = entity_id(hass, "camera", f"{entry.unique_id}_0_snapshot")
 
-    # Nothing serves RTSP on 127.0.0.1:554, so the stream worker fails to open the address.
     await async_request_stream(hass, camera_id, "hls")
     (platform,) = (p for p in async_get_platforms(hass, DOMAIN) if p.domain == "camera")
     stream = platform.entities[camera_id].stream
@@ -148,10 +168,15 @@ async def test_login_never_logged_when_the_stream_fails(
         await failed.wait()
     await stream.stop()
     assert await hass.config_entries.async_unload(entry.entry_id)
+    server.close()
+    await server.wait_closed()
 
     logged = _logged_text(caplog)
     assert "Error from stream worker" in logged
-    assert "user=****&password=****&channel=1" in logged
+    if rtsp:
+        assert "user=****&password=****&channel=1" in logged
+    else:
+        assert "dvrip://****:****@127.0.0.1" in logged
     for secret in (*SECRETS, quote(PASSWORD, safe=""), PASSWORD.split("&")[0]):
         assert secret not in logged
 
@@ -169,6 +194,12 @@ async def test_login_never_logged_when_the_stream_fails(
             "Error opening stream (rtsp://h/user=****&password=****&channel=1&stream=0.sdp)",
         ),
         ("'rtsp://h/user=admin&password=secret'", "'rtsp://h/user=****&password=****'"),
+        (
+            "source dvrip://ad%20min:Tr0ub4dor%263@10.0.0.5:34567?channel=1&subtype=0 failed",
+            "source dvrip://****:****@10.0.0.5:34567?channel=1&subtype=0 failed",
+        ),
+        # Shown decoded: the password's own `@` does not end the mask.
+        ("'dvrip://admin:p@ss@cam:34567'", "'dvrip://****:****@cam:34567'"),
         ("nothing to hide: user admin", "nothing to hide: user admin"),
     ],
 )

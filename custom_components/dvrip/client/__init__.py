@@ -46,6 +46,7 @@ from .lighting import (
     set_white_light_mode,
 )
 from .maintenance import MachineAction, reboot
+from .media import MediaFrame, VideoCodec
 from .models import (
     Alarm,
     AlarmStatus,
@@ -59,6 +60,7 @@ from .models import (
     format_camera_time,
     parse_camera_time,
 )
+from .monitor import LiveStreamType, first_keyframe
 from .ptz import (
     MAX_PRESET,
     MAX_SPEED,
@@ -83,6 +85,7 @@ from .storage import (
     parse_storage_info,
     read_storage,
 )
+from .talk import TalkResult, speak, talk_packets
 
 __all__ = [
     "DEFAULT_ALARM_CENTRE_PORT",
@@ -117,8 +120,10 @@ __all__ = [
     "DvripUnsupportedError",
     "FileSink",
     "FileType",
+    "LiveStreamType",
     "LoginRefusal",
     "MachineAction",
+    "MediaFrame",
     "MessageId",
     "PtzCommand",
     "RecordEvent",
@@ -127,12 +132,15 @@ __all__ = [
     "StorageState",
     "StorageStatus",
     "SubscriptionState",
+    "TalkResult",
+    "VideoCodec",
     "WhiteLight",
     "WhiteLightMode",
     "clear_preset",
     "detection_enabled",
     "detection_problems",
     "discover",
+    "first_keyframe",
     "format_camera_time",
     "get_day_night_modes",
     "get_white_light",
@@ -154,9 +162,11 @@ __all__ = [
     "set_siren",
     "set_white_light_mode",
     "sofia_hash",
+    "speak",
     "start_move",
     "start_tour",
     "stop_move",
     "stop_tour",
+    "talk_packets",
     "write_detection",
 ]

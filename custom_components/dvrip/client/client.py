@@ -45,6 +45,7 @@ from .errors import (
 )
 from .extra import DEFAULT_IDLE_LOGOUT, ExtraConnection
 from .framing import Packet, decode_json, format_session_id, parse_hex_int, parse_session_id
+from .media import MediaFrame
 from .models import (
     Alarm,
     AlarmSubscription,
@@ -56,7 +57,9 @@ from .models import (
     format_camera_time,
     parse_camera_time,
 )
+from .monitor import LiveStreamType, first_keyframe
 from .still import StillAssembler
+from .talk import TalkResult, speak
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -812,6 +815,28 @@ class DvripClient:
             return picture
         finally:
             connection.route_media(None)
+
+    async def live_keyframe(
+        self, channel: int = 0, stream: LiveStreamType = LiveStreamType.EXTRA
+    ) -> MediaFrame:
+        """The first keyframe of a channel's live stream (see `monitor`), on the second
+        connection's turn: a still where OPSNAP is refused or stuck.
+        """
+        await self._ensure_connected()
+        async with self._extra.login(wait=self.timeout) as connection:
+            return await first_keyframe(connection, channel, stream, request_timeout=self.timeout)
+
+    async def speak(
+        self, alaw: bytes, *, on_started: Callable[[], None] | None = None
+    ) -> TalkResult:
+        """Play 8 kHz A-law audio on the camera's speaker (see `talk`), paced at real time,
+        on the second connection's turn: stills wait for it meanwhile.
+        """
+        await self._ensure_connected()
+        async with self._extra.login(wait=self.timeout) as connection:
+            return await speak(
+                connection, alaw, request_timeout=self.timeout, on_started=on_started
+            )
 
     async def download(
         self,

@@ -37,6 +37,10 @@ class MessageId(IntEnum):
     ABILITY_GET_RSP = 1361
     PTZ_CONTROL = 1400  # OPPTZControl
     PTZ_CONTROL_RSP = 1401
+    MONITOR = 1410  # OPMonitor start and stop (unanswered)
+    MONITOR_DATA = 1412
+    MONITOR_CLAIM = 1413
+    MONITOR_CLAIM_RSP = 1414
     PLAYBACK_REQ = 1420
     PLAYBACK_RSP = 1421
     PLAYBACK_DATA = 1422
@@ -44,6 +48,10 @@ class MessageId(IntEnum):
     PLAYBACK_CLAIM = 1424
     PLAYBACK_CLAIM_RSP = 1425
     DOWNLOAD_DATA = 1426
+    TALK = 1430  # OPTalk start and stop (unanswered)
+    TALK_DATA = 1432
+    TALK_CLAIM = 1434
+    TALK_CLAIM_RSP = 1435
     FILESEARCH_REQ = 1440
     FILESEARCH_RSP = 1441
     TIMESET_REQ = 1450  # OPTimeSetting (shares its id with OPMachine)
@@ -68,6 +76,7 @@ class MessageId(IntEnum):
 # still can be larger than any JSON reply.
 MEDIA_MESSAGE_IDS: Final = frozenset(
     {
+        MessageId.MONITOR_DATA,
         MessageId.PLAYBACK_DATA,
         MessageId.PLAYBACK_EOF,
         MessageId.DOWNLOAD_DATA,
