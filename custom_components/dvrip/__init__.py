@@ -34,6 +34,7 @@ from .ha_versions import OPTIONS_FLOW_RELOADS
 from .last_picture import LastAlarmPictures
 from .migration import async_migrate_entry
 from .ptz import PtzGuard
+from .recordings import RecordingCatalogue, RecordingView
 from .repairs import Issue, async_clear_issue, async_update_locked_issue, delete_issues
 from .services import async_remove_old_exports, async_setup_services, async_track_old_exports
 from .session import create_client, forget_setup_pacing, setup_error, setup_pacing
@@ -60,6 +61,9 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Register the actions (they exist whether or not a camera is loaded), start the search."""
     async_setup_services(hass)
     async_start_discovery(hass)
+    # -- recordings (Media panel) --
+    hass.http.register_view(RecordingView(hass))
+    # -- end of recordings --
     return True
 
 
@@ -104,6 +108,10 @@ async def async_setup_entry(hass: HomeAssistant, entry: DvripConfigEntry) -> boo
         storage=StorageMonitor(hass, entry, coordinator),
     )
     entry.runtime_data.ptz = PtzGuard(hass, entry)
+    # -- recordings (Media panel) --
+    entry.runtime_data.recordings = RecordingCatalogue(hass, coordinator)
+    entry.async_on_unload(entry.runtime_data.recordings.async_start())
+    # -- end of recordings --
     try:
         await _async_finish_setup(hass, entry, coordinator)
     except BaseException:

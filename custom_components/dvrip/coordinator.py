@@ -54,6 +54,7 @@ if TYPE_CHECKING:
     from .detection_settings import DetectionSettings
     from .disks import StorageMonitor
     from .ptz import PtzGuard
+    from .recordings import RecordingCatalogue
 
 type DvripConfigEntry = ConfigEntry[DvripRuntime]
 
@@ -363,3 +364,6 @@ class DvripRuntime:
     pictures: LastAlarmPictures | None = None
     # PTZ: the commands sent to the channels' heads, and the stops their moves are owed.
     ptz: PtzGuard | None = None
+    # -- recordings (Media panel) --
+    recordings: RecordingCatalogue | None = None
+    # -- end of recordings --

@@ -1,0 +1,199 @@
+"""The camera's recordings in the Media panel: days, a day's recordings, and playing one."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from http import HTTPStatus
+import io
+
+import av
+from homeassistant.components import media_source
+from homeassistant.components.media_player.errors import BrowseError
+from homeassistant.components.media_source import BrowseMediaSource
+from homeassistant.core import HomeAssistant
+from homeassistant.setup import async_setup_component
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+
+from custom_components.dvrip.const import DOMAIN
+from custom_components.dvrip.recordings import URL
+from simulator import CameraSimulator
+
+from ..pictures.test_remux import decoded_planes, source_frames
+
+ROOT = "media-source://dvrip"
+
+
+@pytest.fixture(autouse=True)
+async def _media_source(hass: HomeAssistant) -> None:
+    assert await async_setup_component(hass, "media_source", {})
+    assert await async_setup_component(hass, DOMAIN, {})
+    await hass.async_block_till_done()
+
+
+async def _browse(hass: HomeAssistant, item: BrowseMediaSource | str) -> BrowseMediaSource:
+    content_id = item if isinstance(item, str) else item.media_content_id
+    return await media_source.async_browse_media(hass, content_id)
+
+
+async def _recordings(hass: HomeAssistant, entry: MockConfigEntry) -> BrowseMediaSource:
+    camera = await _browse(hass, f"{ROOT}/{entry.entry_id}")
+    (folder,) = [child for child in camera.children if child.title == "Recordings"]
+    return await _browse(hass, folder)
+
+
+def _clip(camera: CameraSimulator, begin: datetime, *, event: str = "M", seconds: int = 2) -> None:
+    camera.add_history(begin, event=event, picture=False, seconds=seconds)
+
+
+async def test_days_and_recordings_newest_first(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, camera: CameraSimulator
+) -> None:
+    today = camera.now().replace(hour=12, minute=0, second=0)
+    yesterday = today - timedelta(days=1)
+    _clip(camera, today.replace(hour=9), event="R", seconds=60)
+    _clip(camera, today.replace(hour=10))
+    _clip(camera, today.replace(hour=11), event="A")
+    # More than the 64 entries a reply holds: the day's list is paged.
+    for minute in range(70):
+        _clip(camera, yesterday.replace(hour=8) + timedelta(minutes=minute))
+    # Recorded before the camera's clock was set after a power cut.
+    epoch = datetime(2000, 1, 1, 0, 3, 7)
+    _clip(camera, epoch)
+
+    days = await _recordings(hass, loaded_entry)
+    assert [day.title for day in days.children] == [
+        f"{today:%Y-%m-%d}",
+        f"{yesterday:%Y-%m-%d}",
+        "2000-01-01",
+    ]
+    today_list = await _browse(hass, days.children[0])
+    assert [item.title for item in today_list.children] == [
+        "11:00:00 0:02 Alarm input",
+        "10:00:00 0:02 Motion",
+        "09:00:00 1:00",
+    ]
+    assert all(
+        item.can_play and item.media_content_type == "video/mp4" for item in today_list.children
+    )
+    yesterday_list = await _browse(hass, days.children[1])
+    assert len(yesterday_list.children) == 70
+    assert yesterday_list.children[0].title == "09:09:00 0:02 Motion"
+    assert yesterday_list.children[-1].title == "08:00:00 0:02 Motion"
+
+
+async def test_recording_titled_with_the_alarms_it_holds(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, camera: CameraSimulator
+) -> None:
+    record = await camera.raise_alarm(channel=0, event="HumanDetect")
+    days = await _recordings(hass, loaded_entry)
+    day = await _browse(hass, days.children[0])
+    assert [item.title for item in day.children] == [f"{record.time:%H:%M:%S} 0:02 Motion, person"]
+
+
+@pytest.mark.parametrize("camera_settings", [{"quirks": ("odd-times",)}])
+async def test_a_recording_ending_at_midnight_as_24_00_00(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, camera: CameraSimulator
+) -> None:
+    day = camera.now().replace(hour=23, minute=59, second=0) - timedelta(days=1)
+    _clip(camera, day, seconds=60)
+    days = await _recordings(hass, loaded_entry)
+    assert [item.title for item in days.children] == [f"{day:%Y-%m-%d}"]
+    listed = await _browse(hass, days.children[0])
+    assert [item.title for item in listed.children] == ["23:59:00 1:00 Motion"]
+
+
+async def _play(hass: HomeAssistant, hass_client: ClientSessionGenerator, content_id: str) -> bytes:
+    resolved = await media_source.async_resolve_media(hass, content_id, None)
+    assert resolved.mime_type == "video/mp4"
+    client = await hass_client()
+    response = await client.get(resolved.url)
+    assert response.status == HTTPStatus.OK, await response.text()
+    assert response.headers["Content-Type"] == "video/mp4"
+    return await response.read()
+
+
+async def test_play_a_recording_as_mp4(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    camera: CameraSimulator,
+    hass_client: ClientSessionGenerator,
+) -> None:
+    begin = camera.now().replace(microsecond=0) - timedelta(minutes=5)
+    camera.add_history(begin, picture=False, seconds=3)
+    (entry,) = camera.history.entries
+    days = await _recordings(hass, loaded_entry)
+    day = await _browse(hass, days.children[0])
+
+    data = await _play(hass, hass_client, day.children[0].media_content_id)
+
+    clip = await entry.motion_clip()
+    with av.open(io.BytesIO(data)) as container:
+        stream = container.streams.video[0]
+        assert stream.codec_context.name == "h264"
+        frames = list(container.decode(stream))
+    assert len(frames) == clip.frame_count == 30
+    # The codec copied: the pixels are the simulator's own.
+    assert decoded_planes(frames) == decoded_planes(source_frames(clip.data, "h264"))
+    assert camera.stats.downloads == 1
+
+
+async def test_long_recording_played_by_parts(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    camera: CameraSimulator,
+    hass_client: ClientSessionGenerator,
+) -> None:
+    begin = camera.now().replace(microsecond=0) - timedelta(hours=1)
+    camera.add_history(begin, picture=False, seconds=21 * 60)
+    days = await _recordings(hass, loaded_entry)
+    day = await _browse(hass, days.children[0])
+    (recording,) = day.children
+    assert recording.can_expand
+    assert not recording.can_play
+    parts = await _browse(hass, recording)
+    end = begin + timedelta(minutes=21)
+    assert [part.title for part in parts.children] == [
+        f"{begin:%H:%M:%S}-{begin + timedelta(minutes=10):%H:%M:%S}",
+        f"{begin + timedelta(minutes=10):%H:%M:%S}-{begin + timedelta(minutes=20):%H:%M:%S}",
+        f"{begin + timedelta(minutes=20):%H:%M:%S}-{end:%H:%M:%S}",
+    ]
+
+    data = await _play(hass, hass_client, parts.children[2].media_content_id)
+
+    # Only the last minute was asked of the camera, and that is what plays.
+    with av.open(io.BytesIO(data)) as container:
+        stream = container.streams.video[0]
+        assert stream.duration is not None
+        seconds = float(stream.duration * stream.time_base)
+    assert 60 <= seconds <= 62
+
+
+async def test_only_listed_recordings_play_and_only_for_a_user(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    camera: CameraSimulator,
+    hass_client: ClientSessionGenerator,
+    hass_client_no_auth: ClientSessionGenerator,
+) -> None:
+    _clip(camera, camera.now() - timedelta(minutes=3))
+    days = await _recordings(hass, loaded_entry)
+    day = await _browse(hass, days.children[0])
+    resolved = await media_source.async_resolve_media(hass, day.children[0].media_content_id, None)
+
+    anonymous = await hass_client_no_auth()
+    assert (await anonymous.get(resolved.url)).status == HTTPStatus.UNAUTHORIZED
+
+    client = await hass_client()
+    # A file name the camera did not list (base64url of "/etc/passwd").
+    unlisted = URL.format(
+        entry_id=loaded_entry.entry_id,
+        channel=0,
+        day=days.children[0].title,
+        token="L2V0Yy9wYXNzd2Q",
+    )
+    assert (await client.get(unlisted)).status == HTTPStatus.NOT_FOUND
+    with pytest.raises(BrowseError):
+        await _browse(hass, f"{ROOT}/{loaded_entry.entry_id}/recordings_0/2026-13-01")
+    assert camera.stats.downloads == 0
