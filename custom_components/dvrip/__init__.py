@@ -39,6 +39,7 @@ from .repairs import Issue, async_clear_issue, async_update_locked_issue, delete
 from .services import async_remove_old_exports, async_setup_services, async_track_old_exports
 from .session import create_client, forget_setup_pacing, setup_error, setup_pacing
 from .storage import media_root
+from .thumbnails import RecordingThumbnailView
 
 PLATFORMS: list[Platform] = [
     Platform.BINARY_SENSOR,
@@ -63,6 +64,7 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     async_start_discovery(hass)
     # -- recordings (Media panel) --
     hass.http.register_view(RecordingView(hass))
+    hass.http.register_view(RecordingThumbnailView(hass))
     # -- end of recordings --
     return True
 

@@ -66,6 +66,8 @@ RECORDINGS_FOLDER: Final = re.compile(r"recordings_(\d{1,3})")
 DAY_NAME: Final = re.compile(r"\d{4}-\d{2}-\d{2}")
 PART_NAME: Final = re.compile(r"\d{1,6}")
 URL: Final = "/api/dvrip/recording/{entry_id}/{channel}/{day}/{token}"
+# Served by `thumbnails`.
+THUMBNAIL_URL: Final = "/api/dvrip/recording_thumbnail/{entry_id}/{channel}/{day}/{token}"
 
 
 def recordings_folder(channel: int) -> str:
@@ -181,6 +183,17 @@ class RecordingItem:
             part = int(parts[4])
         return cls(parts[0], int(match.group(1)), day, token, part)
 
+    def url(self, template: str) -> str:
+        """A recording's URL on one of our views."""
+        assert self.day is not None
+        assert self.token is not None
+        return template.format(
+            entry_id=self.entry_id,
+            channel=self.channel,
+            day=self.day.isoformat(),
+            token=self.token,
+        )
+
     @property
     def identifier(self) -> str:
         parts = [self.entry_id, recordings_folder(self.channel)]
@@ -285,6 +298,7 @@ def _recording_item(
         can_play=not long,
         can_expand=long,
         children_media_class=MediaClass.VIDEO if long else None,
+        thumbnail=identifier.url(THUMBNAIL_URL),
     )
 
 
@@ -330,9 +344,7 @@ async def async_resolve_recording(hass: HomeAssistant, parts: tuple[str, ...]) -
         record = await _find(catalogue, item, Unresolvable)
     except DvripError as err:
         raise Unresolvable(f"the camera did not list its recordings: {err}") from err
-    url = URL.format(
-        entry_id=item.entry_id, channel=item.channel, day=item.day.isoformat(), token=item.token
-    )
+    url = item.url(URL)
     if item.part is not None:
         windows = recording_parts(record)
         if item.part >= len(windows):

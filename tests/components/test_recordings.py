@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from http import HTTPStatus
 import io
+from pathlib import Path
 
 import av
 from homeassistant.components import media_source
@@ -12,6 +13,7 @@ from homeassistant.components.media_player.errors import BrowseError
 from homeassistant.components.media_source import BrowseMediaSource
 from homeassistant.core import HomeAssistant
 from homeassistant.setup import async_setup_component
+from PIL import Image
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
@@ -21,6 +23,7 @@ from custom_components.dvrip.recordings import URL
 from simulator import CameraSimulator
 
 from ..pictures.test_remux import decoded_planes, source_frames
+from .common import async_wait_for_state, entity_id, picture_shown
 
 ROOT = "media-source://dvrip"
 
@@ -47,6 +50,11 @@ def _clip(camera: CameraSimulator, begin: datetime, *, event: str = "M", seconds
     camera.add_history(begin, event=event, picture=False, seconds=seconds)
 
 
+@pytest.mark.parametrize(
+    "camera_settings",
+    [{}, {"quirks": ("search-ret-110",)}, {"quirks": ("filelist-key",)}],
+    ids=["plain", "search-ret-110", "filelist-key"],
+)
 async def test_days_and_recordings_newest_first(
     hass: HomeAssistant, loaded_entry: MockConfigEntry, camera: CameraSimulator
 ) -> None:
@@ -197,3 +205,49 @@ async def test_only_listed_recordings_play_and_only_for_a_user(
     with pytest.raises(BrowseError):
         await _browse(hass, f"{ROOT}/{loaded_entry.entry_id}/recordings_0/2026-13-01")
     assert camera.stats.downloads == 0
+
+
+async def _thumbnail(hass_client: ClientSessionGenerator, item: BrowseMediaSource) -> bytes:
+    assert item.thumbnail is not None
+    client = await hass_client()
+    response = await client.get(item.thumbnail)
+    assert response.status == HTTPStatus.OK, await response.text()
+    return await response.read()
+
+
+@pytest.mark.usefixtures("fast_pictures")
+async def test_thumbnail_is_the_alarm_picture(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    camera: CameraSimulator,
+    hass_client: ClientSessionGenerator,
+    media_dir: Path,
+) -> None:
+    record = await camera.raise_alarm(channel=0, event="VideoMotion")
+    image = entity_id(hass, "image", f"{loaded_entry.unique_id}_0_last_alarm_picture")
+    await async_wait_for_state(hass, image, picture_shown(record.time))
+    day = await _browse(hass, (await _recordings(hass, loaded_entry)).children[0])
+
+    thumbnail = await _thumbnail(hass_client, day.children[0])
+
+    kept = media_dir / "dvrip" / loaded_entry.entry_id / "alarm_pictures"
+    assert thumbnail == (kept / f"{record.time:%Y%m%d_%H%M%S}_ch0.jpg").read_bytes()
+
+
+async def test_thumbnail_is_a_frame_of_the_recording_made_once(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    camera: CameraSimulator,
+    hass_client: ClientSessionGenerator,
+) -> None:
+    _clip(camera, camera.now() - timedelta(minutes=3))
+    day = await _browse(hass, (await _recordings(hass, loaded_entry)).children[0])
+
+    first = await _thumbnail(hass_client, day.children[0])
+    with Image.open(io.BytesIO(first)) as picture:
+        assert picture.format == "JPEG"
+        assert picture.size == (320, 240)
+    assert camera.stats.downloads == 1
+    # Kept: the second look costs the camera nothing.
+    assert await _thumbnail(hass_client, day.children[0]) == first
+    assert camera.stats.downloads == 1
