@@ -16,9 +16,11 @@ from homeassistant.helpers.typing import ConfigType
 from .alarm_centre import alarm_centre_hub
 from .alarms import STORAGE_VERSION, storage_key
 from .client import DvripAuthError, DvripError
+from .clips import AlarmClips
 from .const import (
     CONF_ALARM_CENTRE,
     CONF_ALARM_CENTRE_PORT,
+    CONF_CLIP_BUDGET_MB,
     CONF_PICTURE_MODE,
     DOMAIN,
     LOGGER,
@@ -113,6 +115,9 @@ async def async_setup_entry(hass: HomeAssistant, entry: DvripConfigEntry) -> boo
     # -- recordings (Media panel) --
     entry.runtime_data.recordings = RecordingCatalogue(hass, coordinator)
     entry.async_on_unload(entry.runtime_data.recordings.async_start())
+    clip_budget = int(option(entry.options, CONF_CLIP_BUDGET_MB)) * 1024 * 1024
+    entry.runtime_data.clips = AlarmClips(hass, coordinator, clip_budget)
+    entry.async_on_unload(entry.runtime_data.clips.async_start())
     # -- end of recordings --
     try:
         await _async_finish_setup(hass, entry, coordinator)

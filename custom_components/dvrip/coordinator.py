@@ -51,6 +51,7 @@ from .stills import LiveStills
 
 if TYPE_CHECKING:
     # Only for the runtime data's annotations: those modules build on this one.
+    from .clips import AlarmClips
     from .detection_settings import DetectionSettings
     from .disks import StorageMonitor
     from .ptz import PtzGuard
@@ -366,4 +367,5 @@ class DvripRuntime:
     ptz: PtzGuard | None = None
     # -- recordings (Media panel) --
     recordings: RecordingCatalogue | None = None
+    clips: AlarmClips | None = None
     # -- end of recordings --

@@ -27,6 +27,8 @@ from homeassistant.core import HomeAssistant
 
 from .const import DOMAIN
 from .pictures import PICTURE_FILE_NAME, is_picture_name
+from .pictures.clips import CLIP_FILE_NAME, is_clip_name
+from .pictures.remux import MIME_TYPE as CLIP_MIME_TYPE
 from .recordings import (
     async_browse_recordings,
     async_resolve_recording,
@@ -64,13 +66,18 @@ def parse_identifier(identifier: str) -> tuple[str, ...]:
     checks: tuple[Callable[[str], object], ...] = (
         CAMERA_FOLDER_NAME.fullmatch,
         is_folder_name,
-        is_picture_name,
+        _is_kept_file_name,
     )
     if len(parts) > len(checks) or not all(
         check(part) for check, part in zip(checks, parts, strict=False)
     ):
         raise ValueError(f"not a DVRIP media item: {identifier!r}")
     return parts
+
+
+def _is_kept_file_name(name: str) -> bool:
+    """An alarm picture, or an alarm clip (`clips`)."""
+    return is_picture_name(name) or is_clip_name(name)
 
 
 def _folder_title(name: str) -> str:
@@ -121,7 +128,8 @@ class DvripMediaSource(MediaSource):
         path = root.camera_dir(camera) / folder / file_name
         if not await self.hass.async_add_executor_job(path.is_file):
             raise Unresolvable(f"no such picture: {item.identifier!r}")
-        return PlayMedia(root.url(camera, folder, file_name), MIME_TYPE)
+        mime_type = CLIP_MIME_TYPE if is_clip_name(file_name) else MIME_TYPE
+        return PlayMedia(root.url(camera, folder, file_name), mime_type)
 
     async def async_browse_media(self, item: MediaSourceItem) -> BrowseMediaSource:
         """DVRIP, a camera, or one of its folders."""
@@ -188,22 +196,36 @@ class DvripMediaSource(MediaSource):
         names = await self.hass.async_add_executor_job(
             lambda: _names(root.camera_dir(camera) / folder, folders=False)
         )
-        pictures = sorted((name for name in names if is_picture_name(name)), reverse=True)
-        children = [
-            BrowseMediaSource(
-                domain=DOMAIN,
-                identifier=f"{camera}/{folder}/{name}",
-                media_class=MediaClass.IMAGE,
-                media_content_type=MIME_TYPE,
-                title=_picture_title(name),
-                can_play=True,
-                can_expand=False,
-            )
-            for name in pictures
-        ]
+        # Each alarm's picture, then its clip (same name but .mp4), newest alarm first.
+        kept = sorted(
+            (name for name in names if _is_kept_file_name(name)),
+            key=lambda name: (name.rsplit(".", 1)[0], is_picture_name(name)),
+            reverse=True,
+        )
+        children = [_kept_item(camera, folder, name) for name in kept]
         return _folder(
             f"{camera}/{folder}", _folder_title(folder), MediaClass.DIRECTORY, children, image=True
         )
+
+
+def _kept_item(camera: str, folder: str, name: str) -> BrowseMediaSource:
+    if is_clip_name(name):
+        match = CLIP_FILE_NAME.fullmatch(name)
+        assert match is not None
+        taken = datetime.strptime(match.group(1), _TIME_FORMAT)  # noqa: DTZ007 - camera clock
+        title = f"{taken:%Y-%m-%d %H:%M:%S} channel {int(match.group(2)) + 1} clip"
+        media_class, mime_type = MediaClass.VIDEO, CLIP_MIME_TYPE
+    else:
+        title, media_class, mime_type = _picture_title(name), MediaClass.IMAGE, MIME_TYPE
+    return BrowseMediaSource(
+        domain=DOMAIN,
+        identifier=f"{camera}/{folder}/{name}",
+        media_class=media_class,
+        media_content_type=mime_type,
+        title=title,
+        can_play=True,
+        can_expand=False,
+    )
 
 
 def _folder(
