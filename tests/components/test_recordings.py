@@ -251,3 +251,38 @@ async def test_thumbnail_is_a_frame_of_the_recording_made_once(
     # Kept: the second look costs the camera nothing.
     assert await _thumbnail(hass_client, day.children[0]) == first
     assert camera.stats.downloads == 1
+
+
+async def test_a_download_cut_midway_plays_what_arrived(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    camera: CameraSimulator,
+    hass_client: ClientSessionGenerator,
+) -> None:
+    camera.add_history(camera.now() - timedelta(minutes=5), picture=False, seconds=3)
+    (entry,) = camera.history.entries
+    day = await _browse(hass, (await _recordings(hass, loaded_entry)).children[0])
+    await camera.inject_fault("cut_download")
+
+    data = await _play(hass, hass_client, day.children[0].media_content_id)
+
+    clip = await entry.motion_clip()
+    with av.open(io.BytesIO(data)) as container:
+        frames = list(container.decode(container.streams.video[0]))
+    # Half the bytes came: their frames play, each the simulator's own.
+    assert 0 < len(frames) < clip.frame_count
+    source = decoded_planes(source_frames(clip.data, "h264"))
+    assert decoded_planes(frames) == source[: len(frames)]
+
+
+async def test_a_camera_that_does_not_answer_the_search_gives_a_clear_error(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, camera: CameraSimulator
+) -> None:
+    _clip(camera, camera.now() - timedelta(minutes=3))
+    camera_folder = await _browse(hass, f"{ROOT}/{loaded_entry.entry_id}")
+    (folder,) = [child for child in camera_folder.children if child.title == "Recordings"]
+    await camera.inject_fault("silence", 30)
+    with pytest.raises(BrowseError) as raised:
+        await _browse(hass, folder)
+    assert raised.value.translation_key == "recordings_unavailable"
+    assert "cannot be listed now" in str(raised.value)
