@@ -122,11 +122,17 @@ async def _play(hass: HomeAssistant, hass_client: ClientSessionGenerator, conten
     return await response.read()
 
 
+@pytest.mark.parametrize(
+    ("camera_settings", "codec"),
+    [({}, "h264"), ({"profile": "h265"}, "hevc")],
+    ids=["h264", "h265"],
+)
 async def test_play_a_recording_as_mp4(
     hass: HomeAssistant,
     loaded_entry: MockConfigEntry,
     camera: CameraSimulator,
     hass_client: ClientSessionGenerator,
+    codec: str,
 ) -> None:
     begin = camera.now().replace(microsecond=0) - timedelta(minutes=5)
     camera.add_history(begin, picture=False, seconds=3)
@@ -139,12 +145,32 @@ async def test_play_a_recording_as_mp4(
     clip = await entry.motion_clip()
     with av.open(io.BytesIO(data)) as container:
         stream = container.streams.video[0]
-        assert stream.codec_context.name == "h264"
+        assert stream.codec_context.name == codec
         frames = list(container.decode(stream))
     assert len(frames) == clip.frame_count == 30
     # The codec copied: the pixels are the simulator's own.
-    assert decoded_planes(frames) == decoded_planes(source_frames(clip.data, "h264"))
+    assert decoded_planes(frames) == decoded_planes(source_frames(clip.data, clip.codec))
     assert camera.stats.downloads == 1
+    # Within the connection budget: the alarm session, and the download's data socket.
+    assert camera.stats.peak_connections <= 2
+
+
+@pytest.mark.parametrize("camera_settings", [{"profile": "nvr"}])
+async def test_a_recorder_lists_each_channel(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, camera: CameraSimulator
+) -> None:
+    now = camera.now().replace(microsecond=0)
+    _clip(camera, now - timedelta(minutes=9))
+    camera.add_history(now - timedelta(minutes=5), channel=1, picture=False)
+    recorder = await _browse(hass, f"{ROOT}/{loaded_entry.entry_id}")
+    folders = [child for child in recorder.children if child.title.startswith("Recordings")]
+    assert [folder.title for folder in folders] == ["Recordings Front door", "Recordings Garden"]
+    for folder, begin in zip(
+        folders, (now - timedelta(minutes=9), now - timedelta(minutes=5)), strict=False
+    ):
+        days = await _browse(hass, folder)
+        day = await _browse(hass, days.children[0])
+        assert [item.title for item in day.children] == [f"{begin:%H:%M:%S} 0:02 Motion"]
 
 
 async def test_long_recording_played_by_parts(

@@ -22,7 +22,7 @@ def decoded_planes(frames: list[av.VideoFrame]) -> list[bytes]:
 
 def source_frames(data: bytes, codec: str) -> list[av.VideoFrame]:
     """The clip decoded straight from its container, as a player of the device would."""
-    decoder = av.CodecContext.create("h264" if codec == "h264" else "hevc", "r")
+    decoder = av.CodecContext.create("hevc" if codec in ("h265", "hevc") else "h264", "r")
     decoded: list[av.VideoFrame] = []
     for frame in MediaParser().feed(data):
         if frame.is_video:
