@@ -312,3 +312,25 @@ async def test_a_camera_that_does_not_answer_the_search_gives_a_clear_error(
         await _browse(hass, folder)
     assert raised.value.translation_key == "recordings_unavailable"
     assert "cannot be listed now" in str(raised.value)
+
+
+async def test_a_window_outside_the_recording_and_an_unloaded_camera(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    camera: CameraSimulator,
+    hass_client: ClientSessionGenerator,
+) -> None:
+    _clip(camera, camera.now() - timedelta(minutes=3))
+    days = await _recordings(hass, loaded_entry)
+    day = await _browse(hass, days.children[0])
+    resolved = await media_source.async_resolve_media(hass, day.children[0].media_content_id, None)
+    client = await hass_client()
+    assert (await client.get(f"{resolved.url}?start=999")).status == HTTPStatus.BAD_REQUEST
+
+    assert await hass.config_entries.async_unload(loaded_entry.entry_id)
+    await hass.async_block_till_done()
+    assert (await client.get(resolved.url)).status == HTTPStatus.NOT_FOUND
+    with pytest.raises(BrowseError) as raised:
+        await _browse(hass, days.children[0])
+    assert raised.value.translation_key == "recordings_camera_not_loaded"
+    assert camera.stats.downloads == 0
