@@ -115,6 +115,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: DvripConfigEntry) -> boo
     # -- recordings (Media panel) --
     entry.runtime_data.recordings = RecordingCatalogue(hass, coordinator)
     entry.async_on_unload(entry.runtime_data.recordings.async_start())
+    entry.async_on_unload(entry.runtime_data.recordings.files.async_close)
     clip_budget = int(option(entry.options, CONF_CLIP_BUDGET_MB)) * 1024 * 1024
     entry.runtime_data.clips = AlarmClips(hass, coordinator, clip_budget)
     entry.async_on_unload(entry.runtime_data.clips.async_start())

@@ -28,7 +28,7 @@ import tempfile
 import time
 from typing import TYPE_CHECKING, Final
 
-from aiohttp import web
+from aiohttp import hdrs, web
 from homeassistant.components.media_player.const import MediaClass
 from homeassistant.components.media_player.errors import BrowseError
 from homeassistant.components.media_source import BrowseMediaSource, PlayMedia, Unresolvable
@@ -49,6 +49,7 @@ from .pictures.recordings import (
     recording_token,
 )
 from .pictures.remux import MIME_TYPE, RemuxError, stream_recording
+from .recording_files import WholeRecordings, wants_whole_file
 
 if TYPE_CHECKING:
     from .coordinator import DvripCoordinator
@@ -90,6 +91,8 @@ class RecordingCatalogue:
         self._lists: dict[tuple[int, date], _Cached[list[RecordFile]]] = {}
         # (camera time, kind) of the alarms this camera pushed or backfilled, per channel.
         self._kinds: dict[int, deque[tuple[datetime, str]]] = {}
+        # Whole MP4s for players that ask for byte ranges (Safari).
+        self.files = WholeRecordings(coordinator.client)
 
     @callback
     def async_start(self) -> CALLBACK_TYPE:
@@ -450,7 +453,17 @@ async def _async_serve(
     window: tuple[datetime, datetime],
     request: web.Request,
 ) -> web.StreamResponse:
-    response = web.StreamResponse(headers={"Content-Type": MIME_TYPE, "Cache-Control": "no-store"})
+    # A device sends at about real time: the window's length, and then some.
+    timeout = (window[1] - window[0]).total_seconds() * 3 + 60
+    headers = {"Content-Type": MIME_TYPE, "Cache-Control": "no-store"}
+    if wants_whole_file(request.headers.get(hdrs.RANGE)):
+        try:
+            path = await catalogue.files.async_file(record, window, timeout)
+        except (RemuxError, DvripError) as err:
+            _LOGGER.debug("Recording %s not served: %s", record.name, err)
+            return web.Response(status=HTTPStatus.BAD_GATEWAY, text=str(err))
+        return web.FileResponse(path, headers=headers)
+    response = web.StreamResponse(headers=headers)
     prepared = False
 
     async def write(data: bytes) -> None:
@@ -462,8 +475,6 @@ async def _async_serve(
 
     hass = catalogue.hass
     workdir = Path(await hass.async_add_executor_job(_workdir))
-    # A device sends at about real time: the window's length, and then some.
-    timeout = (window[1] - window[0]).total_seconds() * 3 + 60
     try:
         await stream_recording(
             catalogue.coordinator.client,

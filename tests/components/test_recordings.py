@@ -334,3 +334,34 @@ async def test_a_window_outside_the_recording_and_an_unloaded_camera(
         await _browse(hass, days.children[0])
     assert raised.value.translation_key == "recordings_camera_not_loaded"
     assert camera.stats.downloads == 0
+
+
+async def test_a_player_asking_for_ranges_gets_the_whole_length(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    camera: CameraSimulator,
+    hass_client: ClientSessionGenerator,
+) -> None:
+    _clip(camera, camera.now() - timedelta(minutes=3))
+    day = await _browse(hass, (await _recordings(hass, loaded_entry)).children[0])
+    resolved = await media_source.async_resolve_media(hass, day.children[0].media_content_id, None)
+    client = await hass_client()
+
+    # As Safari opens a video: two bytes first, then the rest by ranges.
+    probe = await client.get(resolved.url, headers={"Range": "bytes=0-1"})
+    assert probe.status == HTTPStatus.PARTIAL_CONTENT
+    total = int(probe.headers["Content-Range"].rsplit("/", 1)[1])
+    assert await probe.read() == b"\0\0"
+    rest = await client.get(resolved.url, headers={"Range": f"bytes=2-{total - 1}"})
+    assert rest.status == HTTPStatus.PARTIAL_CONTENT
+    mp4 = b"\0\0" + await rest.read()
+    assert len(mp4) == total
+    with av.open(io.BytesIO(mp4)) as container:
+        assert len(list(container.decode(container.streams.video[0]))) == 20
+    # Made once: the second range came from the file kept.
+    assert camera.stats.downloads == 1
+    # A player that streams from the start gets the stream, with no length.
+    streamed = await client.get(resolved.url, headers={"Range": "bytes=0-"})
+    assert streamed.status == HTTPStatus.OK
+    assert "Content-Length" not in streamed.headers
+    assert await streamed.read() == mp4
