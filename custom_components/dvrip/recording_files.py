@@ -22,7 +22,7 @@ from typing import IO, Final
 from .client import DvripClient, RecordFile
 from .pictures.remux import stream_recording
 
-# Whole recordings kept for later ranges (each is a window of at most 10 minutes).
+# Whole recordings kept for later ranges (each is a window of at most 5 minutes).
 FILES_KEPT: Final = 4
 
 

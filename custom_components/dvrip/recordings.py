@@ -59,8 +59,9 @@ _LOGGER = logging.getLogger(__name__)
 # How long a list of days or recordings is reused before the device is searched again.
 LIST_CACHE_SECONDS: Final = 60.0
 # A recording longer than this is offered in parts of this length: a device sends at about
-# real time (section 11 of the protocol notes), so a part is what a viewer waits through.
-PART: Final = timedelta(minutes=10)
+# real time (section 11 of the protocol notes), so a part is what a viewer waits through, and
+# how long the camera's other downloads (alarm pictures) wait for it.
+PART: Final = timedelta(minutes=5)
 # Alarm kinds kept per channel to title recordings with (the newest).
 KINDS_KEPT: Final = 2000
 RECORDINGS_FOLDER: Final = re.compile(r"recordings_(\d{1,3})")

@@ -180,18 +180,18 @@ async def test_long_recording_played_by_parts(
     hass_client: ClientSessionGenerator,
 ) -> None:
     begin = camera.now().replace(microsecond=0) - timedelta(hours=1)
-    camera.add_history(begin, picture=False, seconds=21 * 60)
+    camera.add_history(begin, picture=False, seconds=11 * 60)
     days = await _recordings(hass, loaded_entry)
     day = await _browse(hass, days.children[0])
     (recording,) = day.children
     assert recording.can_expand
     assert not recording.can_play
     parts = await _browse(hass, recording)
-    end = begin + timedelta(minutes=21)
+    end = begin + timedelta(minutes=11)
     assert [part.title for part in parts.children] == [
-        f"{begin:%H:%M:%S}-{begin + timedelta(minutes=10):%H:%M:%S}",
-        f"{begin + timedelta(minutes=10):%H:%M:%S}-{begin + timedelta(minutes=20):%H:%M:%S}",
-        f"{begin + timedelta(minutes=20):%H:%M:%S}-{end:%H:%M:%S}",
+        f"{begin:%H:%M:%S}-{begin + timedelta(minutes=5):%H:%M:%S}",
+        f"{begin + timedelta(minutes=5):%H:%M:%S}-{begin + timedelta(minutes=10):%H:%M:%S}",
+        f"{begin + timedelta(minutes=10):%H:%M:%S}-{end:%H:%M:%S}",
     ]
 
     data = await _play(hass, hass_client, parts.children[2].media_content_id)
