@@ -13,6 +13,7 @@ import asyncio
 from datetime import datetime, timedelta
 import hashlib
 from http import HTTPStatus
+import io
 import logging
 from pathlib import Path
 import shutil
@@ -23,6 +24,7 @@ from aiohttp import web
 import av
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.http import HomeAssistantView
+from PIL import Image
 
 from .client import DvripError, RecordFile
 from .pictures import PICTURE_FILE_NAME
@@ -43,6 +45,9 @@ THUMBNAILS_FOLDER: Final = "recording_thumbnails"
 # The part of a recording a thumbnail is taken from, and how long that may take.
 THUMBNAIL_WINDOW: Final = timedelta(seconds=1)
 THUMBNAIL_TIMEOUT: Final = 20.0
+# Thumbnails are this size at most, and the newest this many are kept per camera.
+THUMBNAIL_SIZE: Final = (480, 270)
+THUMBNAILS_KEPT: Final = 500
 _TIME_FORMAT: Final = "%Y%m%d_%H%M%S"
 
 
@@ -140,7 +145,17 @@ class RecordingThumbnailView(HomeAssistantView):
 
 
 def _write(target: Path, jpeg: bytes) -> None:
+    """Keep a small copy of the frame, then drop the oldest beyond `THUMBNAILS_KEPT`."""
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_suffix(".part")
-    partial.write_bytes(jpeg)
+    with Image.open(io.BytesIO(jpeg)) as picture:
+        picture.thumbnail(THUMBNAIL_SIZE)
+        picture.save(partial, format="JPEG", quality=85)
     partial.replace(target)
+    kept = sorted(
+        (path for path in target.parent.iterdir() if path.suffix == ".jpg"),
+        key=lambda path: path.stat().st_mtime_ns,
+        reverse=True,
+    )
+    for path in kept[THUMBNAILS_KEPT:]:
+        path.unlink(missing_ok=True)

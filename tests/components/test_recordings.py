@@ -272,7 +272,7 @@ async def test_thumbnail_is_a_frame_of_the_recording_made_once(
     first = await _thumbnail(hass_client, day.children[0])
     with Image.open(io.BytesIO(first)) as picture:
         assert picture.format == "JPEG"
-        assert picture.size == (320, 240)
+        assert picture.size == (320, 240)  # as the camera records, under the size cap
     assert camera.stats.downloads == 1
     # Kept: the second look costs the camera nothing.
     assert await _thumbnail(hass_client, day.children[0]) == first
