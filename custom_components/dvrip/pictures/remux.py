@@ -232,7 +232,13 @@ class FragmentedMp4Remuxer:
                 format="mp4",
                 options={"movflags": _MOVFLAGS, "frag_duration": str(FRAGMENT_MICROSECONDS)},
             )
-            stream = container.add_stream(template=template)
+            # PyAV 14 and later name this `add_stream_from_template` (and dropped the
+            # `template` argument); PyAV 13 has only the argument.
+            from_template = getattr(container, "add_stream_from_template", None)
+            if from_template is not None:
+                stream = from_template(template)
+            else:
+                stream = container.add_stream(template=template)
         if tag is not None:
             stream.codec_context.codec_tag = tag
         self._container = container
