@@ -365,3 +365,13 @@ async def test_a_player_asking_for_ranges_gets_the_whole_length(
     assert streamed.status == HTTPStatus.OK
     assert "Content-Length" not in streamed.headers
     assert await streamed.read() == mp4
+
+
+@pytest.mark.parametrize("camera_settings", [{"quirks": ("unused-channels",)}])
+async def test_a_recorder_lists_only_channels_with_a_camera(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, camera: CameraSimulator
+) -> None:
+    recorder = await _browse(hass, f"{ROOT}/{loaded_entry.entry_id}")
+    assert [child.title for child in recorder.children if "Recordings" in child.title] == [
+        "Recordings Porch"
+    ]
