@@ -36,7 +36,12 @@ from .ha_versions import OPTIONS_FLOW_RELOADS
 from .last_picture import LastAlarmPictures
 from .migration import async_migrate_entry
 from .ptz import PtzGuard
-from .recordings import RecordingCatalogue, RecordingView
+from .recordings import (
+    KINDS_STORAGE_VERSION,
+    RecordingCatalogue,
+    RecordingView,
+    kinds_storage_key,
+)
 from .repairs import Issue, async_clear_issue, async_update_locked_issue, delete_issues
 from .services import async_remove_old_exports, async_setup_services, async_track_old_exports
 from .session import create_client, forget_setup_pacing, setup_error, setup_pacing
@@ -114,8 +119,10 @@ async def async_setup_entry(hass: HomeAssistant, entry: DvripConfigEntry) -> boo
     entry.runtime_data.ptz = PtzGuard(hass, entry)
     # -- recordings (Media panel) --
     entry.runtime_data.recordings = RecordingCatalogue(hass, coordinator)
+    await entry.runtime_data.recordings.async_load()
     entry.async_on_unload(entry.runtime_data.recordings.async_start())
     entry.async_on_unload(entry.runtime_data.recordings.files.async_close)
+    entry.async_on_unload(entry.runtime_data.recordings.async_save)
     clip_budget = int(option(entry.options, CONF_CLIP_BUDGET_MB)) * 1024 * 1024
     entry.runtime_data.clips = AlarmClips(hass, coordinator, clip_budget)
     entry.async_on_unload(entry.runtime_data.clips.async_start())
@@ -226,6 +233,11 @@ async def async_remove_entry(hass: HomeAssistant, entry: DvripConfigEntry) -> No
     await Store[dict[str, object]](
         hass, STORAGE_VERSION, storage_key(entry.entry_id)
     ).async_remove()
+    # -- recordings (Media panel) --
+    await Store[dict[str, object]](
+        hass, KINDS_STORAGE_VERSION, kinds_storage_key(entry.entry_id)
+    ).async_remove()
+    # -- end of recordings --
     if (root := media_root(hass)) is not None:
         folder = root.camera_dir(entry.entry_id)
         await hass.async_add_executor_job(_remove_folder, folder)

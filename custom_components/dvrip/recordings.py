@@ -34,8 +34,10 @@ from homeassistant.components.media_player.errors import BrowseError
 from homeassistant.components.media_source import BrowseMediaSource, PlayMedia, Unresolvable
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.http import HomeAssistantView
+from homeassistant.helpers.storage import Store
 
 from .client import DvripError, RecordFile
 from .const import DOMAIN
@@ -64,12 +66,19 @@ LIST_CACHE_SECONDS: Final = 60.0
 PART: Final = timedelta(minutes=5)
 # Alarm kinds kept per channel to title recordings with (the newest).
 KINDS_KEPT: Final = 2000
+KINDS_STORAGE_VERSION: Final = 1
+KINDS_SAVE_DELAY: Final = 10.0
 RECORDINGS_FOLDER: Final = re.compile(r"recordings_(\d{1,3})")
 DAY_NAME: Final = re.compile(r"\d{4}-\d{2}-\d{2}")
 PART_NAME: Final = re.compile(r"\d{1,6}")
 URL: Final = "/api/dvrip/recording/{entry_id}/{channel}/{day}/{token}"
 # Served by `thumbnails`.
 THUMBNAIL_URL: Final = "/api/dvrip/recording_thumbnail/{entry_id}/{channel}/{day}/{token}"
+
+
+def kinds_storage_key(entry_id: str) -> str:
+    """The key (file name in `.storage`) of an entry's noted alarm kinds."""
+    return f"{DOMAIN}.{entry_id}.recording_kinds"
 
 
 def recordings_folder(channel: int) -> str:
@@ -92,8 +101,48 @@ class RecordingCatalogue:
         self._lists: dict[tuple[int, date], _Cached[list[RecordFile]]] = {}
         # (camera time, kind) of the alarms this camera pushed or backfilled, per channel.
         self._kinds: dict[int, deque[tuple[datetime, str]]] = {}
+        self._store = Store[dict[str, object]](
+            hass, KINDS_STORAGE_VERSION, kinds_storage_key(coordinator.entry.entry_id)
+        )
         # Whole MP4s for players that ask for byte ranges (Safari).
         self.files = WholeRecordings(coordinator.client)
+
+    async def async_load(self) -> None:
+        """Read back the alarm kinds noted before Home Assistant's last restart."""
+        try:
+            stored = await self._store.async_load()
+        except HomeAssistantError as err:
+            _LOGGER.warning(
+                "The alarm kinds of %s's recordings are unreadable: %s",
+                self.coordinator.entry.title,
+                err,
+            )
+            return
+        channels = stored.get("channels") if isinstance(stored, dict) else None
+        if not isinstance(channels, dict):
+            return
+        for channel, entries in channels.items():
+            kinds: deque[tuple[datetime, str]] = deque(maxlen=KINDS_KEPT)
+            for entry in entries if isinstance(entries, list) else ():
+                try:
+                    kinds.append((datetime.fromisoformat(entry[0]), str(entry[1])))
+                except (TypeError, ValueError, IndexError):
+                    continue  # a damaged entry: that title says less
+            if kinds and str(channel).isdigit():
+                self._kinds[int(channel)] = kinds
+
+    async def async_save(self) -> None:
+        """Write the noted kinds now (at unload: a reload reads them back at once)."""
+        if self._kinds:
+            await self._store.async_save(self._stored())
+
+    def _stored(self) -> dict[str, object]:
+        return {
+            "channels": {
+                str(channel): [[moment.isoformat(), kind] for moment, kind in kinds]
+                for channel, kinds in self._kinds.items()
+            }
+        }
 
     @callback
     def async_start(self) -> CALLBACK_TYPE:
@@ -117,6 +166,7 @@ class RecordingCatalogue:
             return
         kinds = self._kinds.setdefault(event.alarm.channel, deque(maxlen=KINDS_KEPT))
         kinds.append((event.alarm.start_time, str(event.kind)))
+        self._store.async_delay_save(self._stored, KINDS_SAVE_DELAY)
 
     def kinds_during(self, record: RecordFile) -> list[str]:
         """The kinds of the alarms that happened while `record` was recorded."""

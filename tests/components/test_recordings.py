@@ -375,3 +375,17 @@ async def test_a_recorder_lists_only_channels_with_a_camera(
     assert [child.title for child in recorder.children if "Recordings" in child.title] == [
         "Recordings Porch"
     ]
+
+
+async def test_alarm_kinds_in_titles_survive_a_reload(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, camera: CameraSimulator
+) -> None:
+    record = await camera.raise_alarm(channel=0, event="HumanDetect")
+    days = await _recordings(hass, loaded_entry)
+    await _browse(hass, days.children[0])  # the kind is noted by now
+    assert await hass.config_entries.async_reload(loaded_entry.entry_id)
+    await hass.async_block_till_done()
+
+    days = await _recordings(hass, loaded_entry)
+    day = await _browse(hass, days.children[0])
+    assert [item.title for item in day.children] == [f"{record.time:%H:%M:%S} 0:02 Motion, person"]
