@@ -5,7 +5,7 @@
 The structure follows Home Assistant core's Reolink media source (camera, then the days with
 recordings, then each file titled with its trigger); playback goes through an authenticated
 view of ours, as Reolink's `PlaybackProxyView` and UniFi Protect's `VideoProxyView` do (file
-names travel base64url-encoded, as there). Unlike theirs, the device serves no browser format:
+names travel base64url-encoded, as in Reolink's). Unlike theirs, the device serves no browser format:
 the view remuxes its container into fragmented MP4 as it downloads (`pictures.remux`).
 
 Lists are cached briefly: each is a search on the alarm session, and a recorder can take ten

@@ -129,3 +129,29 @@ async def test_clips_kept_within_the_budget_oldest_first(
     assert sum(path.stat().st_size for path in folder.glob("*.mp4")) <= 1024 * 1024
     with av.open(io.BytesIO((folder / new_clip).read_bytes())) as container:
         assert container.streams.video[0].codec_context.name == "h264"
+
+
+@pytest.mark.parametrize("entry_options", [{CONF_CLIP_BUDGET_MB: 1, "picture_mode": "snapshot"}])
+async def test_a_clip_whose_search_goes_unanswered_is_tried_again(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    camera: CameraSimulator,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(clips, "RETRY_DELAYS", (0.1,))
+    searches: list[object] = []
+    find = clips.find_alarm_recording
+
+    async def counted(*args: Any) -> Any:
+        searches.append(args)
+        return await find(*args)
+
+    monkeypatch.setattr(clips, "find_alarm_recording", counted)
+    # The camera answers the first file search after the client gave up on it.
+    camera.delay_replies(5.0, message_id=1440, count=1)
+    record = await camera.raise_alarm(channel=0, event="VideoMotion")
+    image = entity_id(hass, "image", f"{loaded_entry.unique_id}_0_last_alarm_picture")
+    state = await async_wait_for_state(hass, image, _clip_shown(record.time.isoformat()))
+    assert state is not None
+    assert state.attributes["method"] == "snapshot"
+    assert len(searches) == 2
