@@ -3,6 +3,7 @@ alarm, when the image entity shows the alarm's picture, with its `picture_url`."
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 import shutil
 from typing import Any
@@ -20,6 +21,14 @@ BLUEPRINT = (
 )
 ENTITY = "image.front_door_last_alarm_picture"
 PICTURE = "/media/local/dvrip/entry/alarm_pictures/20261125_130510_ch0.jpg"
+
+
+class _Calls(list[ServiceCall]):
+    """The notifications sent, and an event set at each."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.changed = asyncio.Event()
 
 
 def _picture(
@@ -48,10 +57,11 @@ async def _automation(
     target = tmp_path / "blueprints" / "automation" / "dvrip" / BLUEPRINT.name
     target.parent.mkdir(parents=True)
     shutil.copyfile(BLUEPRINT, target)
-    calls: list[ServiceCall] = []
+    calls = _Calls()
 
     async def _notify(call: ServiceCall) -> None:
         calls.append(call)
+        calls.changed.set()
 
     hass.services.async_register("notify", "test", _notify)
     if initial is not None:
@@ -174,3 +184,46 @@ async def test_no_picture_url_sends_the_text(
     await hass.async_block_till_done()
     assert len(notifications) == 1
     assert notifications[0].data["data"] == {}
+
+
+CLIP = "/media/local/dvrip/entry/alarm_pictures/20261125_130510_ch0.mp4?authSig=signed"
+
+
+async def _wait_for_calls(calls: list[ServiceCall], count: int) -> None:
+    """Until `count` notifications went out (the automation is still running meanwhile)."""
+    assert isinstance(calls, _Calls)
+    async with asyncio.timeout(10):
+        while len(calls) < count:
+            calls.changed.clear()
+            await calls.changed.wait()
+
+
+async def test_sends_the_clip_once_kept(hass: HomeAssistant, tmp_path: Path) -> None:
+    notifications = await _automation(hass, tmp_path, send_clip=True)
+    hass.states.async_set(
+        ENTITY, "2026-11-25T13:05:12.000+00:00", _picture("2026-11-25T13:05:10+00:00")
+    )
+    await _wait_for_calls(notifications, 1)
+    assert [call.data["data"] for call in notifications] == [{"image": PICTURE}]
+    # The clip of the same alarm is kept: a second notification carries it.
+    hass.states.async_set(
+        ENTITY,
+        "2026-11-25T13:05:12.000+00:00",
+        _picture("2026-11-25T13:05:10+00:00", clip_signed_url=CLIP),
+    )
+    await _wait_for_calls(notifications, 2)
+    await hass.async_block_till_done()
+    assert [call.data["data"] for call in notifications] == [
+        {"image": PICTURE},
+        {"video": CLIP},
+    ]
+
+
+async def test_no_clip_unless_asked(hass: HomeAssistant, notifications: list[ServiceCall]) -> None:
+    hass.states.async_set(
+        ENTITY,
+        "2026-11-25T13:05:12.000+00:00",
+        _picture("2026-11-25T13:05:10+00:00", clip_signed_url=CLIP),
+    )
+    await hass.async_block_till_done()
+    assert [call.data["data"] for call in notifications] == [{"image": PICTURE}]

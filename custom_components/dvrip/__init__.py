@@ -16,9 +16,11 @@ from homeassistant.helpers.typing import ConfigType
 from .alarm_centre import alarm_centre_hub
 from .alarms import STORAGE_VERSION, storage_key
 from .client import DvripAuthError, DvripError
+from .clips import AlarmClips
 from .const import (
     CONF_ALARM_CENTRE,
     CONF_ALARM_CENTRE_PORT,
+    CONF_CLIP_BUDGET_MB,
     CONF_PICTURE_MODE,
     DOMAIN,
     LOGGER,
@@ -35,10 +37,17 @@ from .last_picture import LastAlarmPictures
 from .lighting import LightingCoordinator
 from .migration import async_migrate_entry
 from .ptz import PtzGuard
+from .recordings import (
+    KINDS_STORAGE_VERSION,
+    RecordingCatalogue,
+    RecordingView,
+    kinds_storage_key,
+)
 from .repairs import Issue, async_clear_issue, async_update_locked_issue, delete_issues
 from .services import async_remove_old_exports, async_setup_services, async_track_old_exports
 from .session import create_client, forget_setup_pacing, setup_error, setup_pacing
 from .storage import media_root
+from .thumbnails import RecordingThumbnailView
 
 PLATFORMS: list[Platform] = [
     Platform.BINARY_SENSOR,
@@ -64,6 +73,8 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Register the actions (they exist whether or not a camera is loaded), start the search."""
     async_setup_services(hass)
     async_start_discovery(hass)
+    hass.http.register_view(RecordingView(hass))
+    hass.http.register_view(RecordingThumbnailView(hass))
     return True
 
 
@@ -109,6 +120,14 @@ async def async_setup_entry(hass: HomeAssistant, entry: DvripConfigEntry) -> boo
     )
     entry.runtime_data.ptz = PtzGuard(hass, entry)
     entry.runtime_data.lighting = LightingCoordinator(hass, entry, coordinator)
+    entry.runtime_data.recordings = RecordingCatalogue(hass, coordinator)
+    await entry.runtime_data.recordings.async_load()
+    entry.async_on_unload(entry.runtime_data.recordings.async_start())
+    entry.async_on_unload(entry.runtime_data.recordings.files.async_close)
+    entry.async_on_unload(entry.runtime_data.recordings.async_save)
+    clip_budget = int(option(entry.options, CONF_CLIP_BUDGET_MB)) * 1024 * 1024
+    entry.runtime_data.clips = AlarmClips(hass, coordinator, clip_budget)
+    entry.async_on_unload(entry.runtime_data.clips.async_start())
     try:
         await _async_finish_setup(hass, entry, coordinator)
     except BaseException:
@@ -216,6 +235,9 @@ async def async_remove_entry(hass: HomeAssistant, entry: DvripConfigEntry) -> No
     forget_setup_pacing(hass, entry.entry_id)
     await Store[dict[str, object]](
         hass, STORAGE_VERSION, storage_key(entry.entry_id)
+    ).async_remove()
+    await Store[dict[str, object]](
+        hass, KINDS_STORAGE_VERSION, kinds_storage_key(entry.entry_id)
     ).async_remove()
     if (root := media_root(hass)) is not None:
         folder = root.camera_dir(entry.entry_id)

@@ -25,6 +25,8 @@ CONF_LIVE_STREAM: Final = "live_stream"
 # Days an export folder of `dvrip.export_last_alarms` is kept.
 CONF_EXPORT_RETENTION_DAYS: Final = "export_retention_days"
 CONF_ALARM_CENTRE: Final = "alarm_centre"
+# Megabytes the alarm clips of a camera may take (0: no clips).
+CONF_CLIP_BUDGET_MB: Final = "clip_budget_mb"
 # Set the camera's clock at each connect and daily (cameras without a clock battery come up
 # in 2000 after a power cut).
 CONF_KEEP_CLOCK: Final = "keep_clock"
@@ -158,6 +160,7 @@ DEFAULT_OPTIONS: Final[dict[str, Any]] = {
     CONF_PICTURE_MODE: str(PictureMode.AUTO),
     CONF_HISTORY_HOURS: 24,
     CONF_EXPORT_RETENTION_DAYS: 30,
+    CONF_CLIP_BUDGET_MB: 0,
     CONF_LIVE_STREAM: str(LiveStream.MAIN),
     CONF_ALARM_CENTRE: False,
     CONF_ALARM_CENTRE_PORT: DEFAULT_ALARM_CENTRE_PORT,

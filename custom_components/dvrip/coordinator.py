@@ -51,10 +51,12 @@ from .stills import LiveStills
 
 if TYPE_CHECKING:
     # Only for the runtime data's annotations: those modules build on this one.
+    from .clips import AlarmClips
     from .detection_settings import DetectionSettings
     from .disks import StorageMonitor
     from .lighting import LightingCoordinator
     from .ptz import PtzGuard
+    from .recordings import RecordingCatalogue
 
 type DvripConfigEntry = ConfigEntry[DvripRuntime]
 
@@ -365,3 +367,5 @@ class DvripRuntime:
     ptz: PtzGuard | None = None
     # The white light's and day/night modes as read back (set up with the entry).
     lighting: LightingCoordinator | None = None
+    recordings: RecordingCatalogue | None = None
+    clips: AlarmClips | None = None

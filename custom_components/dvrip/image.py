@@ -5,8 +5,10 @@ from __future__ import annotations
 from homeassistant.components.image import ImageEntity
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from .clips import ATTR_CLIP_SIGNED_URL, AlarmClipInfo, AlarmClips, signal_clip
 from .coordinator import DvripConfigEntry, DvripCoordinator
 from .entity import DvripEntity, remove_stale_entities
 from .last_picture import LastAlarmPictures
@@ -41,10 +43,13 @@ class DvripAlarmPictureImage(DvripEntity, ImageEntity):
     recording's after the live still) replaces the image and its `method`/`source_file`
     attributes, not the state; a new access token makes dashboards load it. Attributes:
     the alarm (`event_type`, `event`, `channel`, `alarm_time`, `camera_time`, `backfilled`),
-    how its picture was found (`method`, `source_file`), and `picture_url`.
+    how its picture was found (`method`, `source_file`), and `picture_url`; once the
+    alarm's clip is kept, `clip_url` and `clip_signed_url` (see `clips`).
     """
 
     _attr_content_type = "image/jpeg"
+    # A signed URL is a temporary key: not for the history database.
+    _unrecorded_attributes = frozenset({ATTR_CLIP_SIGNED_URL})
 
     def __init__(
         self,
@@ -57,6 +62,8 @@ class DvripAlarmPictureImage(DvripEntity, ImageEntity):
         ImageEntity.__init__(self, hass)
         self._pictures = pictures
         self._picture: KeptPicture | None = None
+        self._clips: AlarmClips | None = coordinator.entry.runtime_data.clips
+        self._clip: AlarmClipInfo | None = self._clips.clip(channel) if self._clips else None
         self._show(pictures.picture(channel))
 
     @property
@@ -68,6 +75,19 @@ class DvripAlarmPictureImage(DvripEntity, ImageEntity):
         await super().async_added_to_hass()
         assert self.channel is not None
         self.async_on_remove(self._pictures.async_add_listener(self.channel, self._handle_picture))
+        self.async_on_remove(
+            async_dispatcher_connect(
+                self.hass,
+                signal_clip(self.coordinator.entry.entry_id, self.channel),
+                self._handle_clip,
+            )
+        )
+
+    @callback
+    def _handle_clip(self, clip: AlarmClipInfo) -> None:
+        self._clip = clip
+        self._show(self._picture)
+        self.async_write_ha_state()
 
     @callback
     def _handle_picture(self, picture: KeptPicture) -> None:
@@ -83,7 +103,11 @@ class DvripAlarmPictureImage(DvripEntity, ImageEntity):
         self._picture = picture
         if picture is not None:
             self._attr_image_last_updated = picture.shown or picture.time
-            self._attr_extra_state_attributes = picture.attributes()
+            attributes = picture.attributes()
+            clip = self._clip
+            if clip is not None and clip.camera_time == picture.camera_time:
+                attributes |= clip.attributes()
+            self._attr_extra_state_attributes = attributes
 
     async def async_image(self) -> bytes | None:
         """The JPEG, from memory (it was read from disk at startup)."""

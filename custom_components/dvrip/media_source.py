@@ -1,6 +1,7 @@
-"""The Media panel's "DVRIP" folder: each camera's alarm pictures and exports.
+"""The Media panel's "DVRIP" folder: each camera's alarm pictures, exports and recordings.
 
     DVRIP > <camera> > Alarm pictures | Export 2026-11-25 13:10:00 > <pictures>
+    DVRIP > <camera> > Recordings > <day> > <recording>          (see `recordings`)
 
 Identifiers are `<entry id>/<folder>/<file>` below `<media>/dvrip/` (see `storage`); each part
 must match the names this integration writes, so no identifier reaches outside that folder.
@@ -26,6 +27,14 @@ from homeassistant.core import HomeAssistant
 
 from .const import DOMAIN
 from .pictures import PICTURE_FILE_NAME, is_picture_name
+from .pictures.clips import CLIP_FILE_NAME, is_clip_name
+from .pictures.remux import MIME_TYPE as CLIP_MIME_TYPE
+from .recordings import (
+    async_browse_recordings,
+    async_resolve_recording,
+    is_recordings_identifier,
+    recordings_folders,
+)
 from .storage import (
     CAMERA_FOLDER_NAME,
     EXPORT_FOLDER_NAME,
@@ -45,20 +54,30 @@ async def async_get_media_source(hass: HomeAssistant) -> DvripMediaSource:
 
 
 def parse_identifier(identifier: str) -> tuple[str, ...]:
-    """The parts of an identifier, each checked; ValueError for anything else."""
+    """The parts of an identifier, each checked; ValueError for anything else.
+
+    Recordings' identifiers are checked by `recordings` (their parts are no paths).
+    """
     if not identifier:
         return ()
     parts = tuple(identifier.split("/"))
+    if is_recordings_identifier(parts) and CAMERA_FOLDER_NAME.fullmatch(parts[0]):
+        return parts
     checks: tuple[Callable[[str], object], ...] = (
         CAMERA_FOLDER_NAME.fullmatch,
         is_folder_name,
-        is_picture_name,
+        _is_kept_file_name,
     )
     if len(parts) > len(checks) or not all(
         check(part) for check, part in zip(checks, parts, strict=False)
     ):
         raise ValueError(f"not a DVRIP media item: {identifier!r}")
     return parts
+
+
+def _is_kept_file_name(name: str) -> bool:
+    """An alarm picture, or an alarm clip (`clips`)."""
+    return is_picture_name(name) or is_clip_name(name)
 
 
 def _folder_title(name: str) -> str:
@@ -100,6 +119,8 @@ class DvripMediaSource(MediaSource):
             parts = parse_identifier(item.identifier)
         except ValueError as err:
             raise Unresolvable(str(err)) from err
+        if is_recordings_identifier(parts):
+            return await async_resolve_recording(self.hass, parts)
         root = media_root(self.hass)
         if len(parts) != 3 or root is None:
             raise Unresolvable(f"not a DVRIP picture: {item.identifier!r}")
@@ -107,7 +128,8 @@ class DvripMediaSource(MediaSource):
         path = root.camera_dir(camera) / folder / file_name
         if not await self.hass.async_add_executor_job(path.is_file):
             raise Unresolvable(f"no such picture: {item.identifier!r}")
-        return PlayMedia(root.url(camera, folder, file_name), MIME_TYPE)
+        mime_type = CLIP_MIME_TYPE if is_clip_name(file_name) else MIME_TYPE
+        return PlayMedia(root.url(camera, folder, file_name), mime_type)
 
     async def async_browse_media(self, item: MediaSourceItem) -> BrowseMediaSource:
         """DVRIP, a camera, or one of its folders."""
@@ -115,13 +137,15 @@ class DvripMediaSource(MediaSource):
             parts = parse_identifier(item.identifier)
         except ValueError as err:
             raise BrowseError(str(err)) from err
+        if is_recordings_identifier(parts):
+            return await async_browse_recordings(self.hass, parts)
         root = media_root(self.hass)
         if not parts:
             return await self._async_browse_cameras(root)
+        if len(parts) == 1 and (root is not None or recordings_folders(self.hass, parts[0])):
+            return await self._async_browse_camera(root, parts[0])
         if root is None or len(parts) == 3:
             raise BrowseError(f"not a DVRIP folder: {item.identifier!r}")
-        if len(parts) == 1:
-            return await self._async_browse_camera(root, parts[0])
         return await self._async_browse_folder(root, parts[0], parts[1])
 
     def _camera_titles(self) -> dict[str, str]:
@@ -134,22 +158,34 @@ class DvripMediaSource(MediaSource):
             names = await self.hass.async_add_executor_job(lambda: _names(root.dvrip, folders=True))
         titles = self._camera_titles()
         cameras = [name for name in names if CAMERA_FOLDER_NAME.fullmatch(name)]
+        # A loaded camera has recordings to show, pictures or not.
+        cameras += [
+            entry_id
+            for entry_id in titles
+            if entry_id not in cameras and recordings_folders(self.hass, entry_id)
+        ]
         children = [_folder(name, titles.get(name, name), MediaClass.DIRECTORY) for name in cameras]
         children.sort(key=lambda child: child.title.casefold())
         return _folder("", self.name or DOMAIN, MediaClass.DIRECTORY, children)
 
-    async def _async_browse_camera(self, root: MediaRoot, camera: str) -> BrowseMediaSource:
-        names = await self.hass.async_add_executor_job(
-            lambda: _names(root.camera_dir(camera), folders=True)
-        )
-        # The alarm pictures first, then the exports, newest first.
+    async def _async_browse_camera(self, root: MediaRoot | None, camera: str) -> BrowseMediaSource:
+        names: list[str] = []
+        if root is not None:
+            names = await self.hass.async_add_executor_job(
+                lambda: _names(root.camera_dir(camera), folders=True)
+            )
+        # The alarm pictures first, then the recordings, then the exports, newest first.
         exports = sorted(
             (name for name in names if EXPORT_FOLDER_NAME.fullmatch(name)), reverse=True
         )
-        folders = [PICTURES_FOLDER, *exports] if PICTURES_FOLDER in names else exports
         children = [
             _folder(f"{camera}/{name}", _folder_title(name), MediaClass.DIRECTORY, image=True)
-            for name in folders
+            for name in ([PICTURES_FOLDER] if PICTURES_FOLDER in names else [])
+        ]
+        children += recordings_folders(self.hass, camera)
+        children += [
+            _folder(f"{camera}/{name}", _folder_title(name), MediaClass.DIRECTORY, image=True)
+            for name in exports
         ]
         title = self._camera_titles().get(camera, camera)
         return _folder(camera, title, MediaClass.DIRECTORY, children)
@@ -160,22 +196,36 @@ class DvripMediaSource(MediaSource):
         names = await self.hass.async_add_executor_job(
             lambda: _names(root.camera_dir(camera) / folder, folders=False)
         )
-        pictures = sorted((name for name in names if is_picture_name(name)), reverse=True)
-        children = [
-            BrowseMediaSource(
-                domain=DOMAIN,
-                identifier=f"{camera}/{folder}/{name}",
-                media_class=MediaClass.IMAGE,
-                media_content_type=MIME_TYPE,
-                title=_picture_title(name),
-                can_play=True,
-                can_expand=False,
-            )
-            for name in pictures
-        ]
+        # Each alarm's picture, then its clip (same name but .mp4), newest alarm first.
+        kept = sorted(
+            (name for name in names if _is_kept_file_name(name)),
+            key=lambda name: (name.rsplit(".", 1)[0], is_picture_name(name)),
+            reverse=True,
+        )
+        children = [_kept_item(camera, folder, name) for name in kept]
         return _folder(
             f"{camera}/{folder}", _folder_title(folder), MediaClass.DIRECTORY, children, image=True
         )
+
+
+def _kept_item(camera: str, folder: str, name: str) -> BrowseMediaSource:
+    if is_clip_name(name):
+        match = CLIP_FILE_NAME.fullmatch(name)
+        assert match is not None
+        taken = datetime.strptime(match.group(1), _TIME_FORMAT)  # noqa: DTZ007 - camera clock
+        title = f"{taken:%Y-%m-%d %H:%M:%S} channel {int(match.group(2)) + 1} clip"
+        media_class, mime_type = MediaClass.VIDEO, CLIP_MIME_TYPE
+    else:
+        title, media_class, mime_type = _picture_title(name), MediaClass.IMAGE, MIME_TYPE
+    return BrowseMediaSource(
+        domain=DOMAIN,
+        identifier=f"{camera}/{folder}/{name}",
+        media_class=media_class,
+        media_content_type=mime_type,
+        title=title,
+        can_play=True,
+        can_expand=False,
+    )
 
 
 def _folder(

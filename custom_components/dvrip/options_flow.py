@@ -21,6 +21,7 @@ import voluptuous as vol
 from .const import (
     CONF_ALARM_CENTRE,
     CONF_ALARM_CENTRE_PORT,
+    CONF_CLIP_BUDGET_MB,
     CONF_EXPORT_RETENTION_DAYS,
     CONF_HISTORY_HOURS,
     CONF_KEEP_CLOCK,
@@ -42,7 +43,12 @@ PORT_SELECTOR = vol.All(
 # The options form's sections and the options in each; stored flat, without the sections.
 OPTION_SECTIONS: dict[str, tuple[str, ...]] = {
     "alarms": (CONF_OFF_DELAY, CONF_KEEP_CLOCK),
-    "pictures": (CONF_PICTURE_MODE, CONF_HISTORY_HOURS, CONF_EXPORT_RETENTION_DAYS),
+    "pictures": (
+        CONF_PICTURE_MODE,
+        CONF_HISTORY_HOURS,
+        CONF_EXPORT_RETENTION_DAYS,
+        CONF_CLIP_BUDGET_MB,
+    ),
     "streaming": (CONF_LIVE_STREAM,),
     "alarm_centre": (CONF_ALARM_CENTRE,),
 }
@@ -74,6 +80,7 @@ class DvripOptionsFlow(OptionsFlowBase):
             CONF_PICTURE_MODE: _choice(CONF_PICTURE_MODE, PictureMode),
             CONF_HISTORY_HOURS: _whole_number(1, 720, "h"),
             CONF_EXPORT_RETENTION_DAYS: _whole_number(1, 3650, "d"),
+            CONF_CLIP_BUDGET_MB: _whole_number(0, 1_000_000, "MB"),
             CONF_LIVE_STREAM: _choice(CONF_LIVE_STREAM, LiveStream),
             CONF_ALARM_CENTRE: BooleanSelector(),
         }

@@ -18,6 +18,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.dvrip.const import (
     CONF_ALARM_CENTRE,
     CONF_ALARM_CENTRE_PORT,
+    CONF_CLIP_BUDGET_MB,
     CONF_EXPORT_RETENTION_DAYS,
     CONF_HISTORY_HOURS,
     CONF_KEEP_CLOCK,
@@ -257,7 +258,12 @@ async def test_options_flow(hass: HomeAssistant, loaded_entry: MockConfigEntry) 
     # No option chooses entities, none sets a polling interval, the port is not asked yet.
     assert _section_fields(result) == {
         "alarms": [CONF_OFF_DELAY, CONF_KEEP_CLOCK],
-        "pictures": [CONF_PICTURE_MODE, CONF_HISTORY_HOURS, CONF_EXPORT_RETENTION_DAYS],
+        "pictures": [
+            CONF_PICTURE_MODE,
+            CONF_HISTORY_HOURS,
+            CONF_EXPORT_RETENTION_DAYS,
+            CONF_CLIP_BUDGET_MB,
+        ],
         "streaming": [CONF_LIVE_STREAM],
         "alarm_centre": [CONF_ALARM_CENTRE],
     }
@@ -269,6 +275,7 @@ async def test_options_flow(hass: HomeAssistant, loaded_entry: MockConfigEntry) 
                 CONF_PICTURE_MODE: "snapshot",
                 CONF_HISTORY_HOURS: 48,
                 CONF_EXPORT_RETENTION_DAYS: 7,
+                CONF_CLIP_BUDGET_MB: 50,
             },
             "streaming": {CONF_LIVE_STREAM: "sub"},
             "alarm_centre": {CONF_ALARM_CENTRE: False},
@@ -281,6 +288,7 @@ async def test_options_flow(hass: HomeAssistant, loaded_entry: MockConfigEntry) 
         CONF_PICTURE_MODE: "snapshot",
         CONF_HISTORY_HOURS: 48,
         CONF_EXPORT_RETENTION_DAYS: 7,
+        CONF_CLIP_BUDGET_MB: 50,
         CONF_LIVE_STREAM: "sub",
         CONF_ALARM_CENTRE: False,
         CONF_ALARM_CENTRE_PORT: 15002,

@@ -73,11 +73,12 @@ async def test_browse_and_resolve(
     cameras = await media_source.async_browse_media(hass, camera_item.media_content_id)
     assert [child.title for child in cameras.children] == [
         "Alarm pictures",
+        "Recordings",
         f"Export {folder.name[12:16]}-{folder.name[16:18]}-{folder.name[18:20]} "
         f"{folder.name[21:23]}:{folder.name[23:25]}:{folder.name[25:27]}",
     ]
 
-    export = await media_source.async_browse_media(hass, cameras.children[1].media_content_id)
+    export = await media_source.async_browse_media(hass, cameras.children[2].media_content_id)
     names = sorted((path.name for path in folder.glob("*.jpg")), reverse=True)
     assert [child.identifier.rsplit("/", 1)[1] for child in export.children] == names
     picture = export.children[0]
