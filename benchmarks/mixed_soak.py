@@ -582,11 +582,14 @@ def report(result: dict[str, Any]) -> str:
     return text
 
 
-def _how_lost(alarm: dict[str, Any], clock_at_end: str, after_another: bool) -> str:
+def _how_lost(alarm: dict[str, Any], clock_at_end: str, close: bool) -> str:
     """What befell a lost alarm, as far as the camera's side tells."""
-    if after_another:
-        # The history check takes such a picture for the earlier alarm's (one of a burst).
-        return f"raised within {BURST_SECONDS} s after another alarm of its channel"
+    if close:
+        # The history check takes its picture for the other alarm's (one of its burst).
+        return (
+            f"stamped up to {BURST_SECONDS} s after (or 1 s before) another alarm of its channel"
+            " (the clock moved back between the two)"
+        )
     if alarm["stamp"] > clock_at_end:
         # Its history entries are found only once the camera's clock passes them again.
         return "stamped later than the camera's clock read at the end (it ran ahead, then back)"
@@ -613,15 +616,18 @@ def _notes(
                 datetime.strptime(alarm["stamp"], STAMP_FORMAT)
             )
 
-        def after_another(key: AlarmKey) -> bool:
+        def close_to_another(key: AlarmKey) -> bool:
+            # A channel's alarms start CHANNEL_GAP apart: stamps this close mean the clock
+            # moved back between them.
             stamp = datetime.strptime(key.stamp, STAMP_FORMAT)
             return any(
-                timedelta(0) < stamp - other <= timedelta(seconds=BURST_SECONDS)
+                timedelta(seconds=-1) <= stamp - other <= timedelta(seconds=BURST_SECONDS)
                 for other in stamps[(key.camera, key.channel)]
+                if other != stamp
             )
 
         how = Counter(
-            _how_lost(by_key[key], clocks[key.camera], after_another(key)) for key in lost
+            _how_lost(by_key[key], clocks[key.camera], close_to_another(key)) for key in lost
         )
         cameras = Counter(key.camera for key in lost)
         notes.append(
