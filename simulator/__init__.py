@@ -20,9 +20,9 @@ Where things are:
 - ``control``: the HTTP control API; ``__main__``: the command line.
 """
 
-from simulator.camera import (
+from simulator.camera import CameraSimulator
+from simulator.config import (
     AlarmRecord,
-    CameraSimulator,
     FaultKind,
     MotionDetection,
     SimulatorConfig,

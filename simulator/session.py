@@ -24,14 +24,15 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 import contextlib
-from dataclasses import dataclass, field
 import logging
 import socket
 import struct
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from simulator import download, machine
+from simulator.device import Device
 from simulator.history import MAX_QUERY_ENTRIES, FileQuery, RecordType
+from simulator.link import LoginSession
 from simulator.media import FrameType, pack_frame
 from simulator.quirks import (
     JUNK_EXTRA_CHANNEL,
@@ -53,9 +54,6 @@ from simulator.wire import (
     read_packet,
 )
 
-if TYPE_CHECKING:
-    from simulator.camera import CameraSimulator
-
 _LOGGER = logging.getLogger(__name__)
 
 SEQUENCE_START = 0x2A
@@ -69,52 +67,6 @@ _SOFTWARE_VERSION = "V5.00.R02.000529B2.10010.040400.0020000"
 _BUILD_TIME = "2023-06-12 10:42:00"
 
 
-@dataclass(eq=False, slots=True)
-class LoginSession:
-    """A successful login: owned by the socket it logged in on."""
-
-    session_id: int
-    user: str
-    connection: Connection
-    subscribed: bool = False
-    claims: list[download.DownloadClaim] = field(default_factory=list)
-    transfer: download.Transfer | None = None
-    # A DownloadStart waiting for its claim to arrive on the other socket.
-    pending_start: asyncio.Task[None] | None = None
-
-    def cancel_pending_start(self) -> None:
-        task, self.pending_start = self.pending_start, None
-        if task is not None and task is not asyncio.current_task():
-            task.cancel()
-
-    def cancel_transfer(self) -> bool:
-        """Stop the running transfer, if any; True if one was running."""
-        transfer, self.transfer = self.transfer, None
-        if transfer is None or transfer.done:
-            return False
-        transfer.cancel()
-        return True
-
-    def end(self) -> None:
-        """The session is over: stop its transfer and close its data sockets."""
-        data_connections = {claim.data_connection for claim in self.claims}
-        if self.transfer is not None:
-            data_connections.add(self.transfer.claim.data_connection)
-        self.cancel_pending_start()
-        self.cancel_transfer()
-        self.claims.clear()
-        for connection in data_connections:
-            if connection is not self.connection:
-                connection.close_soon()
-
-    def forget_data_connection(self, connection: Connection) -> None:
-        """A data socket closed: drop its claims and the transfer feeding it."""
-        self.claims = [claim for claim in self.claims if claim.data_connection is not connection]
-        if self.transfer is not None and self.transfer.claim.data_connection is connection:
-            self.transfer.cancel()
-            self.transfer = None
-
-
 Handler = Callable[[Packet, dict[str, Any]], Awaitable[None]]
 
 
@@ -123,7 +75,7 @@ class Connection:
 
     def __init__(
         self,
-        camera: CameraSimulator,
+        camera: Device,
         reader: asyncio.StreamReader,
         writer: asyncio.StreamWriter,
         number: int,
