@@ -3,7 +3,7 @@
 `Device` puts together the modules that make the device: its state (state.py), what it says
 about itself (facts.py), its users and login sessions (accounts.py), its recordings
 (recorder.py), its alarms (alarms.py) and its faults (faults.py), with the feature models
-(ptz.py, lighting.py, detection.py, storage.py). camera.py adds the sockets.
+(ptz.py, lighting.py, detection.py, storage.py), made here. camera.py adds the sockets.
 
 The request handlers (session.py, answers.py, download.py, machine.py) get a `Requester`:
 the connection the request came on, with the device it belongs to.
@@ -19,7 +19,10 @@ from simulator.config import SimulatorConfig
 from simulator.detection import DetectionSections
 from simulator.facts import DeviceFacts
 from simulator.faults import Faults
+from simulator.lighting import Lighting
 from simulator.link import Link
+from simulator.ptz import PtzHeads
+from simulator.storage import Storage
 
 
 class Device(DeviceFacts, Accounts, Alarms, Faults):
@@ -27,6 +30,20 @@ class Device(DeviceFacts, Accounts, Alarms, Faults):
 
     def __init__(self, config: SimulatorConfig | None = None) -> None:
         super().__init__(config)
+        # The feature models, one module each.
+        self.storage = Storage()
+        # Each channel's PTZ head (OPPTZControl), and what it was asked.
+        self.ptz = PtzHeads(
+            self.channels,
+            has_head=self.profile.ptz,
+            notify=self.notify,
+            wait_for=self.wait_for,
+        )
+        self.lighting = Lighting(
+            channels=self.channels,
+            has_siren=self.profile.siren,
+            has_white_light=self.profile.white_light,
+        )
         # Detect.MotionDetect and Detect.HumanDetection as config sections.
         self.detection = DetectionSections(self, self.channels)
 

@@ -37,10 +37,8 @@ from simulator.config import (
     SimulatorStats,
 )
 from simulator.history import ClipSpec, History
-from simulator.lighting import Lighting
 from simulator.link import Link, LoginSession
 from simulator.profiles import Profile, get_profile
-from simulator.ptz import PtzHeads
 from simulator.quirks import (
     DEFAULT_CLOCK_EPOCH,
     DEFAULT_MAX_CONNECTIONS,
@@ -57,6 +55,9 @@ _LOGGER = logging.getLogger(__name__)
 
 class DeviceState:
     """The camera's configuration, clock, counters and waiters; the base of `Device`."""
+
+    # The feature models, made by `Device` (device.py).
+    storage: Storage
 
     def __init__(self, config: SimulatorConfig | None = None) -> None:
         self.config = config or SimulatorConfig()
@@ -109,15 +110,7 @@ class DeviceState:
             MotionDetection(self.config.motion_detection, self.config.alarm_upload)
             for _ in range(self._channel_count)
         ]
-        self.storage = Storage()
         self._active_alarms: set[tuple[int, str]] = set()
-        # Each channel's PTZ head (OPPTZControl), and what it was asked.
-        self.ptz = PtzHeads(
-            self._channel_count,
-            has_head=self.profile.ptz,
-            notify=self._notify,
-            wait_for=self.wait_for,
-        )
         self._picture_turn = 0
         self._boot = datetime.now(self._zone)
         self._snapshots: dict[int, bytes] = {}
@@ -144,11 +137,6 @@ class DeviceState:
         self._discovery_answers = True
         self._discovery_reply_host = str(ipaddress.IPv4Address(self.config.discovery_reply_host))
         self._discovery_tcp_port = self.config.discovery_tcp_port
-        self.lighting = Lighting(
-            channels=self._channel_count,
-            has_siren=self.profile.siren,
-            has_white_light=self.profile.white_light,
-        )
 
     @property
     def running(self) -> bool:
