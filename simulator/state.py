@@ -89,41 +89,47 @@ class DeviceState:
         self._random = random.Random(self.config.seed)
         # The camera's clock minus the zone's local time; moved by set_clock and shift_clock.
         self._clock_offset = self.config.clock_offset
+        self._boot = datetime.now(self._zone)
+        # The network side (camera.py) and the waiters.
+        self._port = self.config.port
+        self._running = False
+        self._connections: set[Link] = set()
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._changed = asyncio.Event()
+        self._counters = Counters()
+        # Logins (accounts.py).
         self._passwords: dict[str, str] = {self.config.user: self.config.password}
         self._failures: dict[str, list[float]] = {}
         self._locked_until: dict[str, float] = {}
         self._sessions: dict[int, LoginSession] = {}
         self._next_session_id = self._first_session_id()
-        self._connections: set[Link] = set()
-        self._tasks: set[asyncio.Task[Any]] = set()
-        self._port = self.config.port
-        self._running = False
+        # Faults and held-back answers (faults.py).
         self._fault: FaultKind | None = None
         self._fault_task: asyncio.Task[None] | None = None
         self._audible = asyncio.Event()
         self._audible.set()
+        self._reply_delays: list[ReplyDelay] = []
+        # Recordings and stills (recorder.py).
         # Files whose downloads are held before their first byte ("*": every file).
         self._stalled: set[str] = set()
-        self._changed = asyncio.Event()
-        self._counters = Counters()
+        self._cut_next_download = False
+        self._picture_turn = 0
+        self._snapshots: dict[int, bytes] = {}
+        # snap-stuck: stills are stuck (Ret 108) from the first one until a reboot.
+        self._stills_stuck = False
+        # Alarms (alarms.py).
         self._motion = [
             MotionDetection(self.config.motion_detection, self.config.alarm_upload)
             for _ in range(self._channel_count)
         ]
         self._active_alarms: set[tuple[int, str]] = set()
-        self._picture_turn = 0
-        self._boot = datetime.now(self._zone)
-        self._snapshots: dict[int, bytes] = {}
-        # snap-stuck: stills are stuck (Ret 108) from the first one until a reboot.
-        self._stills_stuck = False
-        self._reply_delays: list[ReplyDelay] = []
-        self._cut_next_download = False
         self._alarm_centre: tuple[str, int] | None = (
             (self.config.alarm_centre_host, self.config.alarm_centre_port)
             if self.config.alarm_centre_host
             else None
         )
         self.alarms: list[AlarmRecord] = []
+        # What the device says about itself (facts.py).
         self._device_name = (
             self.profile.device_name if self.config.device_name is None else self.config.device_name
         )
