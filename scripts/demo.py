@@ -517,7 +517,8 @@ class Demo:
             return
         flow = await self.api("POST", "/api/config/config_entries/flow", {"handler": "dvrip"})
         if flow.get("type") == "menu":
-            # Cameras answered the search on this network: the demo's is added by address.
+            # The search found the recorder (on the loopback, see home_assistant_environment):
+            # the dialog offers it; the demo adds it by address, as a user may too.
             flow = await self.api(
                 "POST",
                 f"/api/config/config_entries/flow/{flow['flow_id']}",
