@@ -9,7 +9,9 @@ What it does, in order:
    only what the demo needs, and links this repository's `custom_components` into it.
 2. Starts the simulator: a two-channel recorder (profile `nvr`, "Home recorder", channels
    "Front door" and "Garden") with two days of history, whose cameras have a PTZ head and
-   report it and a white light in `SystemFunction.OtherFunction`.
+   report it and a white light in `SystemFunction.OtherFunction`. It answers the device
+   search on the loopback, and Home Assistant's search asks there only
+   (`DVRIP_DISCOVERY_TARGETS`): nothing is sent beyond this machine.
 3. Starts Home Assistant (`hass -c .demo/config --skip-pip`: every requirement was installed
    beforehand, so nothing is downloaded at run time).
 4. Completes onboarding through Home Assistant's own HTTP API, with a demo user, or logs in
@@ -81,6 +83,9 @@ START_TIMEOUT: Final = 300.0
 STOP_TIMEOUT: Final = 60.0
 
 LOGGER = logging.getLogger("demo")
+# Where the integration's device search goes instead of the broadcast address
+# (custom_components/dvrip/discovery.py).
+DISCOVERY_TARGETS_VARIABLE: Final = "DVRIP_DISCOVERY_TARGETS"
 
 # Only what the demo shows, listed one by one: `default_config` pulls in go2rtc, which needs
 # a binary of its own, and integrations that look for devices on the network.
@@ -128,6 +133,9 @@ class DemoPorts:
     http: int = 8123
     camera: int = 34567
     control: int = 8765
+    # The recorder answers the device search here (UDP; not the real 34569, which a camera
+    # on the network may use).
+    discovery: int = 34570
     listen: str = "127.0.0.1"
 
 
@@ -271,12 +279,15 @@ class Demo:
                     f"port {port} is in use (another demo?); stop it or choose other ports"
                 )
 
-    async def _spawn(self, name: str, log_name: str, *args: str) -> asyncio.subprocess.Process:
+    async def _spawn(
+        self, name: str, log_name: str, *args: str, env: Mapping[str, str] | None = None
+    ) -> asyncio.subprocess.Process:
         log = (self.state / log_name).open("ab")
         try:
             process = await asyncio.create_subprocess_exec(
                 *args,
                 cwd=ROOT,
+                env=env,
                 stdin=asyncio.subprocess.DEVNULL,
                 stdout=log,
                 stderr=asyncio.subprocess.STDOUT,
@@ -288,12 +299,9 @@ class Demo:
         self._processes.append((name, process))
         return process
 
-    async def _start_simulator(self) -> None:
-        log = self.state / "simulator.log"
-        log.write_bytes(b"")
-        process = await self._spawn(
-            "the simulator",
-            log.name,
+    def simulator_arguments(self) -> list[str]:
+        """The simulator's command line: every port it opens is on the loopback."""
+        return [
             str(PYTHON),
             "-m",
             "simulator",
@@ -317,9 +325,26 @@ class Demo:
             CAMERA_USER,
             "--password",
             CAMERA_PASSWORD,
+            # It answers the device search on the loopback only.
+            "--discovery-port",
+            str(self.ports.discovery),
+            "--discovery-host",
+            "127.0.0.1",
             "--log-level",
             "INFO",
-        )
+        ]
+
+    def home_assistant_environment(self) -> dict[str, str]:
+        """Home Assistant's environment: the device search asks the simulator only."""
+        return {
+            **os.environ,
+            DISCOVERY_TARGETS_VARIABLE: f"127.0.0.1:{self.ports.discovery}",
+        }
+
+    async def _start_simulator(self) -> None:
+        log = self.state / "simulator.log"
+        log.write_bytes(b"")
+        process = await self._spawn("the simulator", log.name, *self.simulator_arguments())
         deadline = time.monotonic() + 30
         while b"dvrip-simulator listening" not in log.read_bytes():
             if process.returncode is not None or time.monotonic() > deadline:
@@ -336,6 +361,7 @@ class Demo:
             # Requirements are installed by scripts/demo; nothing is downloaded at start.
             "--skip-pip",
             "--log-no-color",
+            env=self.home_assistant_environment(),
         )
 
     async def _wait_for_http(self) -> None:
@@ -491,7 +517,8 @@ class Demo:
             return
         flow = await self.api("POST", "/api/config/config_entries/flow", {"handler": "dvrip"})
         if flow.get("type") == "menu":
-            # Cameras answered the search on this network: the demo's is added by address.
+            # The search found the recorder (on the loopback, see home_assistant_environment):
+            # the dialog offers it; the demo adds it by address, as a user may too.
             flow = await self.api(
                 "POST",
                 f"/api/config/config_entries/flow/{flow['flow_id']}",

@@ -66,7 +66,7 @@ PTZ_STOP_TIMEOUT: Final = 15.0
 # The simulated recorder's own name (profile `nvr`); its channels are named from their titles.
 RECORDER_NAME: Final = "Home recorder"
 STATE: Final = ROOT / ".demo" / "e2e"
-PORTS: Final = DemoPorts(http=8124, camera=34568, control=8766)
+PORTS: Final = DemoPorts(http=8124, camera=34568, control=8766, discovery=34571)
 VIEWPORT: Final = {"width": 1280, "height": 860}
 
 # The integration looks for a picture 10 s after the alarm, then downloads and decodes it.

@@ -18,12 +18,8 @@ import signal
 import sys
 from typing import Any
 
-from simulator.camera import (
-    DEFAULT_ALARM_CENTRE_PORT,
-    DEFAULT_SERIAL,
-    CameraSimulator,
-    SimulatorConfig,
-)
+from simulator.camera import CameraSimulator
+from simulator.config import DEFAULT_ALARM_CENTRE_PORT, DEFAULT_SERIAL, SimulatorConfig
 from simulator.profiles import PROFILES
 from simulator.ptz import PTZ_FUNCTIONS
 from simulator.quirks import Quirk

@@ -53,15 +53,13 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import web
 
+from simulator.device import Device
 from simulator.quirks import QUIRKS
 from simulator.wire import format_time, parse_time
-
-if TYPE_CHECKING:
-    from simulator.camera import CameraSimulator
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -117,9 +115,9 @@ def _optional_bool(body: dict[str, Any], name: str) -> bool | None:
 
 
 class ControlServer:
-    """The aiohttp application driving one CameraSimulator."""
+    """The aiohttp application driving one Device."""
 
-    def __init__(self, camera: CameraSimulator) -> None:
+    def __init__(self, camera: Device) -> None:
         self.camera = camera
         self.app = web.Application(middlewares=[_errors_as_json])
         self.app.router.add_post("/alarms", self._alarms)

@@ -17,16 +17,29 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
+from simulator.profiles import Profile
 from simulator.wire import Ret
-
-if TYPE_CHECKING:
-    from simulator.camera import CameraSimulator
 
 MOTION_SECTION = "Detect.MotionDetect"
 HUMAN_SECTION = "Detect.HumanDetection"
 HUMAN_ABILITY = "HumanDection"
+
+
+class MotionSettings(Protocol):
+    """What the sections are read from and written to: the device's own settings."""
+
+    profile: Profile
+
+    @property
+    def channels(self) -> int: ...
+
+    def motion_config(self) -> list[dict[str, Any]]: ...
+
+    def apply_motion_config(self, channel: int, config: Mapping[str, Any]) -> None: ...
+
+    def notify(self) -> None: ...
 
 
 class WriteAnswer(StrEnum):
@@ -55,7 +68,7 @@ def parse_section_name(name: object) -> tuple[str, int | None] | None:
 class DetectionSections:
     """Answers reads and writes of the detection sections; keeps human detection's state."""
 
-    def __init__(self, camera: CameraSimulator, channels: int) -> None:
+    def __init__(self, camera: MotionSettings, channels: int) -> None:
         self._camera = camera
         self._human = [True] * channels
         self.writes = WriteAnswer.APPLY

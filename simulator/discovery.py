@@ -9,10 +9,10 @@ as the hex of the address read little-endian. The answer goes back to the sender
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from simulator.device import Device
 from simulator.wire import (
     HEADER_SIZE,
     MAGIC,
@@ -24,22 +24,13 @@ from simulator.wire import (
     encode_packet,
 )
 
-if TYPE_CHECKING:
-    from simulator.camera import CameraSimulator
-
 _LOGGER = logging.getLogger(__name__)
-
-
-def host_ip_text(address: str) -> str:
-    """An IPv4 address as `HostIP` writes it: "192.168.1.10" is "0x0A01A8C0"."""
-    packed = ipaddress.IPv4Address(address).packed
-    return f"0x{int.from_bytes(packed, 'little'):08X}"
 
 
 class DiscoveryResponder(asyncio.DatagramProtocol):
     """Answers each search datagram for one camera."""
 
-    def __init__(self, camera: CameraSimulator) -> None:
+    def __init__(self, camera: Device) -> None:
         self.camera = camera
         self.transport: asyncio.DatagramTransport | None = None
 
@@ -79,7 +70,7 @@ class DiscoveryResponder(asyncio.DatagramProtocol):
 
 
 async def start_responder(
-    camera: CameraSimulator, host: str, port: int
+    camera: Device, host: str, port: int
 ) -> tuple[asyncio.DatagramTransport, int]:
     """Listen for searches on host:port (0: a free port); the transport and the bound port."""
     loop = asyncio.get_running_loop()

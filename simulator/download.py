@@ -36,18 +36,15 @@ sleeps between chunks; a "silence" fault pauses the transfer until it ends.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
 from datetime import datetime
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from simulator.device import Device, Requester
 from simulator.history import HistoryEntry, RecordType
+from simulator.link import DownloadClaim, LoginSession
 from simulator.profiles import EndMarker
 from simulator.wire import MessageId, Packet, Ret, parse_hex, parse_time
-
-if TYPE_CHECKING:
-    from simulator.camera import CameraSimulator
-    from simulator.session import Connection, LoginSession
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -57,21 +54,10 @@ _MARKED_BY_PACKETS = frozenset(
 )
 
 
-@dataclass(eq=False, slots=True)
-class DownloadClaim:
-    """A claimed file waiting for DownloadStart, and the socket its data will go to."""
-
-    entry: HistoryEntry
-    data_connection: Connection
-    session: LoginSession
-    # The part of the file asked for (OPPlayBack StartTime/EndTime); None: all of it.
-    window: tuple[datetime, datetime] | None = None
-
-
 class Transfer:
     """A running download of one claimed file."""
 
-    def __init__(self, camera: CameraSimulator, claim: DownloadClaim) -> None:
+    def __init__(self, camera: Device, claim: DownloadClaim) -> None:
         self.camera = camera
         self.claim = claim
         self.bytes_sent = 0
@@ -222,7 +208,7 @@ def _playback_params(body: dict[str, Any]) -> tuple[object, object]:
 
 
 async def claim(
-    connection: Connection, packet: Packet, body: dict[str, Any], *, data_socket: bool
+    connection: Requester, packet: Packet, body: dict[str, Any], *, data_socket: bool
 ) -> None:
     """Handle a Claim (1424) on the logged-in socket or on a second data socket."""
     camera = connection.camera
@@ -262,7 +248,7 @@ async def claim(
         )
 
 
-async def playback(connection: Connection, packet: Packet, body: dict[str, Any]) -> None:
+async def playback(connection: Requester, packet: Packet, body: dict[str, Any]) -> None:
     """Handle OPPlayBack 1420 on the logged-in socket: DownloadStart or DownloadStop."""
     camera = connection.camera
     session = connection.login
@@ -300,7 +286,7 @@ def _find_claim(session: LoginSession, file_name: str | None) -> DownloadClaim |
 
 
 async def _start_when_claimed(
-    connection: Connection, session: LoginSession, file_name: str | None
+    connection: Requester, session: LoginSession, file_name: str | None
 ) -> None:
     camera = connection.camera
     try:
@@ -323,7 +309,7 @@ async def _start_when_claimed(
         await _start(connection, session, claim)
 
 
-async def _start(connection: Connection, session: LoginSession, claim: DownloadClaim) -> None:
+async def _start(connection: Requester, session: LoginSession, claim: DownloadClaim) -> None:
     camera = connection.camera
     session.claims.remove(claim)
     session.cancel_transfer()

@@ -8,13 +8,10 @@ down for `REBOOT_SECONDS`, as the "reboot" fault plays it. Other actions get Ret
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
+from simulator.device import Device, Requester
 from simulator.wire import MessageId, Ret
-
-if TYPE_CHECKING:
-    from simulator.camera import CameraSimulator
-    from simulator.session import Connection
 
 OP_MACHINE: Final = "OPMachine"
 # The answer leaves before the connections drop.
@@ -22,7 +19,7 @@ REBOOT_DELAY: Final = 0.1
 REBOOT_SECONDS: Final = 0.5
 
 
-async def op_machine(connection: Connection, body: dict[str, Any]) -> None:
+async def op_machine(connection: Requester, body: dict[str, Any]) -> None:
     params = body.get(OP_MACHINE)
     action = params.get("Action") if isinstance(params, dict) else None
     if action != "Reboot":
@@ -35,6 +32,6 @@ async def op_machine(connection: Connection, body: dict[str, Any]) -> None:
     camera.spawn(_reboot_soon(camera), "reboot")
 
 
-async def _reboot_soon(camera: CameraSimulator) -> None:
+async def _reboot_soon(camera: Device) -> None:
     await asyncio.sleep(REBOOT_DELAY)
     await camera.inject_fault("reboot", REBOOT_SECONDS)

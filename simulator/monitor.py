@@ -43,8 +43,8 @@ from simulator.media import FrameType, motion_clip, pack_frame
 from simulator.wire import MessageId, Ret
 
 if TYPE_CHECKING:
-    from simulator.camera import CameraSimulator
-    from simulator.session import Connection
+    from simulator.link import Link as Connection
+    from simulator.state import DeviceState
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -124,7 +124,7 @@ def _split_frames(data: bytes) -> list[_VideoFrame]:
 class LiveStreams:
     """Each connection's claimed and running live stream."""
 
-    def __init__(self, camera: CameraSimulator, notify: Callable[[], None]) -> None:
+    def __init__(self, camera: DeviceState, notify: Callable[[], None]) -> None:
         self._camera = camera
         self._notify = notify
         self._claims: dict[Connection, LiveClaim] = {}

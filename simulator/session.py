@@ -1,4 +1,8 @@
-"""One TCP connection to the simulated camera, and the login sessions it carries.
+"""One TCP connection to the simulated camera: reading requests, writing answers, logins.
+
+The answers themselves are elsewhere: answers.py (system info, configurations, abilities,
+the clock, PTZ, the siren, the alarm subscription), filequery.py (OPFileQuery),
+download.py (OPPlayBack) and machine.py (OPMachine); the login sessions are in link.py.
 
 Request handling, as real devices do it:
 
@@ -11,10 +15,9 @@ Request handling, as real devices do it:
 - A logged-in socket that sends nothing for ``idle_timeout`` seconds is closed.
 - A second login on the same socket returns the same session; each socket gets its own.
 - A request whose payload is not a JSON object gets Ret 103 (after login). Unknown message ids
-  get Ret 102 with the request id + 1. SystemInfo (1020) answers `SystemInfo`, `StorageInfo`
-  and `WorkState` only: any other name is never answered. Unknown config names get Ret 607.
+  get Ret 102 with the request id + 1.
 - A header with bad magic or a length above 1 MiB closes the connection.
-- Faults acting on one connection (see camera.py): the next JSON packet made unparseable,
+- Faults acting on one connection (see faults.py): the next JSON packet made unparseable,
   the next push sent with another session's id, a forced logout (1004, then the socket
   closes), and answers held back by the camera's reply delays.
 """
@@ -24,21 +27,18 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 import contextlib
-from dataclasses import dataclass, field
+from functools import partial
 import logging
 import socket
 import struct
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from simulator import download, machine
-from simulator.history import MAX_QUERY_ENTRIES, FileQuery, RecordType
+from simulator import answers, download
+from simulator.device import Device
+from simulator.filequery import FileSearch
+from simulator.link import LoginSession
 from simulator.media import FrameType, pack_frame
-from simulator.quirks import (
-    JUNK_EXTRA_CHANNEL,
-    LARGE_CONFIG_NAMES,
-    NUL_PADDED_TERMINATOR,
-    Quirk,
-)
+from simulator.quirks import JUNK_EXTRA_CHANNEL, NUL_PADDED_TERMINATOR, Quirk
 from simulator.wire import (
     FramingError,
     Header,
@@ -48,71 +48,14 @@ from simulator.wire import (
     decode_json,
     encode_json,
     encode_packet,
-    format_time,
-    parse_time,
     read_packet,
 )
-
-if TYPE_CHECKING:
-    from simulator.camera import CameraSimulator
 
 _LOGGER = logging.getLogger(__name__)
 
 SEQUENCE_START = 0x2A
 # A still split over packets (snap-packets, snap-frame) goes out in pieces of this size.
 STILL_PACKET = 16 * 1024
-# search-cap-511: results one search gives at most.
-SEARCH_RESULT_CAP = 511
-# unused-channels: how long a search of an empty recorder channel takes.
-EMPTY_CHANNEL_DELAY = 0.5
-_SOFTWARE_VERSION = "V5.00.R02.000529B2.10010.040400.0020000"
-_BUILD_TIME = "2023-06-12 10:42:00"
-
-
-@dataclass(eq=False, slots=True)
-class LoginSession:
-    """A successful login: owned by the socket it logged in on."""
-
-    session_id: int
-    user: str
-    connection: Connection
-    subscribed: bool = False
-    claims: list[download.DownloadClaim] = field(default_factory=list)
-    transfer: download.Transfer | None = None
-    # A DownloadStart waiting for its claim to arrive on the other socket.
-    pending_start: asyncio.Task[None] | None = None
-
-    def cancel_pending_start(self) -> None:
-        task, self.pending_start = self.pending_start, None
-        if task is not None and task is not asyncio.current_task():
-            task.cancel()
-
-    def cancel_transfer(self) -> bool:
-        """Stop the running transfer, if any; True if one was running."""
-        transfer, self.transfer = self.transfer, None
-        if transfer is None or transfer.done:
-            return False
-        transfer.cancel()
-        return True
-
-    def end(self) -> None:
-        """The session is over: stop its transfer and close its data sockets."""
-        data_connections = {claim.data_connection for claim in self.claims}
-        if self.transfer is not None:
-            data_connections.add(self.transfer.claim.data_connection)
-        self.cancel_pending_start()
-        self.cancel_transfer()
-        self.claims.clear()
-        for connection in data_connections:
-            if connection is not self.connection:
-                connection.close_soon()
-
-    def forget_data_connection(self, connection: Connection) -> None:
-        """A data socket closed: drop its claims and the transfer feeding it."""
-        self.claims = [claim for claim in self.claims if claim.data_connection is not connection]
-        if self.transfer is not None and self.transfer.claim.data_connection is connection:
-            self.transfer.cancel()
-            self.transfer = None
 
 
 Handler = Callable[[Packet, dict[str, Any]], Awaitable[None]]
@@ -123,7 +66,7 @@ class Connection:
 
     def __init__(
         self,
-        camera: CameraSimulator,
+        camera: Device,
         reader: asyncio.StreamReader,
         writer: asyncio.StreamWriter,
         number: int,
@@ -140,25 +83,24 @@ class Connection:
         self._closing = False
         # "invalid_json": corrupt the next JSON packet of this id (None: of any id).
         self._corrupt_json: list[int | None] = []
-        # search-cap-511: (channel, type, end) of the search going on, and results given.
-        self._search: tuple[tuple[int, str, str], int] | None = None
         self._wrong_session_push = False
         # login-refused-session: after a refused login this socket hears nothing more.
         self._deaf = False
+        self._file_search = FileSearch(self)
         self._handlers: dict[int, Handler] = {
             MessageId.LOGOUT: self._logout,
             MessageId.KEEPALIVE: self._keepalive,
-            MessageId.SYSTEM_INFO: self._system_info,
-            MessageId.CONFIG_GET: self._config_get,
-            MessageId.CONFIG_SET: self._config_set,
-            MessageId.CHANNEL_TITLE: self._channel_title,
-            MessageId.ABILITY: self._ability,
-            MessageId.PTZ_CONTROL: self._ptz_control,
-            MessageId.TIME_QUERY: self._time_query,
-            MessageId.TIME_SETTING: self._time_setting,
-            MessageId.ALARM_SET: self._alarm_set,
-            MessageId.ALARM_CLEAR: self._alarm_clear,
-            MessageId.FILE_QUERY: self._file_query,
+            MessageId.SYSTEM_INFO: partial(answers.system_info, self),
+            MessageId.CONFIG_GET: partial(answers.config_get, self),
+            MessageId.CONFIG_SET: partial(answers.config_set, self),
+            MessageId.CHANNEL_TITLE: partial(answers.channel_title, self),
+            MessageId.ABILITY: partial(answers.ability, self),
+            MessageId.PTZ_CONTROL: partial(answers.ptz_control, self),
+            MessageId.TIME_QUERY: partial(answers.time_query, self),
+            MessageId.TIME_SETTING: partial(answers.time_setting, self),
+            MessageId.ALARM_SET: partial(answers.alarm_set, self),
+            MessageId.ALARM_CLEAR: partial(answers.alarm_clear, self),
+            MessageId.FILE_QUERY: self._file_search.answer,
             MessageId.MONITOR_CLAIM: self._monitor_claim,
             MessageId.MONITOR: self._monitor,
             MessageId.TALK_CLAIM: self._talk_claim,
@@ -166,7 +108,7 @@ class Connection:
             MessageId.PLAYBACK_CLAIM: self._claim,
             MessageId.PLAYBACK: self._playback,
             MessageId.SNAPSHOT: self._snapshot,
-            MessageId.REMOTE_CTRL: self._remote_ctrl,
+            MessageId.REMOTE_CTRL: partial(answers.remote_ctrl, self),
         }
 
     def __repr__(self) -> str:
@@ -475,271 +417,6 @@ class Connection:
     async def _keepalive(self, packet: Packet, body: dict[str, Any]) -> None:
         self.camera.count_keepalive()
         await self.reply(MessageId.KEEPALIVE_REPLY, {"Name": "KeepAlive", "Ret": Ret.OK})
-
-    async def _system_info(self, packet: Packet, body: dict[str, Any]) -> None:
-        name = body.get("Name")
-        camera = self.camera
-        info: Any
-        if name == "SystemInfo":
-            info = {
-                "AlarmInChannel": 1,
-                "AlarmOutChannel": 1,
-                "AudioInChannel": 1,
-                "BuildTime": _BUILD_TIME,
-                "CombineSwitch": 0,
-                "DeviceRunTime": f"0x{camera.uptime_minutes():08X}",
-                "DigChannel": 0,
-                "EncryptVersion": "Unknown",
-                "ExtraChannel": 0,
-                "HardWare": camera.profile.model,
-                "HardWareVersion": "Unknown",
-                "SerialNo": camera.config.serial,
-                "SoftWareVersion": _SOFTWARE_VERSION,
-                "TalkInChannel": 1,
-                "TalkOutChannel": 1,
-                "UpdataTime": "",
-                "UpdataType": "0x00000000",
-                "VideoInChannel": camera.channels,
-                "VideoOutChannel": 1,
-            }
-        elif name == "StorageInfo":
-            entries = camera.history.entries
-            info = camera.storage.info([(entry.begin, entry.end) for entry in entries])
-        elif name == "WorkState":
-            info = camera.work_state()
-        else:
-            # Firmware ignores other names on 1020 (configurations such as NetWork.ChnStatus
-            # are read with ConfigGet): no answer at all.
-            _LOGGER.info("%r: no answer to SystemInfo %r", self, name)
-            return
-        await self.reply(MessageId.SYSTEM_INFO_REPLY, {"Name": name, name: info, "Ret": Ret.OK})
-
-    def _fact_config(self, name: object) -> tuple[bool, Any]:
-        """(known, value) for the configurations that describe the device; value None: refused."""
-        camera = self.camera
-        if name == "NetWork.NetCommon":
-            return True, camera.net_common()
-        if name == "General.General":
-            return True, camera.general_config()
-        if name == "General":
-            return True, {"General": camera.general_config()}
-        if name == "ChannelTitle":
-            return True, camera.channel_titles()
-        if name == "NetWork.ChnStatus":
-            return True, camera.channel_statuses()
-        return False, None
-
-    async def _channel_title(self, packet: Packet, body: dict[str, Any]) -> None:
-        titles = self.camera.channel_titles()
-        if titles is None:
-            await self.reply(
-                MessageId.CHANNEL_TITLE_REPLY, {"Name": "ChannelTitle", "Ret": Ret.UNSUPPORTED}
-            )
-            return
-        await self.reply(
-            MessageId.CHANNEL_TITLE_REPLY,
-            {"Name": "ChannelTitle", "ChannelTitle": titles, "Ret": Ret.OK},
-        )
-
-    async def _ability(self, packet: Packet, body: dict[str, Any]) -> None:
-        name = body.get("Name")
-        value = self.camera.system_function() if name == "SystemFunction" else None
-        if value is not None and self.camera.has(Quirk.ABILITIES_PARTIAL):
-            value = {key: item for key, item in value.items() if key != "AlarmFunction"}
-        if value is None:
-            await self.reply(
-                MessageId.ABILITY_REPLY, {"Name": str(name or ""), "Ret": Ret.NO_SUCH_CONFIG}
-            )
-            return
-        await self.reply(
-            MessageId.ABILITY_REPLY,
-            {"Name": "SystemFunction", "SystemFunction": value, "Ret": Ret.OK},
-        )
-
-    async def _config_get(self, packet: Packet, body: dict[str, Any]) -> None:
-        name = body.get("Name")
-        camera = self.camera
-        if camera.has(Quirk.CONFIG_SILENT) or (
-            camera.has(Quirk.CONFIG_SILENT_LARGE) and name in LARGE_CONFIG_NAMES
-        ):
-            _LOGGER.info("%r: no answer to ConfigGet %r", self, name)
-            return
-        is_preset_list, presets = camera.ptz.preset_config(name)
-        if is_preset_list:
-            assert isinstance(name, str)
-            await self.reply(
-                MessageId.CONFIG_GET_REPLY, {"Name": name, name: presets, "Ret": Ret.OK}
-            )
-            return
-        is_fact, fact = self._fact_config(name)
-        if is_fact:
-            assert isinstance(name, str)
-            if fact is None:
-                await self.reply(
-                    MessageId.CONFIG_GET_REPLY, {"Name": name, "Ret": Ret.NO_SUCH_CONFIG}
-                )
-            else:
-                await self.reply(
-                    MessageId.CONFIG_GET_REPLY, {"Name": name, name: fact, "Ret": Ret.OK}
-                )
-            return
-        if self.camera.lighting.knows(name):
-            assert isinstance(name, str)
-            result, section = self.camera.lighting.config_get(name)
-            lit: dict[str, Any] = {"Name": name, "Ret": result}
-            if result is Ret.OK:
-                lit[name] = section
-            await self.reply(MessageId.CONFIG_GET_REPLY, lit)
-            return
-        ret, value = self.camera.detection.read(str(name or ""))
-        reply: dict[str, Any] = {"Name": str(name or ""), "Ret": ret}
-        if ret is Ret.OK:
-            reply[str(name)] = value
-        await self.reply(MessageId.CONFIG_GET_REPLY, reply)
-
-    async def _config_set(self, packet: Packet, body: dict[str, Any]) -> None:
-        name = str(body.get("Name") or "")
-        if self.camera.lighting.knows(name):
-            result = self.camera.lighting.config_set(name, body.get(name))
-            self.camera.notify()
-            await self.reply(MessageId.CONFIG_SET_REPLY, {"Name": name, "Ret": result})
-            return
-        result = self.camera.detection.write(name, body.get(name))
-        await self.reply(MessageId.CONFIG_SET_REPLY, {"Name": name, "Ret": result})
-
-    async def _ptz_control(self, packet: Packet, body: dict[str, Any]) -> None:
-        """OPPTZControl: moves, presets, tours (see ptz.py)."""
-        ret = self.camera.ptz.handle(body.get("OPPTZControl"))
-        await self.reply(MessageId.PTZ_CONTROL_REPLY, {"Name": "OPPTZControl", "Ret": ret})
-
-    async def _remote_ctrl(self, packet: Packet, body: dict[str, Any]) -> None:
-        """OPRemoteCtrl (4000): the siren (see lighting.py)."""
-        result = self.camera.lighting.remote_ctrl(body.get("OPRemoteCtrl"))
-        self.camera.notify()
-        await self.reply(MessageId.REMOTE_CTRL_REPLY, {"Name": "OPRemoteCtrl", "Ret": result})
-
-    async def _time_query(self, packet: Packet, body: dict[str, Any]) -> None:
-        await self.reply(
-            MessageId.TIME_QUERY_REPLY,
-            {"Name": "OPTimeQuery", "OPTimeQuery": format_time(self.camera.now()), "Ret": Ret.OK},
-        )
-
-    async def _time_setting(self, packet: Packet, body: dict[str, Any]) -> None:
-        """OPTimeSetting sets the clock to a local time (python-dvr ``set_time``); OPMachine
-        shares the message id.
-        """
-        name = body.get("Name")
-        if name == machine.OP_MACHINE:
-            await machine.op_machine(self, body)
-            return
-        if name != "OPTimeSetting":
-            await self.reply(
-                MessageId.TIME_SETTING_REPLY, {"Name": str(name or ""), "Ret": Ret.UNSUPPORTED}
-            )
-            return
-        moment = parse_time(body.get("OPTimeSetting"))
-        if moment is None:
-            await self.reply(
-                MessageId.TIME_SETTING_REPLY, {"Name": name, "Ret": Ret.ILLEGAL_REQUEST}
-            )
-            return
-        self.camera.set_clock(moment)
-        await self.reply(MessageId.TIME_SETTING_REPLY, {"Name": name, "Ret": Ret.OK})
-
-    async def _alarm_set(self, packet: Packet, body: dict[str, Any]) -> None:
-        assert self.login is not None
-        camera = self.camera
-        if camera.has(Quirk.GUARD_EMPTY):
-            await self.send_binary(MessageId.ALARM_SET_REPLY, b"")
-        elif camera.has(Quirk.GUARD_REFUSED):
-            await self.reply(MessageId.ALARM_SET_REPLY, {"Name": "", "Ret": Ret.UNSUPPORTED})
-        elif not camera.has(Quirk.GUARD_SILENT):
-            await self.reply(MessageId.ALARM_SET_REPLY, {"Name": "", "Ret": Ret.OK})
-        # Whatever it answered, the firmware pushes alarms from now on.
-        self.login.subscribed = True
-        camera.notify()
-
-    async def _alarm_clear(self, packet: Packet, body: dict[str, Any]) -> None:
-        assert self.login is not None
-        self.login.subscribed = False
-        self.camera.notify()
-        await self.reply(MessageId.ALARM_CLEAR_REPLY, {"Name": "", "Ret": Ret.OK})
-
-    async def _file_query(self, packet: Packet, body: dict[str, Any]) -> None:
-        camera = self.camera
-        params = body.get("OPFileQuery")
-        query = self._parse_file_query(params)
-        if query is None:
-            await self.reply(
-                MessageId.FILE_QUERY_REPLY, {"Name": "OPFileQuery", "Ret": Ret.ILLEGAL_REQUEST}
-            )
-            return
-        if camera.has(Quirk.SLOW_SEARCH):
-            # The connection answers in order: what comes after the search waits too.
-            await asyncio.sleep(camera.config.search_delay)
-        if query.channel >= camera.camera_channels:
-            # An empty recorder channel: a slow "nothing" (unused-channels).
-            await asyncio.sleep(EMPTY_CHANNEL_DELAY)
-            await self.reply(
-                MessageId.FILE_QUERY_REPLY, {"Name": "OPFileQuery", "Ret": Ret.EMPTY_CHANNEL}
-            )
-            return
-        found = await camera.file_query(query, self._search_limit(query))
-        if not found:
-            await self.reply(
-                MessageId.FILE_QUERY_REPLY,
-                {"Name": "OPFileQuery", "Ret": camera.profile.nothing_found_ret},
-            )
-            return
-        ret = Ret.OK
-        if camera.has(Quirk.SEARCH_RET_110):
-            ret = Ret.SEARCH_PARTIAL if len(found) == MAX_QUERY_ENTRIES else Ret.SEARCH_COMPLETE
-        odd_times = camera.has(Quirk.ODD_TIMES)
-        key = "FileList" if camera.has(Quirk.FILELIST_KEY) else "OPFileQuery"
-        await self.reply(
-            MessageId.FILE_QUERY_REPLY,
-            {
-                "Name": key,
-                key: [entry.to_json(odd_times=odd_times) for entry in found],
-                "Ret": ret,
-            },
-        )
-
-    def _search_limit(self, query: FileQuery) -> int:
-        """Entries this page may hold: with search-cap-511, a search ends at 511 results.
-
-        Asking again from a later BeginTime, or for anything else, starts a new search.
-        """
-        if not self.camera.has(Quirk.SEARCH_CAP_511):
-            return MAX_QUERY_ENTRIES
-        key = (query.channel, query.record_type.value, str(query.end))
-        given = self._search[1] if self._search is not None and self._search[0] == key else 0
-        limit = min(MAX_QUERY_ENTRIES, SEARCH_RESULT_CAP - given)
-        given += limit
-        self._search = None if given >= SEARCH_RESULT_CAP else (key, given)
-        return limit
-
-    @staticmethod
-    def _parse_file_query(params: object) -> FileQuery | None:
-        if not isinstance(params, dict):
-            return None
-        begin = parse_time(params.get("BeginTime"))
-        end = parse_time(params.get("EndTime"))
-        channel = params.get("Channel", 0)
-        event = params.get("Event", "*")
-        try:
-            record_type = RecordType(params.get("Type", "h264"))
-        except ValueError:
-            return None
-        if (
-            begin is None
-            or end is None
-            or isinstance(channel, bool)
-            or not isinstance(channel, int)
-            or not isinstance(event, str)
-        ):
-            return None
-        return FileQuery(channel, record_type, event, begin, end)
 
     async def _monitor_claim(self, packet: Packet, body: dict[str, Any]) -> None:
         await self.camera.live.handle_claim(self, body)

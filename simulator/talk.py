@@ -35,7 +35,7 @@ from numpy.typing import NDArray
 from simulator.wire import MessageId, Ret
 
 if TYPE_CHECKING:
-    from simulator.session import Connection
+    from simulator.link import Link as Connection
 
 _LOGGER = logging.getLogger(__name__)
 

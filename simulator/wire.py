@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import IntEnum
 import hashlib
+import ipaddress
 import json
 import re
 import struct
@@ -261,3 +262,9 @@ def parse_time(text: object) -> datetime | None:
         return datetime.strptime(text.strip(), TIME_FORMAT)  # noqa: DTZ007 - camera clock, no zone
     except ValueError:
         return None
+
+
+def host_ip_text(address: str) -> str:
+    """An IPv4 address as `HostIP` writes it: "192.168.1.10" is "0x0A01A8C0"."""
+    packed = ipaddress.IPv4Address(address).packed
+    return f"0x{int.from_bytes(packed, 'little'):08X}"

@@ -37,12 +37,8 @@ from .last_picture import LastAlarmPictures
 from .lighting import LightingCoordinator
 from .migration import async_migrate_entry
 from .ptz import PtzGuard
-from .recordings import (
-    KINDS_STORAGE_VERSION,
-    RecordingCatalogue,
-    RecordingView,
-    kinds_storage_key,
-)
+from .recording_view import RecordingView
+from .recordings import KINDS_STORAGE_VERSION, RecordingCatalogue, kinds_storage_key
 from .repairs import Issue, async_clear_issue, async_update_locked_issue, delete_issues
 from .services import async_remove_old_exports, async_setup_services, async_track_old_exports
 from .session import create_client, forget_setup_pacing, setup_error, setup_pacing

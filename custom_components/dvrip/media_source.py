@@ -29,12 +29,8 @@ from .const import DOMAIN
 from .pictures import PICTURE_FILE_NAME, is_picture_name
 from .pictures.clips import CLIP_FILE_NAME, is_clip_name
 from .pictures.remux import MIME_TYPE as CLIP_MIME_TYPE
-from .recordings import (
-    async_browse_recordings,
-    async_resolve_recording,
-    is_recordings_identifier,
-    recordings_folders,
-)
+from .recording_browse import async_browse_recordings, async_resolve_recording, recordings_folders
+from .recordings import is_recordings_identifier
 from .storage import (
     CAMERA_FOLDER_NAME,
     EXPORT_FOLDER_NAME,

@@ -1,4 +1,4 @@
-"""The camera's recordings in the Media panel, and the view that plays them.
+"""The camera's recordings in the Media panel (played by `recording_view`).
 
     DVRIP > <camera> > Recordings [channel N] > 2026-11-25 > 13:05:10 0:42 Motion, person
 
@@ -16,30 +16,20 @@ device fetch a file name of its own.
 from __future__ import annotations
 
 from collections import deque
-import contextlib
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from http import HTTPStatus
 import logging
-from pathlib import Path
 import re
-import shutil
-import tempfile
 import time
 from typing import TYPE_CHECKING, Final
 
-from aiohttp import hdrs, web
-from homeassistant.components.media_player.const import MediaClass
-from homeassistant.components.media_player.errors import BrowseError
-from homeassistant.components.media_source import BrowseMediaSource, PlayMedia, Unresolvable
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
-from homeassistant.helpers.http import HomeAssistantView
 from homeassistant.helpers.storage import Store
 
-from .client import DvripError, RecordFile
+from .client import RecordFile
 from .const import DOMAIN
 from .models import AlarmEvent, signal_alarm
 from .pictures.recordings import (
@@ -47,11 +37,8 @@ from .pictures.recordings import (
     file_name_of,
     find_recording,
     recording_days,
-    recording_title,
-    recording_token,
 )
-from .pictures.remux import MIME_TYPE, RemuxError, stream_recording
-from .recording_files import WholeRecordings, wants_whole_file
+from .recording_files import WholeRecordings
 
 if TYPE_CHECKING:
     from .coordinator import DvripCoordinator
@@ -267,287 +254,3 @@ def catalogue_of(hass: HomeAssistant, entry_id: str) -> RecordingCatalogue | Non
         return None
     catalogue: RecordingCatalogue | None = getattr(entry.runtime_data, "recordings", None)
     return catalogue
-
-
-def recordings_folders(hass: HomeAssistant, entry_id: str) -> list[BrowseMediaSource]:
-    """The camera's recordings folders: one, or one per recorder channel."""
-    catalogue = catalogue_of(hass, entry_id)
-    if catalogue is None:
-        return []
-    coordinator = catalogue.coordinator
-    channels = coordinator.active_channels
-    titles = coordinator.channel_titles
-    folders = []
-    for channel in channels:
-        title = "Recordings"
-        if coordinator.is_recorder:
-            name = titles[channel] if channel < len(titles) and titles[channel] else None
-            title = f"Recordings {name or f'channel {channel + 1}'}"
-        folders.append(
-            _directory(RecordingItem(entry_id, channel).identifier, title, MediaClass.DIRECTORY)
-        )
-    return folders
-
-
-async def async_browse_recordings(hass: HomeAssistant, parts: tuple[str, ...]) -> BrowseMediaSource:
-    """A channel's days, a day's recordings, or a long recording's parts."""
-    item = _parse(parts, BrowseError)
-    catalogue = catalogue_of(hass, item.entry_id)
-    if catalogue is None:
-        raise BrowseError(
-            translation_domain=DOMAIN,
-            translation_key="recordings_camera_not_loaded",
-        )
-    try:
-        if item.day is None:
-            return await _browse_days(catalogue, item)
-        if item.token is None:
-            return await _browse_day(catalogue, item)
-        if item.part is None:
-            return await _browse_parts(catalogue, item)
-    except DvripError as err:
-        raise BrowseError(
-            translation_domain=DOMAIN,
-            translation_key="recordings_unavailable",
-            translation_placeholders={"error": str(err)},
-        ) from err
-    raise BrowseError(f"not a DVRIP folder: {item.identifier!r}")
-
-
-async def _browse_days(catalogue: RecordingCatalogue, item: RecordingItem) -> BrowseMediaSource:
-    days = await catalogue.async_days(item.channel)
-    children = [
-        _directory(
-            RecordingItem(item.entry_id, item.channel, day).identifier,
-            day.isoformat(),
-            MediaClass.DIRECTORY,
-            video=True,
-        )
-        for day in days
-    ]
-    return _directory(item.identifier, "Recordings", MediaClass.DIRECTORY, children)
-
-
-async def _browse_day(catalogue: RecordingCatalogue, item: RecordingItem) -> BrowseMediaSource:
-    assert item.day is not None
-    records = await catalogue.async_recordings(item.channel, item.day)
-    children = [_recording_item(catalogue, item, record) for record in records]
-    return _directory(
-        item.identifier, item.day.isoformat(), MediaClass.DIRECTORY, children, video=True
-    )
-
-
-def _recording_item(
-    catalogue: RecordingCatalogue, day: RecordingItem, record: RecordFile
-) -> BrowseMediaSource:
-    identifier = RecordingItem(day.entry_id, day.channel, day.day, recording_token(record))
-    title = recording_title(record, catalogue.kinds_during(record))
-    long = record.end - record.begin > PART
-    return BrowseMediaSource(
-        domain=DOMAIN,
-        identifier=identifier.identifier,
-        media_class=MediaClass.DIRECTORY if long else MediaClass.VIDEO,
-        media_content_type="" if long else MIME_TYPE,
-        title=title,
-        can_play=not long,
-        can_expand=long,
-        children_media_class=MediaClass.VIDEO if long else None,
-        thumbnail=identifier.url(THUMBNAIL_URL),
-    )
-
-
-async def _browse_parts(catalogue: RecordingCatalogue, item: RecordingItem) -> BrowseMediaSource:
-    record = await _find(catalogue, item, BrowseError)
-    children = [
-        BrowseMediaSource(
-            domain=DOMAIN,
-            identifier=RecordingItem(
-                item.entry_id, item.channel, item.day, item.token, index
-            ).identifier,
-            media_class=MediaClass.VIDEO,
-            media_content_type=MIME_TYPE,
-            title=f"{begin:%H:%M:%S}-{end:%H:%M:%S}",
-            can_play=True,
-            can_expand=False,
-        )
-        for index, (begin, end) in enumerate(recording_parts(record))
-    ]
-    title = recording_title(record, catalogue.kinds_during(record))
-    return _directory(item.identifier, title, MediaClass.DIRECTORY, children, video=True)
-
-
-def recording_parts(record: RecordFile) -> list[tuple[datetime, datetime]]:
-    """A long recording's windows of `PART`, in order (the whole of a short one)."""
-    parts = []
-    begin = record.begin
-    while True:
-        end = min(record.end, begin + PART)
-        parts.append((begin, end))
-        if end >= record.end:
-            return parts
-        begin = end
-
-
-async def async_resolve_recording(hass: HomeAssistant, parts: tuple[str, ...]) -> PlayMedia:
-    """The view's URL of a recording (or part); Home Assistant signs it for the player."""
-    item = _parse(parts, Unresolvable)
-    catalogue = catalogue_of(hass, item.entry_id)
-    if catalogue is None or item.day is None or item.token is None:
-        raise Unresolvable(f"not a DVRIP recording: {item.identifier!r}")
-    try:
-        record = await _find(catalogue, item, Unresolvable)
-    except DvripError as err:
-        raise Unresolvable(f"the camera did not list its recordings: {err}") from err
-    url = item.url(URL)
-    if item.part is not None:
-        windows = recording_parts(record)
-        if item.part >= len(windows):
-            raise Unresolvable(f"no such part: {item.identifier!r}")
-        begin, end = windows[item.part]
-        url += f"?start={int((begin - record.begin).total_seconds())}"
-        url += f"&end={int((end - record.begin).total_seconds())}"
-    return PlayMedia(url, MIME_TYPE)
-
-
-def _parse(parts: tuple[str, ...], error: type[Exception]) -> RecordingItem:
-    try:
-        return RecordingItem.parse(parts)
-    except ValueError as err:
-        raise error(str(err)) from err
-
-
-async def _find(
-    catalogue: RecordingCatalogue, item: RecordingItem, error: type[Exception]
-) -> RecordFile:
-    assert item.day is not None
-    assert item.token is not None
-    record = await catalogue.async_find(item.channel, item.day, item.token)
-    if record is None:
-        raise error(f"the camera lists no such recording: {item.identifier!r}")
-    return record
-
-
-def _directory(
-    identifier: str,
-    title: str,
-    media_class: MediaClass,
-    children: list[BrowseMediaSource] | None = None,
-    *,
-    video: bool = False,
-) -> BrowseMediaSource:
-    return BrowseMediaSource(
-        domain=DOMAIN,
-        identifier=identifier,
-        media_class=media_class,
-        media_content_type="",
-        title=title,
-        can_play=False,
-        can_expand=True,
-        children=children,
-        children_media_class=MediaClass.VIDEO if video else MediaClass.DIRECTORY,
-    )
-
-
-# -- the view ----------------------------------------------------------------------------
-
-
-class RecordingView(HomeAssistantView):
-    """A listed recording (or a window of it) as fragmented MP4, for a logged-in user.
-
-    The Media panel's player gets the URL signed by Home Assistant (media source resolution
-    signs relative URLs), so no login header is needed there.
-    """
-
-    url = URL
-    name = "api:dvrip:recording"
-    requires_auth = True
-
-    def __init__(self, hass: HomeAssistant) -> None:
-        self.hass = hass
-
-    async def get(
-        self, request: web.Request, entry_id: str, channel: str, day: str, token: str
-    ) -> web.StreamResponse:
-        try:
-            item = RecordingItem.parse((entry_id, recordings_folder(int(channel)), day, token))
-        except ValueError:
-            return web.Response(status=HTTPStatus.NOT_FOUND)
-        catalogue = catalogue_of(self.hass, item.entry_id)
-        if catalogue is None or item.day is None or item.token is None:
-            return web.Response(status=HTTPStatus.NOT_FOUND)
-        try:
-            record = await catalogue.async_find(item.channel, item.day, item.token)
-        except DvripError as err:
-            return web.Response(status=HTTPStatus.BAD_GATEWAY, text=str(err))
-        if record is None:
-            return web.Response(status=HTTPStatus.NOT_FOUND)
-        try:
-            window = _window(record, request.query.get("start"), request.query.get("end"))
-        except ValueError as err:
-            return web.Response(status=HTTPStatus.BAD_REQUEST, text=str(err))
-        return await _async_serve(catalogue, record, window, request)
-
-
-def _window(record: RecordFile, start: str | None, end: str | None) -> tuple[datetime, datetime]:
-    """The part of `record` asked for (seconds from its start), at most `PART` long."""
-    begin = record.begin + timedelta(seconds=int(start or 0))
-    finish = record.begin + timedelta(seconds=int(end)) if end is not None else record.end
-    finish = min(finish, record.end, begin + PART)
-    if not record.begin <= begin < finish or begin > record.end:
-        raise ValueError("the window asked for is not inside the recording")
-    return begin, finish
-
-
-async def _async_serve(
-    catalogue: RecordingCatalogue,
-    record: RecordFile,
-    window: tuple[datetime, datetime],
-    request: web.Request,
-) -> web.StreamResponse:
-    # A device sends at about real time: the window's length, and then some.
-    timeout = (window[1] - window[0]).total_seconds() * 3 + 60
-    headers = {"Content-Type": MIME_TYPE, "Cache-Control": "no-store"}
-    if wants_whole_file(request.headers.get(hdrs.RANGE)):
-        try:
-            path = await catalogue.files.async_file(record, window, timeout)
-        except (RemuxError, DvripError) as err:
-            _LOGGER.debug("Recording %s not served: %s", record.name, err)
-            return web.Response(status=HTTPStatus.BAD_GATEWAY, text=str(err))
-        return web.FileResponse(path, headers=headers)
-    response = web.StreamResponse(headers=headers)
-    prepared = False
-
-    async def write(data: bytes) -> None:
-        nonlocal prepared
-        if not prepared:
-            await response.prepare(request)
-            prepared = True
-        await response.write(data)
-
-    hass = catalogue.hass
-    workdir = Path(await hass.async_add_executor_job(_workdir))
-    try:
-        await stream_recording(
-            catalogue.coordinator.client,
-            record,
-            write,
-            workdir,
-            window=None if window == (record.begin, record.end) else window,
-            timeout=timeout,
-        )
-    except (RemuxError, DvripError) as err:
-        _LOGGER.debug("Recording %s not served: %s", record.name, err)
-        if not prepared:
-            return web.Response(status=HTTPStatus.BAD_GATEWAY, text=str(err))
-    except ConnectionResetError:
-        _LOGGER.debug("The player of %s went away", record.name)
-    finally:
-        await hass.async_add_executor_job(shutil.rmtree, workdir, True)
-    if prepared:
-        with contextlib.suppress(ConnectionResetError):
-            await response.write_eof()
-    return response
-
-
-def _workdir() -> str:
-    return tempfile.mkdtemp(prefix="dvrip-recording-")

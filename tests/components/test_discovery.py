@@ -52,6 +52,21 @@ async def _unload_all(hass: HomeAssistant) -> None:
     await hass.async_block_till_done()
 
 
+@pytest.mark.usefixtures("fast_timing")
+async def test_search_goes_where_the_environment_says(
+    hass: HomeAssistant, camera: CameraSimulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DVRIP_DISCOVERY_TARGETS replaces the broadcast: the camera listed there is offered."""
+    monkeypatch.setattr(discovery, "SCAN_TIMEOUT", 1.0)
+    monkeypatch.setenv(discovery.TARGETS_VARIABLE, f"127.0.0.1:{camera.discovery_port}")
+    assert await async_setup_component(hass, DOMAIN, {})
+    await _search_done(hass)
+    [flow] = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert flow["context"]["source"] == "integration_discovery"
+    assert flow["context"]["unique_id"] == camera.config.serial
+    assert camera.stats.searches == 1
+
+
 @pytest.mark.usefixtures("search_camera", "fast_timing")
 async def test_found_camera_is_offered_and_added(
     hass: HomeAssistant, camera: CameraSimulator
