@@ -172,13 +172,7 @@ class AlarmLedger:
         second is forgotten. An alarm none of whose pictures is listed keeps its second.
         """
         covered = end - SAVE_MARGIN
-        pictures: dict[int, list[RecordFile]] = {}
-        clips: dict[int, list[RecordFile]] = {}
-        for record in records:
-            if record.event not in ALARM_TAGS or not begin <= record.begin < end:
-                continue
-            kept = pictures if record.file_type is FileType.PICTURE else clips
-            kept.setdefault(record.channel, []).append(record)
+        pictures, clips = _alarm_traces(records, begin, end)
         for channel, channel_pictures in pictures.items():
             times = self._fired.get(channel, [])
             when = self._fired_at.get(channel, {})
@@ -446,13 +440,7 @@ def find_unseen_alarms(
     covers one already known or a jpg entry. Runs in O(n log n): a flood of alarms must
     not hold up the event loop.
     """
-    pictures: dict[int, list[RecordFile]] = {}
-    clips: dict[int, list[RecordFile]] = {}
-    for record in records:
-        if record.event not in ALARM_TAGS or not begin <= record.begin < end:
-            continue
-        kept = pictures if record.file_type is FileType.PICTURE else clips
-        kept.setdefault(record.channel, []).append(record)
+    pictures, clips = _alarm_traces(records, begin, end)
     found: list[HistoryAlarm] = []
     for channel in sorted(pictures.keys() | clips.keys()):
         settled = ledger.settled(channel)
@@ -469,6 +457,20 @@ def find_unseen_alarms(
         )
     found.sort(key=lambda alarm: (alarm.time, alarm.channel))
     return found
+
+
+def _alarm_traces(
+    records: Iterable[RecordFile], begin: datetime, end: datetime
+) -> tuple[dict[int, list[RecordFile]], dict[int, list[RecordFile]]]:
+    """Per channel, the alarm recordings' jpg entries and clips stamped from `begin` to `end`."""
+    pictures: dict[int, list[RecordFile]] = {}
+    clips: dict[int, list[RecordFile]] = {}
+    for record in records:
+        if record.event not in ALARM_TAGS or not begin <= record.begin < end:
+            continue
+        kept = pictures if record.file_type is FileType.PICTURE else clips
+        kept.setdefault(record.channel, []).append(record)
+    return pictures, clips
 
 
 def _unseen_on_channel(
