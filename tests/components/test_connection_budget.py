@@ -179,3 +179,25 @@ async def test_an_alarm_still_is_taken_after_the_alarm(
     snapshots = camera.stats.snapshots
     await camera.raise_alarm(channel=0, event="VideoMotion", status="Start")
     await camera.wait_for(lambda: camera.stats.snapshots == snapshots + 1)
+
+
+@pytest.mark.parametrize("camera_settings", [{**PATIENT_CAMERA, "profile": "nvr"}])
+async def test_stills_from_the_stream_keep_to_two_connections(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    camera: CameraSimulator,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A recorder refuses OPSNAP: each still is a keyframe of a stream on a login of its
+    own, and the one before is gone before the next logs in.
+    """
+    monkeypatch.setattr(stills, "STILL_MAX_AGE", timedelta(0))
+    camera.reset_peak_connections()
+    channels = [
+        entity_id(hass, "camera", f"{loaded_entry.unique_id}_{channel}_snapshot")
+        for channel in (0, 1)
+    ]
+    for _ in range(4):
+        images = await asyncio.gather(*(async_get_image(hass, camera_id) for camera_id in channels))
+        assert all(image.content.startswith(b"\xff\xd8") for image in images)
+    assert camera.stats.peak_connections == 2

@@ -58,7 +58,11 @@ class ExtraConnection:
         """
         async with self._take(wait):
             if self._kept is None or self._kept.closed:
-                self._kept = None
+                closed, self._kept = self._kept, None
+                if closed is not None:
+                    # Its socket may still be open: gone first, so that a device never
+                    # sees three connections at once.
+                    await closed.aclose()
                 self._kept = await self._log_in()
             connection = self._kept
             try:

@@ -101,7 +101,9 @@ async def first_keyframe(
             ) from None
     finally:
         connection.route_media(None)
-        connection.close()
+        # Closed, and gone, before the turn passes: the next user's login must not make a
+        # third connection while this one is still open.
+        await connection.aclose()
 
 
 def _stop(connection: DvripConnection, channel: int, stream: LiveStreamType) -> None:

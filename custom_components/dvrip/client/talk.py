@@ -91,7 +91,7 @@ async def speak(
     except DvripProtocolError:
         ret = RetCode.UNKNOWN_ERROR
     if ret not in SUCCESS_CODES:
-        connection.close()
+        await connection.aclose()
         raise DvripCommandError("OPTalk", ret)
     packets = talk_packets(alaw)
     loop = asyncio.get_running_loop()
@@ -110,6 +110,7 @@ async def speak(
     finally:
         if not connection.closed:
             connection.send(MessageId.TALK, talk_message(connection.session_id, "Stop"))
-        # Closed: the speaker is free for the next talk, and the next user logs in afresh.
-        connection.close()
+        # Closed (and gone, before the turn passes): the speaker is free for the next talk,
+        # and the next user logs in afresh.
+        await connection.aclose()
     return TalkResult(len(packets), loop.time() - started)
