@@ -18,7 +18,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.dvrip.const import DOMAIN
+from custom_components.dvrip.const import CONF_PICTURE_MODE, DOMAIN
 from custom_components.dvrip.recordings import URL
 from simulator import CameraSimulator
 
@@ -242,6 +242,8 @@ async def _thumbnail(hass_client: ClientSessionGenerator, item: BrowseMediaSourc
 
 
 @pytest.mark.usefixtures("fast_pictures")
+# The recording's picture alone: the kept picture is not replaced after it is shown.
+@pytest.mark.parametrize("entry_options", [{CONF_PICTURE_MODE: "recording"}])
 async def test_thumbnail_is_the_alarm_picture(
     hass: HomeAssistant,
     loaded_entry: MockConfigEntry,
