@@ -66,7 +66,6 @@ _LOGGER = logging.getLogger(__name__)
 FILE_QUERY_PAGE: Final = 64
 # Keepalives go out this long before the device's AliveInterval runs out.
 _KEEPALIVE_MARGIN: Final = 0.25
-_LOGOUT_TIMEOUT: Final = 2.0
 # How long a two-socket download whose claim the device did not confirm may take to start
 # before one socket is tried instead (a confirmed claim waits as long as the data needs).
 _TWO_SOCKET_START_TIMEOUT: Final = 5.0
@@ -1043,17 +1042,7 @@ async def _first_refusal(replies: list[asyncio.Future[Packet]]) -> None:
 
 async def _log_out(connection: DvripConnection) -> None:
     """Log out where the device still listens, and close the socket."""
-    try:
-        if not connection.closed:
-            with contextlib.suppress(DvripError):
-                await connection.request(
-                    MessageId.LOGOUT_REQ,
-                    {"Name": "", "SessionID": format_session_id(connection.session_id)},
-                    timeout=_LOGOUT_TIMEOUT,
-                )
-    finally:
-        connection.on_close = None
-        await connection.aclose()
+    await connection.log_out()
 
 
 def _search_entries(reply: dict[str, Any]) -> Any:

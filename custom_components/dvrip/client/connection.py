@@ -39,9 +39,13 @@ from .framing import (
     decode_json,
     encode_json,
     encode_packet,
+    format_session_id,
 )
 
 _LOGGER = logging.getLogger(__name__)
+
+# How long a logout's answer, and the device closing the socket after it, are waited for.
+LOGOUT_TIMEOUT: Final = 2.0
 
 _READ_CHUNK: Final = 64 * 1024
 # Media packets waiting for a slow sink; beyond this the reader stops reading (TCP backpressure).
@@ -302,6 +306,28 @@ class DvripConnection:
         self._writer.close()
         if self.on_close is not None:
             self.on_close(reason)
+
+    async def log_out(self, timeout: float = LOGOUT_TIMEOUT) -> None:
+        """Log out where the device still listens, and close once the device has.
+
+        A device closes the socket after it answers a logout (the interface document;
+        python-dvr `close()`): waiting for that (`timeout` at most) frees its connection
+        slot before this client opens another, so it never counts one too many.
+        """
+        try:
+            if not self.closed:
+                with contextlib.suppress(DvripError):
+                    await self.request(
+                        MessageId.LOGOUT_REQ,
+                        {"Name": "", "SessionID": format_session_id(self.session_id)},
+                        timeout=timeout,
+                    )
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(timeout):
+                        await self.closed_event.wait()
+        finally:
+            self.on_close = None
+            await self.aclose()
 
     async def aclose(self, reason: DvripError | None = None) -> None:
         """Close and wait until the reader task and the socket are gone."""

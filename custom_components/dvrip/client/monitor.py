@@ -101,9 +101,9 @@ async def first_keyframe(
             ) from None
     finally:
         connection.route_media(None)
-        # Closed, and gone, before the turn passes: the next user's login must not make a
-        # third connection while this one is still open.
-        await connection.aclose()
+        # Logged out, and closed by the device, before the turn passes: the next user's
+        # login must not make a third connection while this one is still open.
+        await connection.log_out()
 
 
 def _stop(connection: DvripConnection, channel: int, stream: LiveStreamType) -> None:

@@ -91,7 +91,7 @@ async def speak(
     except DvripProtocolError:
         ret = RetCode.UNKNOWN_ERROR
     if ret not in SUCCESS_CODES:
-        await connection.aclose()
+        await connection.log_out()
         raise DvripCommandError("OPTalk", ret)
     packets = talk_packets(alaw)
     loop = asyncio.get_running_loop()
@@ -110,7 +110,7 @@ async def speak(
     finally:
         if not connection.closed:
             connection.send(MessageId.TALK, talk_message(connection.session_id, "Stop"))
-        # Closed (and gone, before the turn passes): the speaker is free for the next talk,
-        # and the next user logs in afresh.
-        await connection.aclose()
+        # Logged out (and closed by the device, before the turn passes): the speaker is free
+        # for the next talk, and the next user logs in afresh.
+        await connection.log_out()
     return TalkResult(len(packets), loop.time() - started)
