@@ -128,8 +128,8 @@ def async_update_storage_issues(
         async_update_issue(hass, entry, issue, raised)
 
 
-class ClockFixFlow(RepairsFlow):
-    """Keep the camera's clock right: set it now, and at each connect and daily from now on."""
+class _CameraFixFlow(RepairsFlow):
+    """A fix that asks for a confirmation, then acts on the camera of a loaded entry."""
 
     def __init__(self, entry_id: str) -> None:
         self._entry_id = entry_id
@@ -141,6 +141,20 @@ class ClockFixFlow(RepairsFlow):
         entry = self.hass.config_entries.async_get_entry(self._entry_id)
         if entry is None or entry.state is not ConfigEntryState.LOADED:
             return self.async_abort(reason="not_loaded")
+        return await self._async_confirm(entry, user_input)
+
+    async def _async_confirm(
+        self, entry: ConfigEntry[Any], user_input: dict[str, str] | None
+    ) -> FlowResult:
+        raise NotImplementedError
+
+
+class ClockFixFlow(_CameraFixFlow):
+    """Keep the camera's clock right: set it now, and at each connect and daily from now on."""
+
+    async def _async_confirm(
+        self, entry: ConfigEntry[Any], user_input: dict[str, str] | None
+    ) -> FlowResult:
         coordinator = entry.runtime_data.coordinator
         if user_input is None:
             return self.async_show_form(
@@ -159,19 +173,12 @@ class ClockFixFlow(RepairsFlow):
         return self.async_create_entry(data={})
 
 
-class DetectionFixFlow(RepairsFlow):
+class DetectionFixFlow(_CameraFixFlow):
     """Turn motion detection on, on the channels where it is off."""
 
-    def __init__(self, entry_id: str) -> None:
-        self._entry_id = entry_id
-
-    async def async_step_init(self, user_input: dict[str, str] | None = None) -> FlowResult:
-        return await self.async_step_confirm()
-
-    async def async_step_confirm(self, user_input: dict[str, str] | None = None) -> FlowResult:
-        entry = self.hass.config_entries.async_get_entry(self._entry_id)
-        if entry is None or entry.state is not ConfigEntryState.LOADED:
-            return self.async_abort(reason="not_loaded")
+    async def _async_confirm(
+        self, entry: ConfigEntry[Any], user_input: dict[str, str] | None
+    ) -> FlowResult:
         coordinator = entry.runtime_data.coordinator
         disabled, _ = detection_problems(coordinator.detection_config, coordinator.channels)
         channels = [
