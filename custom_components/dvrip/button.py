@@ -24,7 +24,14 @@ from .command_errors import camera_unavailable, command_error
 from .const import CONF_KEEP_CLOCK, option
 from .coordinator import DvripConfigEntry, DvripCoordinator
 from .entity import DvripEntity
-from .ptz import BUTTON_MOVE_SECONDS, DEFAULT_SPEED, PTZ_ABILITY, PtzGuard, ptz_reported
+from .ptz import (
+    BUTTON_MOVE_SECONDS,
+    DEFAULT_SPEED,
+    PTZ_ABILITY,
+    PtzGuard,
+    ptz_entities,
+    ptz_reported,
+)
 
 # Commands go one at a time over the camera's one session.
 PARALLEL_UPDATES = 1
@@ -91,18 +98,6 @@ class DvripPtzButton(DvripEntity, ButtonEntity):
     async def async_press(self) -> None:
         assert self.channel is not None
         await self.entity_description.press_fn(self._guard, self.channel)
-
-
-def _ptz_buttons(entry: DvripConfigEntry) -> list[DvripPtzButton]:
-    coordinator = entry.runtime_data.coordinator
-    guard = entry.runtime_data.ptz
-    if guard is None:
-        return []
-    return [
-        DvripPtzButton(coordinator, guard, description, channel)
-        for channel in coordinator.active_channels
-        for description in PTZ_BUTTONS
-    ]
 
 
 # -- maintenance ----------------------------------------------------------------------------
@@ -176,7 +171,7 @@ async def async_setup_entry(
     report start disabled), and the maintenance buttons on the camera's device.
     """
     entities: list[ButtonEntity] = []
-    entities.extend(_ptz_buttons(entry))
+    entities.extend(ptz_entities(entry, PTZ_BUTTONS, DvripPtzButton))
     coordinator = entry.runtime_data.coordinator
     entities.extend(
         DvripMaintenanceButton(coordinator, description) for description in MAINTENANCE_BUTTONS

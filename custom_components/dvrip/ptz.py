@@ -17,7 +17,7 @@ select, read again after each change made here.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, Final
 
 from homeassistant.core import CALLBACK_TYPE, HassJob, HomeAssistant, callback
@@ -313,3 +313,20 @@ def ptz_reported(coordinator: DvripCoordinator, ability: str) -> bool:
     """Whether the device reports the PTZ ability (unknown counts as not reported)."""
     abilities = coordinator.abilities
     return abilities is not None and abilities.supports(ability, PTZ_SECTION)
+
+
+def ptz_entities[D, E](
+    entry: DvripConfigEntry,
+    descriptions: Iterable[D],
+    entity: Callable[[DvripCoordinator, PtzGuard, D, int], E],
+) -> list[E]:
+    """One entity of each description on every channel with a camera (none without a guard)."""
+    coordinator = entry.runtime_data.coordinator
+    guard = entry.runtime_data.ptz
+    if guard is None:
+        return []
+    return [
+        entity(coordinator, guard, description, channel)
+        for channel in coordinator.active_channels
+        for description in descriptions
+    ]

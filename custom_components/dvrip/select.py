@@ -25,7 +25,7 @@ from .lighting import (
     LightingState,
     has_white_light,
 )
-from .ptz import PRESET_ABILITY, PtzGuard, ptz_reported
+from .ptz import PRESET_ABILITY, PtzGuard, ptz_entities, ptz_reported
 
 # Commands go one at a time over the camera's one session.
 PARALLEL_UPDATES = 1
@@ -96,18 +96,6 @@ class DvripPtzPresetSelect(DvripEntity, SelectEntity):
     async def async_select_option(self, option: str) -> None:
         assert self.channel is not None
         await self._guard.async_preset(self.channel, PtzCommand.GOTO_PRESET, int(option))
-
-
-def _ptz_selects(entry: DvripConfigEntry) -> list[DvripPtzPresetSelect]:
-    coordinator = entry.runtime_data.coordinator
-    guard = entry.runtime_data.ptz
-    if guard is None:
-        return []
-    return [
-        DvripPtzPresetSelect(coordinator, guard, description, channel)
-        for channel in coordinator.active_channels
-        for description in PTZ_SELECTS
-    ]
 
 
 # -- white light and day/night -----------------------------------------------------------
@@ -240,7 +228,7 @@ async def async_setup_entry(
 ) -> None:
     """Each select on its device; those whose ability is not reported start disabled."""
     entities: list[DvripEntity] = []
-    entities.extend(_ptz_selects(entry))
+    entities.extend(ptz_entities(entry, PTZ_SELECTS, DvripPtzPresetSelect))
     entities.extend(_lighting_selects(entry))
     remove_stale_entities(hass, entry, Platform.SELECT, {entity.unique_id for entity in entities})
     async_add_entities(entities)
