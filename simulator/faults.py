@@ -103,6 +103,7 @@ class Faults(DeviceState):
         self._next_session_id = self._first_session_id()
         self._active_alarms.clear()
         self._stills_stuck = False
+        self._recording_now.clear()
         self._boot = datetime.now(self._zone)
         if (epoch := self.clock_epoch) is not None:
             # No clock battery: the clock starts again at its epoch and runs on from there.

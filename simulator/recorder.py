@@ -88,11 +88,16 @@ class Recorder(DeviceState):
         if self.config.continuous_recording:
             return self._hour_file(moment, channel, event), self._picture(moment, channel, event)
         until = moment + timedelta(seconds=self.clip_spec.seconds)
-        ongoing = self.history.recording(channel, event, moment)
-        if ongoing is not None and not ongoing.media_ready:
+        ongoing = self._recording_now.get((channel, event))
+        if (
+            ongoing is not None
+            and not ongoing.media_ready
+            and ongoing.begin <= moment <= ongoing.end
+        ):
             self.history.extend(ongoing, until)
             return ongoing, self._picture(moment, channel, event)
         clip, picture = self.add_history(moment, channel=channel, event=event)
+        self._recording_now[channel, event] = clip
         return clip, picture
 
     def _picture(self, moment: datetime, channel: int, event: RecordEvent) -> HistoryEntry:

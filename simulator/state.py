@@ -36,7 +36,7 @@ from simulator.config import (
     SimulatorConfig,
     SimulatorStats,
 )
-from simulator.history import ClipSpec, History
+from simulator.history import ClipSpec, History, HistoryEntry, RecordEvent
 from simulator.link import Link, LoginSession
 from simulator.profiles import Profile, get_profile
 from simulator.quirks import (
@@ -114,6 +114,10 @@ class DeviceState:
         self._stalled: set[str] = set()
         self._cut_next_download = False
         self._picture_turn = 0
+        # Per channel and event: the clip being recorded now, which a new alarm extends. A
+        # reboot or a clock set ends it: a later alarm starts a file of its own, even where
+        # the camera times of an earlier one come round again.
+        self._recording_now: dict[tuple[int, RecordEvent], HistoryEntry] = {}
         self._snapshots: dict[int, bytes] = {}
         # snap-stuck: stills are stuck (Ret 108) from the first one until a reboot.
         self._stills_stuck = False
@@ -228,6 +232,7 @@ class DeviceState:
         if not isinstance(moment, datetime):
             raise TypeError("moment must be a datetime")
         self._clock_offset = moment.replace(tzinfo=None) - self._local_now()
+        self._recording_now.clear()
         _LOGGER.info("Clock set to %s", format_time(moment))
         self._notify()
 
@@ -236,6 +241,7 @@ class DeviceState:
         if isinstance(seconds, bool) or not isinstance(seconds, int | float):
             raise TypeError("seconds must be a number")
         self._clock_offset += timedelta(seconds=seconds)
+        self._recording_now.clear()
         _LOGGER.info("Clock moved by %+.0f s", seconds)
         self._notify()
 

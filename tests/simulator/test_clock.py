@@ -102,3 +102,20 @@ async def test_the_clock_epoch_quirk_reboots_to_2000(start_camera: StartCamera) 
     assert camera.now().year > 2000
     await camera.inject_fault("reboot", 0.1)
     assert_reads(camera, EPOCH)
+
+
+async def test_an_alarm_after_the_clock_moved_back_records_a_file_of_its_own(
+    camera: CameraSimulator,
+) -> None:
+    first = await camera.raise_alarm()
+    again = await camera.raise_alarm(time=first.time)
+    # While the recording goes on, a new alarm extends it.
+    assert again.clip is first.clip
+    camera.shift_clock(-20)
+    # The clock came round to a second the earlier recording holds: that file was closed
+    # when the clock moved, so this alarm is recorded in a file of its own.
+    later = await camera.raise_alarm(time=first.time)
+    assert later.clip is not None and first.clip is not None
+    assert later.clip is not first.clip
+    assert later.clip.file_name != first.clip.file_name
+    assert later.clip.begin == first.clip.begin
