@@ -41,12 +41,12 @@ def _record(
 
 
 def _alarm(
-    seconds: int, *, channel: int = 0, tag: RecordEvent = RecordEvent.MOTION
+    seconds: int, *, channel: int = 0, tag: RecordEvent = RecordEvent.MOTION, length: int = 10
 ) -> list[RecordFile]:
     """The two traces a camera leaves of one alarm."""
     return [
         _record(seconds, tag=tag, channel=channel),
-        _record(seconds, picture=False, tag=tag, channel=channel),
+        _record(seconds, picture=False, tag=tag, channel=channel, length=length),
     ]
 
 
@@ -271,7 +271,8 @@ def test_a_flood_is_matched_quickly() -> None:
     ledger = AlarmLedger()
     records = []
     for seconds in range(0, 3600, 1):
-        records.extend(_alarm(seconds))
+        # A channel records one file at a time: each alarm's ends as the next begins.
+        records.extend(_alarm(seconds, length=1))
         if seconds % 2:
             ledger.record(0, T0 + timedelta(seconds=seconds))
     found = _unseen(records, ledger)
@@ -315,7 +316,7 @@ def test_an_epoch_alarm_is_remembered_by_its_pictures_once_listed() -> None:
     assert not ledger.settled(0)
     # Listed, but a picture of its burst or clip may still come: that one is taken for its.
     ledger.settle(earlier, begin=begin, end=EPOCH + timedelta(seconds=20))
-    assert list(ledger.settled(0)) == [earlier[0].name]
+    assert set(ledger.settled(0)) == {record.name for record in earlier}
     assert not ledger.claims_picture(0, EPOCH + timedelta(seconds=5), timedelta(seconds=1))
     assert ledger.claims_picture(0, EPOCH + timedelta(seconds=14), timedelta(seconds=1))
     ledger = AlarmLedger.from_dict(ledger.as_dict())
@@ -323,9 +324,10 @@ def test_an_epoch_alarm_is_remembered_by_its_pictures_once_listed() -> None:
     # Listed past all of it: remembered by its picture alone.
     ledger.settle(earlier, begin=begin, end=end)
     assert not ledger.fired_between(0, EPOCH, end)
-    assert list(ledger.settled(0)) == [earlier[0].name]
+    assert set(ledger.settled(0)) == {record.name for record in earlier}
     ledger = AlarmLedger.from_dict(ledger.as_dict())
-    later = _epoch_alarm(5, card_id=2) + _epoch_alarm(7, card_id=3)
+    # The alarm at 7 s falls in the recording of the one at 5 s: a picture of its own.
+    later = _epoch_alarm(5, card_id=2) + _epoch_alarm(7, card_id=3)[:1]
     found = find_unseen_alarms(earlier + later, ledger, begin=begin, end=end)
     assert [(alarm.time, alarm.picture) for alarm in found] == [
         (EPOCH + timedelta(seconds=5), later[0])
@@ -342,7 +344,7 @@ def test_an_ntp_correction_back_writes_seconds_again() -> None:
     ledger.record(0, T0 + timedelta(seconds=10), fired_at)
     first = _alarm(10)
     ledger.settle(first, begin=T0, end=T0 + timedelta(seconds=40))
-    assert list(ledger.settled(0)) == [first[0].name]
+    assert set(ledger.settled(0)) == {record.name for record in first}
     again = [replace(record, name=record.name + "-again") for record in _alarm(12)]
     assert _unseen(first + again, ledger) == [(12, 0)]
     ledger.prune(fired_at + timedelta(seconds=1))
@@ -369,3 +371,48 @@ def test_an_alarm_of_a_second_already_remembered_by_pictures_takes_its_own() -> 
         earlier + later, ledger, begin=EPOCH, end=EPOCH + timedelta(minutes=5)
     )
     assert found == []
+
+
+def _again(records: list[RecordFile]) -> list[RecordFile]:
+    """The same traces written again by a clock that came round: the same seconds, other names."""
+    return [replace(record, name=record.name + "-again") for record in records]
+
+
+def test_two_recordings_of_the_same_seconds_are_two_alarms() -> None:
+    """After the clock went back, two unpushed alarms left a picture and a recording each at
+    the same second: their pictures fall in one burst, but a channel records one file at a
+    time, so the two recordings are two alarms. Once fired, neither is found again.
+    """
+    records = _alarm(10, length=2) + _again(_alarm(10, length=2))
+    ledger = AlarmLedger()
+    found = find_unseen_alarms(records, ledger, begin=T0, end=T0 + timedelta(hours=1))
+    assert [(alarm.time, alarm.channel) for alarm in found] == [(T0 + timedelta(seconds=10), 0)] * 2
+    fired_at = datetime(2026, 11, 25, 13, 0, tzinfo=UTC)
+    for alarm in found:
+        ledger.record(alarm.channel, alarm.time, fired_at)
+    assert _unseen(records, ledger) == []
+    ledger.settle(records, begin=T0, end=T0 + timedelta(minutes=5))
+    ledger = AlarmLedger.from_dict(ledger.as_dict())
+    assert _unseen(records, ledger) == []
+
+
+def test_a_pushed_alarm_takes_one_of_two_recordings_that_overlap() -> None:
+    """An alarm missed during a cut, then the clock corrected back, then a pushed alarm a
+    second later on the new clock: the push takes its own recording, the other is found.
+    """
+    missed = _alarm(7, length=2)
+    pushed = _again(_alarm(8, length=2))
+    ledger = AlarmLedger()
+    ledger.record(0, T0 + timedelta(seconds=8))
+    assert _unseen(missed + pushed, ledger) == [(7, 0)]
+
+
+def test_two_pushed_alarms_of_one_second_find_nothing_more() -> None:
+    """Both alarms of a second that came round were pushed: their recordings are theirs."""
+    records = _alarm(10, length=2) + _again(_alarm(10, length=2))
+    ledger = AlarmLedger()
+    ledger.record(0, T0 + timedelta(seconds=10))
+    ledger.record(0, T0 + timedelta(seconds=10))
+    assert _unseen(records, ledger) == []
+    ledger = AlarmLedger.from_dict(ledger.as_dict())
+    assert _unseen(records, ledger) == []

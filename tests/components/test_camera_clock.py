@@ -249,3 +249,27 @@ async def test_a_power_cut_writes_the_seconds_of_an_earlier_one_again(
     times = [state.attributes["camera_time"] for state in steps.events.states]
     assert len(times) == steps.fired + 1
     assert times.count(missed.time.isoformat()) == 1 + (seconds_after == 0)
+
+
+async def test_an_alarm_missed_then_one_pushed_in_seconds_that_came_round(
+    camera: CameraSimulator, steps: Steps
+) -> None:
+    """An alarm the camera records without pushing it; NTP then sets its clock back, and the
+    next alarm, pushed, is stamped a second after the first: their pictures fall in one
+    burst, but each has a recording of its own. Both fire once.
+    """
+    camera.set_motion_detection(upload=False)
+    # Stamped a while ago, so that the clock set back has passed both alarms' seconds.
+    missed = await camera.raise_alarm(time=camera.now() - timedelta(seconds=40))
+    assert missed.pushed_to == 0
+    camera.set_motion_detection(upload=True)
+    camera.shift_clock(-20)
+    pushed = await camera.raise_alarm(time=missed.time + timedelta(seconds=1))
+    assert pushed.pushed_to == 1
+    steps.fired += 1
+    await steps.events.wait_for_count(steps.fired)
+    await steps.hass.async_block_till_done(wait_background_tasks=True)
+    assert len(await steps.coordinator.history.async_check(CheckTrigger.AUDIT)) == 1
+    await steps.audit()
+    times = [state.attributes["camera_time"] for state in steps.events.states]
+    assert sorted(times) == [missed.time.isoformat(), pushed.time.isoformat()]

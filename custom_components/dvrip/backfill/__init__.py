@@ -26,8 +26,9 @@ forgets fired alarms by Home Assistant's time of firing, never by camera time, a
 `check_spans` searches, after a clock jump, both what the old clock wrote since the last
 check and what the new one wrote: nothing already checked is offered as new, nothing written
 meanwhile is left out. A clock that comes round writes the same seconds again, so an alarm
-is remembered by its pictures' names once they are listed (`AlarmLedger.settle`), not by a
-second that a later alarm may carry too.
+is remembered by its pictures' and recording's names once they are listed
+(`AlarmLedger.settle`), not by a second that a later alarm may carry too; and two recordings
+of one channel that cover the same seconds are two alarms (`_came_round`).
 
 The price of that tolerance: two alarms of one channel less than the window apart (or whose
 pictures are less than a burst apart), one pushed and one missed, count as one. Nothing here
@@ -99,6 +100,9 @@ class AlarmLedger:
     def __init__(self) -> None:
         self._fired: dict[int, list[datetime]] = {}
         self._fired_at: dict[int, dict[datetime, datetime]] = {}
+        # Per channel: how many more alarms than one were fired in a second (a clock that
+        # came round, or two kinds of alarm pushed at once).
+        self._repeats: dict[int, dict[datetime, int]] = {}
         # Per channel: the names of the pictures of alarms fired and listed since, oldest
         # first, with the alarm's second and when it fired (by which they are forgotten).
         self._settled: dict[int, dict[str, tuple[datetime, datetime]]] = {}
@@ -125,6 +129,8 @@ class AlarmLedger:
         when = self._fired_at.setdefault(channel, {})
         if second in when:
             when[second] = max(when[second], fired_at)
+            repeats = self._repeats.setdefault(channel, {})
+            repeats[second] = repeats.get(second, 0) + 1
             # Another alarm of that second (a clock that came round): its pictures are not
             # listed yet, so the second takes any picture of its burst again.
             self._partly_settled.get(channel, {}).pop(second, None)
@@ -136,9 +142,11 @@ class AlarmLedger:
             bisect.insort(times, second)
         if len(times) > MAX_REMEMBERED:
             partly = self._partly_settled.get(channel, {})
+            repeats = self._repeats.get(channel, {})
             for old in times[: len(times) - MAX_REMEMBERED]:
                 del when[old]
                 partly.pop(old, None)
+                repeats.pop(old, None)
             del times[: len(times) - MAX_REMEMBERED]
 
     def fired_between(self, channel: int, begin: datetime, end: datetime) -> bool:
@@ -173,7 +181,8 @@ class AlarmLedger:
         """
         covered = end - SAVE_MARGIN
         pictures, clips = _alarm_traces(records, begin, end)
-        for channel, channel_pictures in pictures.items():
+        for channel in pictures.keys() | clips.keys():
+            channel_pictures = pictures.get(channel, [])
             times = self._fired.get(channel, [])
             when = self._fired_at.get(channel, {})
             due = [
@@ -210,6 +219,9 @@ class AlarmLedger:
                     continue
                 fired = (time, when[time])
                 names.update(dict.fromkeys(claimed, fired))
+                # Its recording's too: after the clock came round, another alarm's file may
+                # cover the same seconds (see `_came_round`).
+                names.update(dict.fromkeys((clip.name for clip in own_clips), fired))
                 listed_until, claimed_until = partly.get(time, (covered, claims_until))
                 listed_until = max(listed_until, covered)
                 claims_until = max(claims_until, claimed_until)
@@ -217,6 +229,7 @@ class AlarmLedger:
                     times.remove(time)
                     del when[time]
                     partly.pop(time, None)
+                    self._repeats.get(channel, {}).pop(time, None)
                 else:
                     partly[time] = (listed_until, claims_until)
             for old in list(names)[: max(0, len(names) - MAX_REMEMBERED)]:
@@ -238,6 +251,22 @@ class AlarmLedger:
             time not in partly
             for time in itertools.takewhile(lambda time: time <= picture + window, times[low:])
         )
+
+    def fired_times(
+        self, channel: int, begin: datetime, end: datetime
+    ) -> tuple[list[datetime], list[datetime]]:
+        """The alarms fired on `channel` from `begin` to `end` that are not remembered by
+        their pictures, and those that are: a second once for each of its alarms.
+        """
+        times = self._fired.get(channel, [])
+        partly = self._partly_settled.get(channel, {})
+        repeats = self._repeats.get(channel, {})
+        whole: list[datetime] = []
+        named: list[datetime] = []
+        position = bisect.bisect_left(times, begin)
+        for time in itertools.takewhile(lambda t: t <= end, times[position:]):
+            (named if time in partly else whole).extend([time] * (1 + repeats.get(time, 0)))
+        return whole, named
 
     def whole_between(self, channel: int, begin: datetime, end: datetime) -> bool:
         """Whether an alarm not remembered by its pictures was fired from `begin` to `end`."""
@@ -270,9 +299,11 @@ class AlarmLedger:
                 or time < when[time].replace(tzinfo=None) - EPOCH_STAMP_LAG
             ]
             partly = self._partly_settled.get(channel, {})
+            repeats = self._repeats.get(channel, {})
             for time in set(times).difference(kept):
                 del when[time]
                 partly.pop(time, None)
+                repeats.pop(time, None)
             times[:] = kept
         for names in self._settled.values():
             for name, (time, fired_at) in list(names.items()):
@@ -289,8 +320,11 @@ class AlarmLedger:
             "checked_until": self.checked_until.isoformat() if self.checked_until else None,
             "checked_at": self.checked_at.isoformat() if self.checked_at else None,
             "alarms": {
+                # A second that holds several alarms is written once for each.
                 str(channel): [
-                    [time.isoformat(), self._fired_at[channel][time].isoformat()] for time in times
+                    [time.isoformat(), self._fired_at[channel][time].isoformat()]
+                    for time in times
+                    for _ in range(1 + self._repeats.get(channel, {}).get(time, 0))
                 ]
                 for channel, times in sorted(self._fired.items())
                 if times
@@ -453,6 +487,7 @@ def find_unseen_alarms(
                 ledger,
                 window,
                 sorted(picture.begin for picture in channel_pictures if picture.name in settled),
+                settled,
             )
         )
     found.sort(key=lambda alarm: (alarm.time, alarm.channel))
@@ -480,6 +515,7 @@ def _unseen_on_channel(
     ledger: AlarmLedger,
     window: timedelta,
     settled_times: list[datetime],
+    settled: Collection[str],
 ) -> list[HistoryAlarm]:
     # The clips that began with an alarm already fired: a jpg entry inside one is that
     # alarm's, however late the camera saved it.
@@ -501,6 +537,8 @@ def _unseen_on_channel(
     picture_times = [picture.begin for picture in new_pictures]
     new_clips: list[RecordFile] = []
     for clip in clips:
+        if clip.name in settled:
+            continue  # a fired alarm's recording
         # A clip near or covering an alarm already fired, or a new jpg entry, is that
         # alarm's recording.
         start = clip.begin - window
@@ -524,7 +562,66 @@ def _unseen_on_channel(
         group.append(record)
     if group:
         alarms.append(_alarm_of(channel, group))
-    return alarms
+    return alarms + _came_round(channel, clips, ledger, window, settled, alarms)
+
+
+def _came_round(
+    channel: int,
+    clips: list[RecordFile],
+    ledger: AlarmLedger,
+    window: timedelta,
+    settled: Collection[str],
+    found: list[HistoryAlarm],
+) -> list[HistoryAlarm]:
+    """The alarms known only by a recording that covers the seconds of another.
+
+    A channel records one file at a time, so two alarm recordings that cover the same
+    seconds were stamped by a clock that came round (back at its epoch, corrected back,
+    daylight saving's hour): each is an alarm's of its own, though their pictures' seconds
+    fall in one burst and the traces above take them for one alarm. Each alarm fired or
+    `found` there accounts for the recording nearest to it; a recording none accounts for
+    (and none fired, by its name) is one more alarm.
+    """
+    extra: list[HistoryAlarm] = []
+    for overlapping in _overlapping(clips):
+        unnamed = [clip for clip in overlapping if clip.name not in settled]
+        if not unnamed:
+            continue
+        begin = overlapping[0].begin - window
+        end = max(clip.end for clip in overlapping)
+        whole, named = ledger.fired_times(channel, begin, end)
+        # An alarm remembered by its pictures is remembered by its recording's name too.
+        named = named[: max(0, len(named) - (len(overlapping) - len(unnamed)))]
+        owners = whole + named + [alarm.time for alarm in found if begin <= alarm.time <= end]
+        begins = [clip.begin for clip in unnamed]  # sorted, as `unnamed` is
+        for owner in sorted(owners)[: len(unnamed)]:
+            # The nearest recording is the owner's (bisect: a flood must stay cheap).
+            position = bisect.bisect_left(begins, owner)
+            if position == len(begins) or (
+                position > 0 and owner - begins[position - 1] <= begins[position] - owner
+            ):
+                position -= 1
+            del begins[position], unnamed[position]
+        extra.extend(HistoryAlarm(clip.begin, channel, clip.event, clip=clip) for clip in unnamed)
+    return extra
+
+
+def _overlapping(clips: list[RecordFile]) -> list[list[RecordFile]]:
+    """The groups of two or more `clips` that cover some of the same seconds."""
+    groups: list[list[RecordFile]] = []
+    group: list[RecordFile] = []
+    group_end: datetime | None = None
+    for clip in sorted(clips, key=lambda record: (record.begin, record.name)):
+        if group_end is not None and clip.begin < group_end:
+            group.append(clip)
+            group_end = max(group_end, clip.end)
+            continue
+        if len(group) > 1:
+            groups.append(group)
+        group, group_end = [clip], clip.end
+    if len(group) > 1:
+        groups.append(group)
+    return groups
 
 
 def _same_alarm(group: list[RecordFile], record: RecordFile, window: timedelta) -> bool:
