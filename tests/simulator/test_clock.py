@@ -115,7 +115,8 @@ async def test_an_alarm_after_the_clock_moved_back_records_a_file_of_its_own(
     # The clock came round to a second the earlier recording holds: that file was closed
     # when the clock moved, so this alarm is recorded in a file of its own.
     later = await camera.raise_alarm(time=first.time)
-    assert later.clip is not None and first.clip is not None
+    assert later.clip is not None
+    assert first.clip is not None
     assert later.clip is not first.clip
     assert later.clip.file_name != first.clip.file_name
     assert later.clip.begin == first.clip.begin
