@@ -12,11 +12,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
 
 from .client import Detection, DvripCommandError, read_detection, write_detection
 from .const import LOGGER
-from .coordinator import DvripConfigEntry, DvripCoordinator
+from .coordinator import DvripCoordinator
 from .readings import CameraReadings
 from .repairs import async_update_detection_issues
 
@@ -40,9 +41,7 @@ class DetectionSettings(CameraReadings[DetectionReadings]):
     one of its switches is in use, so a camera without it is not asked every few minutes.
     """
 
-    def __init__(
-        self, hass: HomeAssistant, entry: DvripConfigEntry, camera: DvripCoordinator
-    ) -> None:
+    def __init__(self, hass: HomeAssistant, entry: ConfigEntry, camera: DvripCoordinator) -> None:
         super().__init__(hass, entry, camera, "detection settings", DetectionReadings())
         self._wanted: Counter[Detection] = Counter({Detection.MOTION: 1})
 

@@ -7,10 +7,11 @@ history.
 
 from __future__ import annotations
 
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
 
 from .client import StorageStatus, read_storage
-from .coordinator import DvripConfigEntry, DvripCoordinator
+from .coordinator import DvripCoordinator
 from .readings import CameraReadings
 from .repairs import async_update_storage_issues
 
@@ -18,9 +19,7 @@ from .repairs import async_update_storage_issues
 class StorageMonitor(CameraReadings[StorageStatus | None]):
     """The storage as last read; None until the camera tells it (some never do)."""
 
-    def __init__(
-        self, hass: HomeAssistant, entry: DvripConfigEntry, camera: DvripCoordinator
-    ) -> None:
+    def __init__(self, hass: HomeAssistant, entry: ConfigEntry, camera: DvripCoordinator) -> None:
         super().__init__(hass, entry, camera, "storage", None)
 
     async def _async_read(self) -> StorageStatus | None:

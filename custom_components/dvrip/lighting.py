@@ -14,6 +14,7 @@ from enum import StrEnum
 from functools import partial
 from typing import TYPE_CHECKING, Any, Final
 
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
 
@@ -36,7 +37,7 @@ from .entity import DvripEntity
 from .readings import CameraReadings
 
 if TYPE_CHECKING:
-    from .coordinator import DvripConfigEntry, DvripCoordinator
+    from .coordinator import DvripCoordinator
 
 # Modes the white light's "off" goes back to: the one it had before it was switched on.
 _RESTORABLE_MODES: Final = frozenset(
@@ -81,11 +82,9 @@ def has_white_light(coordinator: DvripCoordinator) -> bool:
 class LightingCoordinator(CameraReadings[LightingState]):
     """Reads the white light's and the channels' day/night modes; writes them."""
 
-    config_entry: DvripConfigEntry
+    config_entry: ConfigEntry
 
-    def __init__(
-        self, hass: HomeAssistant, entry: DvripConfigEntry, camera: DvripCoordinator
-    ) -> None:
+    def __init__(self, hass: HomeAssistant, entry: ConfigEntry, camera: DvripCoordinator) -> None:
         super().__init__(hass, entry, camera, "lighting", LightingState(), always_update=False)
         # What the white light's "off" restores: its mode before it was switched on.
         self.mode_before_on = WhiteLightMode.CLOSE

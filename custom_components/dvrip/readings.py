@@ -13,12 +13,13 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Final
 
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 
 from .client import DvripError
 from .const import DOMAIN, LOGGER
-from .coordinator import DvripConfigEntry, DvripCoordinator
+from .coordinator import DvripCoordinator
 
 # Settings change from the vendor's app too; an entity shows them this fresh at most.
 READ_INTERVAL: Final = timedelta(minutes=5)
@@ -30,7 +31,7 @@ class CameraReadings[T](DataUpdateCoordinator[T]):
     def __init__(
         self,
         hass: HomeAssistant,
-        entry: DvripConfigEntry,
+        entry: ConfigEntry,
         camera: DvripCoordinator,
         what: str,
         initial: T,
