@@ -27,7 +27,7 @@ from .const import (
     PictureMode,
     option,
 )
-from .coordinator import DvripConfigEntry, DvripCoordinator, DvripRuntime
+from .coordinator import DvripCoordinator
 from .detection_settings import DetectionSettings
 from .devices import async_register_devices, removable_device
 from .discovery import async_start_discovery
@@ -40,6 +40,7 @@ from .ptz import PtzGuard
 from .recording_view import RecordingView
 from .recordings import KINDS_STORAGE_VERSION, RecordingCatalogue, kinds_storage_key
 from .repairs import Issue, async_clear_issue, async_update_locked_issue, delete_issues
+from .runtime import DvripConfigEntry, DvripRuntime
 from .services import async_remove_old_exports, async_setup_services, async_track_old_exports
 from .session import create_client, forget_setup_pacing, setup_error, setup_pacing
 from .storage import media_root
@@ -114,7 +115,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: DvripConfigEntry) -> boo
         detection=DetectionSettings(hass, entry, coordinator),
         storage=StorageMonitor(hass, entry, coordinator),
     )
-    entry.runtime_data.ptz = PtzGuard(hass, entry)
+    entry.runtime_data.ptz = PtzGuard(hass, entry, coordinator)
     entry.runtime_data.lighting = LightingCoordinator(hass, entry, coordinator)
     entry.runtime_data.recordings = RecordingCatalogue(hass, coordinator)
     await entry.runtime_data.recordings.async_load()

@@ -15,8 +15,9 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .client import Abilities
 from .const import ALARM_KIND_BY_ABILITY, BINARY_SENSOR_KINDS, DEFAULT_ENABLED_KINDS, AlarmKind
-from .coordinator import DvripConfigEntry, DvripCoordinator
+from .coordinator import DvripCoordinator
 from .entity import DvripEntity, remove_stale_entities
+from .runtime import DvripConfigEntry
 
 # Pushes arrive on one connection; there is nothing to fetch in parallel.
 PARALLEL_UPDATES = 0

@@ -22,7 +22,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from .client import DvripError, PtzCommand, reboot
 from .command_errors import camera_unavailable, command_error
 from .const import CONF_KEEP_CLOCK, option
-from .coordinator import DvripConfigEntry, DvripCoordinator
+from .coordinator import DvripCoordinator
 from .entity import DvripEntity
 from .ptz import (
     BUTTON_MOVE_SECONDS,
@@ -32,6 +32,7 @@ from .ptz import (
     ptz_entities,
     ptz_reported,
 )
+from .runtime import DvripConfigEntry
 
 # Commands go one at a time over the camera's one session.
 PARALLEL_UPDATES = 1
@@ -171,8 +172,9 @@ async def async_setup_entry(
     report start disabled), and the maintenance buttons on the camera's device.
     """
     entities: list[ButtonEntity] = []
-    entities.extend(ptz_entities(entry, PTZ_BUTTONS, DvripPtzButton))
-    coordinator = entry.runtime_data.coordinator
+    runtime = entry.runtime_data
+    coordinator = runtime.coordinator
+    entities.extend(ptz_entities(coordinator, runtime.ptz, PTZ_BUTTONS, DvripPtzButton))
     entities.extend(
         DvripMaintenanceButton(coordinator, description) for description in MAINTENANCE_BUTTONS
     )

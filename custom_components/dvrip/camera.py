@@ -7,11 +7,12 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .const import CONF_LIVE_STREAM, MANUFACTURER, LiveStream, option
-from .coordinator import DvripConfigEntry, DvripCoordinator
+from .coordinator import DvripCoordinator
 from .entity import DvripEntity
 from .last_picture import LastAlarmPictures
 from .live_view import LiveView
 from .log_redaction import install_login_redaction
+from .runtime import DvripConfigEntry
 from .stills import STILL_INTERVAL
 
 # Stills take turns in `stills` and on the client's second connection, not here.

@@ -36,9 +36,9 @@ from .const import (
     DOMAIN,
     LOGGER,
 )
-from .coordinator import DvripConfigEntry
 from .naming import address_name, device_title, own_name
 from .options_flow import PORT_SELECTOR, DvripOptionsFlow
+from .runtime import DvripConfigEntry
 from .session import create_client, error_key
 
 # The network settings: their MAC names a device that reports no serial number.

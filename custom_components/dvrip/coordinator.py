@@ -1,4 +1,4 @@
-"""One camera's glue put together, and what a loaded config entry holds (`entry.runtime_data`).
+"""One camera's glue put together (the config entry's runtime data is in `runtime`).
 
 A small class rather than a `DataUpdateCoordinator`: alarms are events (the event entity
 needs each one, not the latest snapshot), and a push wakes only the entities of its channel
@@ -9,9 +9,9 @@ who answers), `clock`, `alarms` (the one alarm path), `history_checks`, `repairs
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_HOST, CONF_PORT
@@ -42,23 +42,11 @@ from .const import (
     option,
 )
 from .history_checks import HISTORY_POLL_INTERVAL, HistoryChecker
-from .last_picture import LastAlarmPictures
 from .models import AlarmKey, AlarmState, CheckTrigger, ConnectionStatistics, signal_state
 from .naming import device_title
 from .repairs import Issue, async_update_issue
 from .session import CameraSession
 from .stills import LiveStills
-
-if TYPE_CHECKING:
-    # Only for the runtime data's annotations: those modules build on this one.
-    from .clips import AlarmClips
-    from .detection_settings import DetectionSettings
-    from .disks import StorageMonitor
-    from .lighting import LightingCoordinator
-    from .ptz import PtzGuard
-    from .recordings import RecordingCatalogue
-
-type DvripConfigEntry = ConfigEntry[DvripRuntime]
 
 # The camera's clock is checked (and, with the option, set) this often, besides each connect.
 CLOCK_CHECK_INTERVAL: Final = timedelta(days=1)
@@ -351,21 +339,3 @@ class DvripCoordinator:
             },
             "motion_detect_config": self.detection_config,
         }
-
-
-@dataclass(slots=True)
-class DvripRuntime:
-    """The camera's coordinator, and its last alarm pictures (None when they are off)."""
-
-    coordinator: DvripCoordinator
-    # The options the entry was set up with: a change of them needs a reload.
-    options: dict[str, Any]
-    detection: DetectionSettings
-    storage: StorageMonitor
-    pictures: LastAlarmPictures | None = None
-    # PTZ: the commands sent to the channels' heads, and the stops their moves are owed.
-    ptz: PtzGuard | None = None
-    # The white light's and day/night modes as read back (set up with the entry).
-    lighting: LightingCoordinator | None = None
-    recordings: RecordingCatalogue | None = None
-    clips: AlarmClips | None = None

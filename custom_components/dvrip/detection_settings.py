@@ -1,9 +1,8 @@
 """Each channel's detection settings (motion, human) as the camera has them, and switching them.
 
-Read one channel's section at a time (`client.detection`): at setup, after each reconnect,
-at each audit of the history, every few minutes while a switch shows them, and after each
-write, so a switch shows what the camera read back rather than what was asked. The same
-readings raise or clear the repair issues of motion detection or alarm upload being off.
+Read one channel's section at a time (`client.detection`) as `readings` says, and after each
+reconnect and at each audit of the history. The same readings raise or clear the repair issues
+of motion detection or alarm upload being off.
 """
 
 from __future__ import annotations
@@ -11,19 +10,16 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
-from typing import Any, Final
+from typing import Any
 
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 
-from .client import Detection, DvripCommandError, DvripError, read_detection, write_detection
-from .const import DOMAIN, LOGGER
-from .coordinator import DvripConfigEntry, DvripCoordinator
+from .client import Detection, DvripCommandError, read_detection, write_detection
+from .const import LOGGER
+from .coordinator import DvripCoordinator
+from .readings import CameraReadings
 from .repairs import async_update_detection_issues
-
-# Settings change from the vendor's app too; a switch shows them this fresh at most.
-DETECTION_REFRESH_INTERVAL: Final = timedelta(minutes=5)
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,25 +34,15 @@ class DetectionReadings:
         return self.sections.get(detection, {}).get(channel)
 
 
-class DetectionSettings(DataUpdateCoordinator[DetectionReadings]):
-    """The camera's detection settings, over the alarm session (no connection of its own).
+class DetectionSettings(CameraReadings[DetectionReadings]):
+    """The camera's detection settings.
 
     Motion detection is always read (its repair issues need it); human detection only while
     one of its switches is in use, so a camera without it is not asked every few minutes.
     """
 
-    def __init__(
-        self, hass: HomeAssistant, entry: DvripConfigEntry, camera: DvripCoordinator
-    ) -> None:
-        super().__init__(
-            hass,
-            LOGGER,
-            config_entry=entry,
-            name=f"{DOMAIN} detection settings {entry.title}",
-            update_interval=DETECTION_REFRESH_INTERVAL,
-        )
-        self.camera = camera
-        self.data = DetectionReadings()
+    def __init__(self, hass: HomeAssistant, entry: ConfigEntry, camera: DvripCoordinator) -> None:
+        super().__init__(hass, entry, camera, "detection settings", DetectionReadings())
         self._wanted: Counter[Detection] = Counter({Detection.MOTION: 1})
 
     @callback
@@ -73,32 +59,23 @@ class DetectionSettings(DataUpdateCoordinator[DetectionReadings]):
     def wants(self, detection: Detection) -> bool:
         return self._wanted[detection] > 0
 
-    async def _async_update_data(self) -> DetectionReadings:
-        """Read what is wanted; a camera offline keeps its last readings (the entities are
-        unavailable meanwhile), one that does not answer leaves them unknown, quietly.
-        """
-        camera = self.camera
-        if not camera.available:
-            return self.data
+    async def _async_read(self) -> DetectionReadings:
+        """Read what is wanted; a section the camera does not give is left out."""
         sections: dict[Detection, dict[int, dict[str, Any]]] = {}
-        try:
-            for detection in Detection:
-                if self.wants(detection):
-                    sections[detection] = await self._async_read(detection)
-        except DvripError as err:
-            # The connection dropped meanwhile: the reconnect reads them again.
-            LOGGER.debug("Cannot read the detection settings of %s: %s", camera.name, err)
-            return self.data
+        for detection in Detection:
+            if self.wants(detection):
+                sections[detection] = await self._async_read_sections(detection)
         readings = DetectionReadings(sections)
         motion = sections.get(Detection.MOTION, {})
         if motion:
+            camera = self.camera
             channels = camera.active_channels
             config = [motion.get(channel) for channel in range(max(channels, default=0) + 1)]
             camera.detection_config = config
             async_update_detection_issues(self.hass, camera.entry, config, channels)
         return readings
 
-    async def _async_read(self, detection: Detection) -> dict[int, dict[str, Any]]:
+    async def _async_read_sections(self, detection: Detection) -> dict[int, dict[str, Any]]:
         """Each active channel's section of one detection.
 
         A camera that gives no first channel's section is not asked for the others: firmware

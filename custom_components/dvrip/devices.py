@@ -11,9 +11,10 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 
 from .const import DOMAIN
-from .coordinator import DvripConfigEntry, DvripCoordinator
+from .coordinator import DvripCoordinator
 from .entity import camera_device_info, channel_device_info
 from .naming import channel_device_id, channel_of_unique_id
+from .runtime import DvripConfigEntry
 
 
 @callback

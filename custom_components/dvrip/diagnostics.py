@@ -9,7 +9,7 @@ from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.const import CONF_PASSWORD, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 
-from .coordinator import DvripConfigEntry
+from .runtime import DvripConfigEntry
 
 # The serial identifies the camera's owner in the vendor cloud; the hash logs in like a password,
 # and the user name is half of the login.

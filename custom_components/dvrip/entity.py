@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
@@ -9,14 +10,14 @@ from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import Entity
 
 from .const import DOMAIN, MANUFACTURER
-from .coordinator import DvripConfigEntry, DvripCoordinator
+from .coordinator import DvripCoordinator
 from .ha_versions import VIA_DEVICE_ID
 from .models import AlarmKey
 from .naming import channel_device_id, channel_title
 
 
 def remove_stale_entities(
-    hass: HomeAssistant, entry: DvripConfigEntry, platform: Platform, wanted: set[str | None]
+    hass: HomeAssistant, entry: ConfigEntry, platform: Platform, wanted: set[str | None]
 ) -> None:
     """Forget a platform's entities no longer wanted (options changed), rather than orphan them."""
     registry = er.async_get(hass)

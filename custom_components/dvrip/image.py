@@ -9,10 +9,11 @@ from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .clips import ATTR_CLIP_SIGNED_URL, AlarmClipInfo, AlarmClips, signal_clip
-from .coordinator import DvripConfigEntry, DvripCoordinator
+from .coordinator import DvripCoordinator
 from .entity import DvripEntity, remove_stale_entities
 from .last_picture import LastAlarmPictures
 from .pictures.kept import KeptPicture
+from .runtime import DvripConfigEntry
 
 # Pictures arrive from the alarm pushes; nothing is fetched on a schedule.
 PARALLEL_UPDATES = 0

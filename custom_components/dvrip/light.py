@@ -18,9 +18,10 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .client import WhiteLightMode
-from .coordinator import DvripConfigEntry, DvripCoordinator
+from .coordinator import DvripCoordinator
 from .entity import remove_stale_entities
 from .lighting import LightingCoordinator, LightingEntity, LightingPart, has_white_light
+from .runtime import DvripConfigEntry
 
 # One command at a time to one camera.
 PARALLEL_UPDATES = 1

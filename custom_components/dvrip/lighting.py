@@ -1,26 +1,22 @@
 """The siren, the white light and the day/night colour mode: the state read back from the
 camera, and the errors a control ends with.
 
-The white light's mode and each channel's day/night mode are read when the entry is set up,
-after each change (an entity shows what the camera reads back, not what was asked: firmware
-may answer a write with success and keep its old setting) and every few minutes. Only what
-an enabled entity shows is read. A camera that does not answer leaves the state unknown,
-logged at debug level only: alarms do not depend on any of it. The siren has no state to
-read: the camera reports none.
+The white light's mode and each channel's day/night mode are read as `readings` says (firmware
+may answer a write with success and keep its old setting), and when the camera is back. Only
+what an enabled entity shows is read. The siren has no state to read: the camera reports none.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
-from datetime import timedelta
 from enum import StrEnum
 from functools import partial
 from typing import TYPE_CHECKING, Any, Final
 
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
-from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 
 from .client import (
     DayNightMode,
@@ -38,11 +34,11 @@ from .client import (
 from .client.lighting import OTHER_FUNCTION, SIREN_ABILITIES, WHITE_LIGHT_ABILITY
 from .const import DOMAIN, LOGGER
 from .entity import DvripEntity
+from .readings import CameraReadings
 
 if TYPE_CHECKING:
-    from .coordinator import DvripConfigEntry, DvripCoordinator
+    from .coordinator import DvripCoordinator
 
-LIGHTING_REFRESH_INTERVAL: Final = timedelta(minutes=5)
 # Modes the white light's "off" goes back to: the one it had before it was switched on.
 _RESTORABLE_MODES: Final = frozenset(
     {WhiteLightMode.AUTO, WhiteLightMode.INTELLIGENT, WhiteLightMode.CLOSE}
@@ -83,24 +79,13 @@ def has_white_light(coordinator: DvripCoordinator) -> bool:
     return abilities is not None and abilities.supports(WHITE_LIGHT_ABILITY, OTHER_FUNCTION)
 
 
-class LightingCoordinator(DataUpdateCoordinator[LightingState]):
+class LightingCoordinator(CameraReadings[LightingState]):
     """Reads the white light's and the channels' day/night modes; writes them."""
 
-    config_entry: DvripConfigEntry
+    config_entry: ConfigEntry
 
-    def __init__(
-        self, hass: HomeAssistant, entry: DvripConfigEntry, camera: DvripCoordinator
-    ) -> None:
-        super().__init__(
-            hass,
-            LOGGER,
-            config_entry=entry,
-            name=f"{DOMAIN} lighting {entry.title}",
-            update_interval=LIGHTING_REFRESH_INTERVAL,
-            always_update=False,
-        )
-        self.camera = camera
-        self.data = LightingState()
+    def __init__(self, hass: HomeAssistant, entry: ConfigEntry, camera: DvripCoordinator) -> None:
+        super().__init__(hass, entry, camera, "lighting", LightingState(), always_update=False)
         # What the white light's "off" restores: its mode before it was switched on.
         self.mode_before_on = WhiteLightMode.CLOSE
         self._camera_was_available = camera.available
@@ -126,12 +111,9 @@ class LightingCoordinator(DataUpdateCoordinator[LightingState]):
             "read_parts": sorted(str(part) for part in set(self.async_contexts())),
         }
 
-    async def _async_update_data(self) -> LightingState:
+    async def _async_read(self) -> LightingState:
         """Read what enabled entities show; a part the camera does not give is unknown."""
         previous = self.data
-        if not self.camera.available:
-            # Entities are unavailable meanwhile; the next refresh reads again.
-            return previous
         parts = set(self.async_contexts())
         white_light = previous.white_light
         day_night = previous.day_night

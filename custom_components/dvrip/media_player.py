@@ -42,8 +42,9 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .client import DvripCommandError, DvripError
 from .const import DOMAIN, LOGGER
-from .coordinator import DvripConfigEntry, DvripCoordinator
+from .coordinator import DvripCoordinator
 from .entity import DvripEntity
+from .runtime import DvripConfigEntry
 from .speaker_audio import MAX_FILE_BYTES, AudioError, to_alaw
 
 # Talks take turns on the client's second connection.

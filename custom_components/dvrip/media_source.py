@@ -26,6 +26,7 @@ from homeassistant.components.media_source import (
 from homeassistant.core import HomeAssistant
 
 from .const import DOMAIN
+from .media_folders import media_folder
 from .pictures import PICTURE_FILE_NAME, is_picture_name
 from .pictures.clips import CLIP_FILE_NAME, is_clip_name
 from .pictures.remux import MIME_TYPE as CLIP_MIME_TYPE
@@ -160,9 +161,9 @@ class DvripMediaSource(MediaSource):
             for entry_id in titles
             if entry_id not in cameras and recordings_folders(self.hass, entry_id)
         ]
-        children = [_folder(name, titles.get(name, name), MediaClass.DIRECTORY) for name in cameras]
+        children = [media_folder(name, titles.get(name, name)) for name in cameras]
         children.sort(key=lambda child: child.title.casefold())
-        return _folder("", self.name or DOMAIN, MediaClass.DIRECTORY, children)
+        return media_folder("", self.name or DOMAIN, children)
 
     async def _async_browse_camera(self, root: MediaRoot | None, camera: str) -> BrowseMediaSource:
         names: list[str] = []
@@ -175,16 +176,16 @@ class DvripMediaSource(MediaSource):
             (name for name in names if EXPORT_FOLDER_NAME.fullmatch(name)), reverse=True
         )
         children = [
-            _folder(f"{camera}/{name}", _folder_title(name), MediaClass.DIRECTORY, image=True)
+            media_folder(f"{camera}/{name}", _folder_title(name), children_class=MediaClass.IMAGE)
             for name in ([PICTURES_FOLDER] if PICTURES_FOLDER in names else [])
         ]
         children += recordings_folders(self.hass, camera)
         children += [
-            _folder(f"{camera}/{name}", _folder_title(name), MediaClass.DIRECTORY, image=True)
+            media_folder(f"{camera}/{name}", _folder_title(name), children_class=MediaClass.IMAGE)
             for name in exports
         ]
         title = self._camera_titles().get(camera, camera)
-        return _folder(camera, title, MediaClass.DIRECTORY, children)
+        return media_folder(camera, title, children)
 
     async def _async_browse_folder(
         self, root: MediaRoot, camera: str, folder: str
@@ -199,8 +200,8 @@ class DvripMediaSource(MediaSource):
             reverse=True,
         )
         children = [_kept_item(camera, folder, name) for name in kept]
-        return _folder(
-            f"{camera}/{folder}", _folder_title(folder), MediaClass.DIRECTORY, children, image=True
+        return media_folder(
+            f"{camera}/{folder}", _folder_title(folder), children, children_class=MediaClass.IMAGE
         )
 
 
@@ -221,25 +222,4 @@ def _kept_item(camera: str, folder: str, name: str) -> BrowseMediaSource:
         title=title,
         can_play=True,
         can_expand=False,
-    )
-
-
-def _folder(
-    identifier: str,
-    title: str,
-    media_class: MediaClass,
-    children: list[BrowseMediaSource] | None = None,
-    *,
-    image: bool = False,
-) -> BrowseMediaSource:
-    return BrowseMediaSource(
-        domain=DOMAIN,
-        identifier=identifier or None,
-        media_class=media_class,
-        media_content_type="",
-        title=title,
-        can_play=False,
-        can_expand=True,
-        children=children,
-        children_media_class=MediaClass.IMAGE if image else MediaClass.DIRECTORY,
     )

@@ -20,6 +20,7 @@ import asyncio
 from collections.abc import Callable, Iterable
 from typing import Any, Final
 
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, HassJob, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
@@ -42,7 +43,7 @@ from .client import (
     stop_tour,
 )
 from .const import DOMAIN, LOGGER
-from .coordinator import DvripConfigEntry, DvripCoordinator
+from .coordinator import DvripCoordinator
 from .models import signal_state
 
 # How long a button press moves the head (the stop then comes from the guard's timer).
@@ -55,10 +56,12 @@ DEFAULT_SPEED: Final = 4
 class PtzGuard:
     """Sends a channel's PTZ commands, and the stop each move started here is owed."""
 
-    def __init__(self, hass: HomeAssistant, entry: DvripConfigEntry) -> None:
+    def __init__(
+        self, hass: HomeAssistant, entry: ConfigEntry, coordinator: DvripCoordinator
+    ) -> None:
         self.hass = hass
         self.entry = entry
-        self.coordinator: DvripCoordinator = entry.runtime_data.coordinator
+        self.coordinator = coordinator
         # The move whose stop each channel is owed (until that stop is answered).
         self.owed: dict[int, PtzCommand] = {}
         # Channels whose stop is due and could not be sent: it goes at the reconnect.
@@ -316,13 +319,12 @@ def ptz_reported(coordinator: DvripCoordinator, ability: str) -> bool:
 
 
 def ptz_entities[D, E](
-    entry: DvripConfigEntry,
+    coordinator: DvripCoordinator,
+    guard: PtzGuard | None,
     descriptions: Iterable[D],
     entity: Callable[[DvripCoordinator, PtzGuard, D, int], E],
 ) -> list[E]:
     """One entity of each description on every channel with a camera (none without a guard)."""
-    coordinator = entry.runtime_data.coordinator
-    guard = entry.runtime_data.ptz
     if guard is None:
         return []
     return [

@@ -14,6 +14,7 @@ from homeassistant.core import HomeAssistant
 
 from .client import DvripError, RecordFile
 from .const import DOMAIN
+from .media_folders import media_folder
 from .pictures.recordings import recording_title, recording_token
 from .pictures.remux import MIME_TYPE
 from .recordings import (
@@ -40,9 +41,7 @@ def recordings_folders(hass: HomeAssistant, entry_id: str) -> list[BrowseMediaSo
         if coordinator.is_recorder:
             name = titles[channel] if channel < len(titles) and titles[channel] else None
             title = f"Recordings {name or f'channel {channel + 1}'}"
-        folders.append(
-            _directory(RecordingItem(entry_id, channel).identifier, title, MediaClass.DIRECTORY)
-        )
+        folders.append(media_folder(RecordingItem(entry_id, channel).identifier, title))
     return folders
 
 
@@ -74,23 +73,22 @@ async def async_browse_recordings(hass: HomeAssistant, parts: tuple[str, ...]) -
 async def _browse_days(catalogue: RecordingCatalogue, item: RecordingItem) -> BrowseMediaSource:
     days = await catalogue.async_days(item.channel)
     children = [
-        _directory(
+        media_folder(
             RecordingItem(item.entry_id, item.channel, day).identifier,
             day.isoformat(),
-            MediaClass.DIRECTORY,
-            video=True,
+            children_class=MediaClass.VIDEO,
         )
         for day in days
     ]
-    return _directory(item.identifier, "Recordings", MediaClass.DIRECTORY, children)
+    return media_folder(item.identifier, "Recordings", children)
 
 
 async def _browse_day(catalogue: RecordingCatalogue, item: RecordingItem) -> BrowseMediaSource:
     assert item.day is not None
     records = await catalogue.async_recordings(item.channel, item.day)
     children = [_recording_item(catalogue, item, record) for record in records]
-    return _directory(
-        item.identifier, item.day.isoformat(), MediaClass.DIRECTORY, children, video=True
+    return media_folder(
+        item.identifier, item.day.isoformat(), children, children_class=MediaClass.VIDEO
     )
 
 
@@ -130,7 +128,7 @@ async def _browse_parts(catalogue: RecordingCatalogue, item: RecordingItem) -> B
         for index, (begin, end) in enumerate(recording_parts(record))
     ]
     title = recording_title(record, catalogue.kinds_during(record))
-    return _directory(item.identifier, title, MediaClass.DIRECTORY, children, video=True)
+    return media_folder(item.identifier, title, children, children_class=MediaClass.VIDEO)
 
 
 def recording_parts(record: RecordFile) -> list[tuple[datetime, datetime]]:
@@ -182,24 +180,3 @@ async def _find(
     if record is None:
         raise error(f"the camera lists no such recording: {item.identifier!r}")
     return record
-
-
-def _directory(
-    identifier: str,
-    title: str,
-    media_class: MediaClass,
-    children: list[BrowseMediaSource] | None = None,
-    *,
-    video: bool = False,
-) -> BrowseMediaSource:
-    return BrowseMediaSource(
-        domain=DOMAIN,
-        identifier=identifier,
-        media_class=media_class,
-        media_content_type="",
-        title=title,
-        can_play=False,
-        can_expand=True,
-        children=children,
-        children_media_class=MediaClass.VIDEO if video else MediaClass.DIRECTORY,
-    )

@@ -17,14 +17,7 @@ from homeassistant.helpers.http import HomeAssistantView
 from .client import DvripError, RecordFile
 from .pictures.remux import MIME_TYPE, RemuxError, stream_recording
 from .recording_files import wants_whole_file
-from .recordings import (
-    PART,
-    URL,
-    RecordingCatalogue,
-    RecordingItem,
-    catalogue_of,
-    recordings_folder,
-)
+from .recordings import PART, URL, RecordingCatalogue, async_listed_recording
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -46,19 +39,10 @@ class RecordingView(HomeAssistantView):
     async def get(
         self, request: web.Request, entry_id: str, channel: str, day: str, token: str
     ) -> web.StreamResponse:
-        try:
-            item = RecordingItem.parse((entry_id, recordings_folder(int(channel)), day, token))
-        except ValueError:
-            return web.Response(status=HTTPStatus.NOT_FOUND)
-        catalogue = catalogue_of(self.hass, item.entry_id)
-        if catalogue is None or item.day is None or item.token is None:
-            return web.Response(status=HTTPStatus.NOT_FOUND)
-        try:
-            record = await catalogue.async_find(item.channel, item.day, item.token)
-        except DvripError as err:
-            return web.Response(status=HTTPStatus.BAD_GATEWAY, text=str(err))
-        if record is None:
-            return web.Response(status=HTTPStatus.NOT_FOUND)
+        found = await async_listed_recording(self.hass, entry_id, channel, day, token)
+        if isinstance(found, web.Response):
+            return found
+        catalogue, record = found
         try:
             window = _window(record, request.query.get("start"), request.query.get("end"))
         except ValueError as err:

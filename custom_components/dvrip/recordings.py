@@ -18,18 +18,20 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from http import HTTPStatus
 import logging
 import re
 import time
 from typing import TYPE_CHECKING, Final
 
+from aiohttp import web
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.storage import Store
 
-from .client import RecordFile
+from .client import DvripError, RecordFile
 from .const import DOMAIN
 from .models import AlarmEvent, signal_alarm
 from .pictures.recordings import (
@@ -254,3 +256,26 @@ def catalogue_of(hass: HomeAssistant, entry_id: str) -> RecordingCatalogue | Non
         return None
     catalogue: RecordingCatalogue | None = getattr(entry.runtime_data, "recordings", None)
     return catalogue
+
+
+async def async_listed_recording(
+    hass: HomeAssistant, entry_id: str, channel: str, day: str, token: str
+) -> tuple[RecordingCatalogue, RecordFile] | web.Response:
+    """The catalogue and the recording that the parts of a view's URL (`URL`, `THUMBNAIL_URL`)
+    name, if the camera lists it; else the view's answer: not found, or a bad gateway when
+    the camera did not list its recordings.
+    """
+    try:
+        item = RecordingItem.parse((entry_id, recordings_folder(int(channel)), day, token))
+    except ValueError:
+        return web.Response(status=HTTPStatus.NOT_FOUND)
+    catalogue = catalogue_of(hass, item.entry_id)
+    if catalogue is None or item.day is None or item.token is None:
+        return web.Response(status=HTTPStatus.NOT_FOUND)
+    try:
+        record = await catalogue.async_find(item.channel, item.day, item.token)
+    except DvripError as err:
+        return web.Response(status=HTTPStatus.BAD_GATEWAY, text=str(err))
+    if record is None:
+        return web.Response(status=HTTPStatus.NOT_FOUND)
+    return catalogue, record

@@ -16,7 +16,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .client import DayNightMode, PtzCommand, WhiteLightMode
 from .const import DOMAIN
-from .coordinator import DvripConfigEntry, DvripCoordinator
+from .coordinator import DvripCoordinator
 from .entity import DvripEntity, remove_stale_entities
 from .lighting import (
     LightingCoordinator,
@@ -26,6 +26,7 @@ from .lighting import (
     has_white_light,
 )
 from .ptz import PRESET_ABILITY, PtzGuard, ptz_entities, ptz_reported
+from .runtime import DvripConfigEntry
 
 # Commands go one at a time over the camera's one session.
 PARALLEL_UPDATES = 1
@@ -228,7 +229,10 @@ async def async_setup_entry(
 ) -> None:
     """Each select on its device; those whose ability is not reported start disabled."""
     entities: list[DvripEntity] = []
-    entities.extend(ptz_entities(entry, PTZ_SELECTS, DvripPtzPresetSelect))
+    runtime = entry.runtime_data
+    entities.extend(
+        ptz_entities(runtime.coordinator, runtime.ptz, PTZ_SELECTS, DvripPtzPresetSelect)
+    )
     entities.extend(_lighting_selects(entry))
     remove_stale_entities(hass, entry, Platform.SELECT, {entity.unique_id for entity in entities})
     async_add_entities(entities)

@@ -16,9 +16,10 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .client import StorageState, StorageStatus
-from .coordinator import DvripConfigEntry, DvripCoordinator
+from .coordinator import DvripCoordinator
 from .disks import StorageMonitor
 from .entity import DvripEntity
+from .runtime import DvripConfigEntry
 
 # Read by the storage monitor; nothing is fetched per entity.
 PARALLEL_UPDATES = 0

@@ -37,7 +37,7 @@ import voluptuous as vol
 
 from .client import DvripError, PtzCommand
 from .const import CONF_EXPORT_RETENTION_DAYS, DOMAIN, LOGGER, PICTURE_KINDS, alarm_kind, option
-from .coordinator import DvripConfigEntry, DvripCoordinator
+from .coordinator import DvripCoordinator
 from .devices import device_channel
 from .ha_versions import device_config_entry_ids
 from .pictures import (
@@ -49,6 +49,7 @@ from .pictures import (
     write_export,
 )
 from .ptz import DEFAULT_SPEED, MAX_MOVE_SECONDS, PtzGuard
+from .runtime import DvripConfigEntry
 from .storage import media_root
 
 SERVICE_EXPORT_LAST_ALARMS: Final = "export_last_alarms"

@@ -22,9 +22,10 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.event import async_call_later
 
 from .const import DOMAIN, LOGGER
-from .coordinator import DvripConfigEntry, DvripCoordinator
+from .coordinator import DvripCoordinator
 from .entity import DvripEntity, remove_stale_entities
 from .lighting import async_set_siren, has_siren
+from .runtime import DvripConfigEntry
 
 # One command at a time to one camera.
 PARALLEL_UPDATES = 1

@@ -12,9 +12,10 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .client import Abilities, Detection, DvripError, detection_enabled
 from .command_errors import camera_unavailable, command_error
-from .coordinator import DvripConfigEntry, DvripCoordinator
+from .coordinator import DvripCoordinator
 from .detection_settings import DetectionSettings
 from .entity import DvripEntity, remove_stale_entities
+from .runtime import DvripConfigEntry
 
 # A write reads the whole section and writes it back: one at a time.
 PARALLEL_UPDATES = 1

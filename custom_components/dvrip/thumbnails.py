@@ -30,13 +30,7 @@ from .client import DvripError, RecordFile
 from .pictures import PICTURE_FILE_NAME
 from .pictures.frames import NoFrameError, extract_sharpest_frame
 from .pictures.spool import SpoolAbortedError, SpoolFile
-from .recordings import (
-    THUMBNAIL_URL,
-    RecordingCatalogue,
-    RecordingItem,
-    catalogue_of,
-    recordings_folder,
-)
+from .recordings import THUMBNAIL_URL, RecordingCatalogue, async_listed_recording
 from .storage import PICTURES_FOLDER, media_root
 
 _LOGGER = logging.getLogger(__name__)
@@ -87,21 +81,14 @@ class RecordingThumbnailView(HomeAssistantView):
     async def get(
         self, request: web.Request, entry_id: str, channel: str, day: str, token: str
     ) -> web.StreamResponse:
-        try:
-            item = RecordingItem.parse((entry_id, recordings_folder(int(channel)), day, token))
-        except ValueError:
-            return web.Response(status=HTTPStatus.NOT_FOUND)
-        catalogue = catalogue_of(self.hass, item.entry_id)
         root = media_root(self.hass)
-        if catalogue is None or root is None or item.day is None or item.token is None:
+        if root is None:
             return web.Response(status=HTTPStatus.NOT_FOUND)
-        try:
-            record = await catalogue.async_find(item.channel, item.day, item.token)
-        except DvripError as err:
-            return web.Response(status=HTTPStatus.BAD_GATEWAY, text=str(err))
-        if record is None:
-            return web.Response(status=HTTPStatus.NOT_FOUND)
-        camera_dir = root.camera_dir(item.entry_id)
+        found = await async_listed_recording(self.hass, entry_id, channel, day, token)
+        if isinstance(found, web.Response):
+            return found
+        catalogue, record = found
+        camera_dir = root.camera_dir(entry_id)
         picture = await self.hass.async_add_executor_job(
             alarm_picture_of, camera_dir / PICTURES_FOLDER, record
         )

@@ -35,12 +35,19 @@ def import_graph(directory: Path, package: str) -> dict[str, set[str]]:
         for node in ast.walk(ast.parse(path.read_text(), str(path))):
             if isinstance(node, ast.Import):
                 imported.update(alias.name for alias in node.names)
-            elif isinstance(node, ast.ImportFrom) and node.module is not None and not node.level:
-                # `from simulator import session` imports the module; `from simulator import
-                # CameraSimulator` the package's __init__.
+            elif isinstance(node, ast.ImportFrom) and node.level <= 1:
+                # `from simulator import session` (or `from . import session`) imports the
+                # module; `from simulator import CameraSimulator` the package's __init__.
+                # `from .session import X` is relative to the package, flat as it is.
+                if node.level:
+                    origin = f"{package}.{node.module}" if node.module else package
+                elif node.module is not None:
+                    origin = node.module
+                else:
+                    continue
                 for alias in node.names:
-                    submodule = f"{node.module}.{alias.name}"
-                    imported.add(submodule if submodule in modules else node.module)
+                    submodule = f"{origin}.{alias.name}"
+                    imported.add(submodule if submodule in modules else origin)
         graph[name] = {target for target in imported if target in modules and target != name}
     return graph
 
@@ -81,6 +88,13 @@ def test_no_import_circle_in_the_simulator() -> None:
     assert find_circle(graph) is None
 
 
+def test_no_import_circle_in_the_glue() -> None:
+    """Features build on the coordinator, the runtime data on the features: never back."""
+    graph = import_graph(GLUE, "custom_components.dvrip")
+    assert "custom_components.dvrip.coordinator" in graph
+    assert find_circle(graph) is None
+
+
 def test_no_simulator_module_imports_the_camera() -> None:
     """Only the package's front (and the command line) import the top, camera.py."""
     graph = import_graph(SIMULATOR, "simulator")
@@ -118,3 +132,13 @@ def test_import_graph_counts_type_checking_imports(tmp_path: Path) -> None:
     graph = import_graph(tmp_path, "pkg")
     assert graph == {"pkg.high": {"pkg.low"}, "pkg.low": {"pkg.high"}}
     assert find_circle(graph) == ["pkg.high", "pkg.low", "pkg.high"]
+
+
+def test_import_graph_follows_relative_imports(tmp_path: Path) -> None:
+    """`from .high import High` and `from . import high` import the package's module."""
+    (tmp_path / "__init__.py").write_text("from .low import Low\n")
+    (tmp_path / "low.py").write_text("from . import high\n")
+    (tmp_path / "high.py").write_text("from .client import Client\nfrom .low import Low\n")
+    graph = import_graph(tmp_path, "pkg")
+    assert graph == {"pkg": {"pkg.low"}, "pkg.high": {"pkg.low"}, "pkg.low": {"pkg.high"}}
+    assert find_circle(graph) == ["pkg.low", "pkg.high", "pkg.low"]
