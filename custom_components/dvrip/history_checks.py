@@ -28,6 +28,7 @@ from .backfill import (
     HistoryAlarm,
     check_spans,
     find_unseen_alarms,
+    with_owed_spans,
 )
 from .client import (
     Alarm,
@@ -89,6 +90,8 @@ class HistoryChecker:
         self._unannounced = 0
         # Audits in a row that found nothing: each doubles the time to the next.
         self._quiet_audits = 0
+        # The spans of a check that did not finish, searched again by the next one.
+        self._owed: list[CheckSpan] = []
         # Also run at each audit: the camera's settings may have changed since the login.
         self.on_audit: Callable[[], Awaitable[None]] | None = None
 
@@ -201,12 +204,16 @@ class HistoryChecker:
             return []
         # A ledger of an older version knows the mark on the camera's clock alone.
         mark_at = ledger.checked_at or self.clock.to_utc(mark) or until_at
-        spans = check_spans(
-            mark=mark,
-            mark_at=mark_at,
-            until=until,
-            until_at=until_at,
-            look_back=timedelta(hours=self.history_hours),
+        spans = with_owed_spans(
+            check_spans(
+                mark=mark,
+                mark_at=mark_at,
+                until=until,
+                until_at=until_at,
+                look_back=timedelta(hours=self.history_hours),
+            ),
+            self._owed,
+            until_at,
         )
         if not spans:
             return []
@@ -219,7 +226,13 @@ class HistoryChecker:
         found: list[tuple[HistoryAlarm, datetime]] = []
         listed: list[tuple[CheckSpan, list[RecordFile]]] = []
         for span in spans:
-            records = await self._async_list(span.begin, span.end)
+            try:
+                records = await self._async_list(span.begin, span.end)
+            except BaseException:
+                # The clock may jump before a check finishes: these spans are searched
+                # again, as their clock wrote them (see `with_owed_spans`).
+                self._owed = spans
+                raise
             listed.append((span, records))
             for alarm in find_unseen_alarms(records, ledger, begin=span.begin, end=span.end):
                 # When it happened, converted by the clock that stamped it (never later than
@@ -232,6 +245,7 @@ class HistoryChecker:
             for alarm, happened in found
             if trigger is CheckTrigger.AUDIT and happened >= subscribed_at + SUBSCRIBE_MARGIN
         ]
+        self._owed = []
         events = [event for alarm, happened in found if (event := self._fire(alarm, happened))]
         for span, records in listed:
             ledger.settle(records, begin=span.begin, end=span.end)

@@ -10,8 +10,10 @@ import pytest
 from custom_components.dvrip.backfill import (
     MAX_REMEMBERED,
     AlarmLedger,
+    CheckSpan,
     check_spans,
     find_unseen_alarms,
+    with_owed_spans,
 )
 from custom_components.dvrip.client import FileType, RecordEvent, RecordFile
 
@@ -416,3 +418,23 @@ def test_two_pushed_alarms_of_one_second_find_nothing_more() -> None:
     assert _unseen(records, ledger) == []
     ledger = AlarmLedger.from_dict(ledger.as_dict())
     assert _unseen(records, ledger) == []
+
+
+def test_spans_owed_by_a_check_that_failed_are_searched_as_their_clock_ran_on() -> None:
+    """A check cut off while the clock ran an hour ahead owes its span: the next one, after
+    the clock went back, searches it too, up to what that clock would read by then.
+    """
+    hour = timedelta(hours=1)
+    at = datetime(2026, 11, 25, 13, 0, tzinfo=UTC)
+    owed = [CheckSpan(T0 + hour - timedelta(minutes=5), T0 + hour, hour)]
+    today = [CheckSpan(T0 - timedelta(minutes=5), T0 + timedelta(minutes=2), timedelta(0))]
+    spans = with_owed_spans(today, owed, at + timedelta(minutes=2))
+    assert spans == [
+        today[0],
+        CheckSpan(T0 + hour - timedelta(minutes=5), T0 + hour + timedelta(minutes=2), hour),
+    ]
+    # Where an owed span meets today's, they are one, converted by today's clock.
+    near = [CheckSpan(T0 - timedelta(minutes=6), T0 - timedelta(minutes=1), timedelta(seconds=20))]
+    assert with_owed_spans(today, near, at) == [
+        CheckSpan(T0 - timedelta(minutes=6), T0 + timedelta(minutes=2), timedelta(0))
+    ]

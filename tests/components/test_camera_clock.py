@@ -4,6 +4,7 @@ fires once, none is lost, and the image shows the picture of the alarm pushed la
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -11,6 +12,7 @@ from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.dvrip.client import DvripError
 from custom_components.dvrip.const import CONF_PICTURE_MODE
 from custom_components.dvrip.models import CheckTrigger
 from simulator import AlarmRecord, CameraSimulator
@@ -273,3 +275,35 @@ async def test_an_alarm_missed_then_one_pushed_in_seconds_that_came_round(
     await steps.audit()
     times = [state.attributes["camera_time"] for state in steps.events.states]
     assert sorted(times) == [missed.time.isoformat(), pushed.time.isoformat()]
+
+
+async def test_a_clock_between_two_jumps_is_searched_though_its_check_failed(
+    camera: CameraSimulator, steps: Steps
+) -> None:
+    """Daylight saving sets the clock forward; an alarm is recorded unpushed; the check that
+    would find it is cut off, and the clock goes back before the next one. That alarm was
+    stamped by neither the clock of the last check nor today's: it is found all the same.
+    """
+    camera.shift_clock(3600)
+    await steps.push()
+    camera.set_motion_detection(upload=False)
+    # Stamped well before the alarm pushed: an alarm of its own, not one of its burst.
+    missed = await camera.raise_alarm(time=camera.now() - timedelta(seconds=20))
+    assert missed.pushed_to == 0
+    camera.set_motion_detection(upload=True)
+    # A check as after a reconnect (its first request is the search), answered within the
+    # search's time but not before the link is cut.
+    camera.delay_replies(1.5, message_id=1440, count=1)
+    asked = camera.stats.requests
+    check = asyncio.create_task(steps.coordinator.history.async_check(CheckTrigger.RECONNECT))
+    await camera.wait_for(lambda: camera.stats.requests > asked)
+    camera.shift_clock(-3600)
+    await camera.inject_fault("disconnect", 0.2)
+    with pytest.raises(DvripError):
+        await check
+    await steps.reconnect_done()
+    await steps.events.wait_for_count(steps.fired + 1)
+    await steps.audit()
+    times = [state.attributes["camera_time"] for state in steps.events.states]
+    assert times.count(missed.time.isoformat()) == 1
+    assert len(times) == steps.fired + 1

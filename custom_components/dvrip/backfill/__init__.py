@@ -459,6 +459,39 @@ def check_spans(
     return sorted([old, new], key=lambda span: span.begin)
 
 
+def with_owed_spans(
+    spans: list[CheckSpan], owed: Iterable[CheckSpan], until_at: datetime
+) -> list[CheckSpan]:
+    """`spans`, and the spans a check that did not finish owes (`owed`), sorted.
+
+    `check_spans` knows two clocks, the last finished check's and today's. When the clock
+    jumped twice since (forward, then back before a check could finish), what the clock in
+    between wrote lies in the spans of the checks that failed meanwhile: they are searched
+    again, each up to what its clock would read at `until_at` (aware), as it may have
+    written on. Overlapping spans are joined.
+    """
+    now = until_at.replace(tzinfo=None)
+    extended = [
+        (CheckSpan(span.begin, max(span.end, now + span.offset), span.offset), False)
+        for span in owed
+    ]
+    joined: list[tuple[CheckSpan, bool]] = []
+    for span, current in sorted(
+        [(span, True) for span in spans] + extended, key=lambda item: item[0].begin
+    ):
+        if joined and span.begin <= joined[-1][0].end:
+            last, last_current = joined[-1]
+            # Where they overlap, today's clock converts (as `check_spans` joins).
+            offset = span.offset if current and not last_current else last.offset
+            joined[-1] = (
+                CheckSpan(last.begin, max(last.end, span.end), offset),
+                current or last_current,
+            )
+        else:
+            joined.append((span, current))
+    return [span for span, _current in joined]
+
+
 def find_unseen_alarms(
     records: Iterable[RecordFile],
     ledger: AlarmLedger,
