@@ -438,3 +438,18 @@ def test_spans_owed_by_a_check_that_failed_are_searched_as_their_clock_ran_on() 
     assert with_owed_spans(today, near, at) == [
         CheckSpan(T0 - timedelta(minutes=6), T0 + timedelta(minutes=2), timedelta(0))
     ]
+
+
+def test_a_picture_in_a_recording_of_its_own_is_not_an_earlier_alarms() -> None:
+    """The clock went back between two alarms, so their pictures are 4 s apart: within a
+    burst, but each lies in a recording of its own, so they are two alarms. Pictures of one
+    recording stay one alarm's.
+    """
+    assert _unseen(_alarm(50, length=2) + _again(_alarm(54, length=2))) == [(50, 0), (54, 0)]
+    # A fired alarm does not take the later one's picture either.
+    ledger = AlarmLedger()
+    ledger.record(0, T0 + timedelta(seconds=40))
+    assert _unseen(_alarm(40, length=2) + _again(_alarm(44, length=2)), ledger) == [(44, 0)]
+    # Several pictures in one recording: one alarm.
+    burst = [*_alarm(50, length=6), _record(52), _record(54)]
+    assert _unseen(burst) == [(50, 0)]

@@ -307,3 +307,22 @@ async def test_a_clock_between_two_jumps_is_searched_though_its_check_failed(
     times = [state.attributes["camera_time"] for state in steps.events.states]
     assert times.count(missed.time.isoformat()) == 1
     assert len(times) == steps.fired + 1
+
+
+async def test_unpushed_alarms_stamped_within_a_burst_after_the_clock_went_back(
+    camera: CameraSimulator, steps: Steps
+) -> None:
+    """Two alarms recorded unpushed, NTP setting the clock back between them: the second is
+    stamped 4 s after the first, within one alarm's burst of pictures, but in a recording
+    of its own. Both fire, once.
+    """
+    camera.set_motion_detection(upload=False)
+    first = await camera.raise_alarm(time=camera.now() - timedelta(seconds=40))
+    camera.shift_clock(-20)
+    second = await camera.raise_alarm(time=first.time + timedelta(seconds=4))
+    assert first.pushed_to == second.pushed_to == 0
+    camera.set_motion_detection(upload=True)
+    await steps.hass.async_block_till_done(wait_background_tasks=True)
+    fired = await steps.coordinator.history.async_check(CheckTrigger.AUDIT)
+    assert sorted(event.alarm.start_time for event in fired) == [first.time, second.time]
+    await steps.audit()

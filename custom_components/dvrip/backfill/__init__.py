@@ -17,7 +17,7 @@ Two things make that exact enough:
   recording, a jpg entry inside the clip that began with a fired alarm is that alarm's (the
   snapshot may be saved seconds late), new traces closer than the window to each other
   are one new alarm, and so are the jpg entries of a burst (`PICTURE_BURST`: a camera may
-  save several pictures of one alarm).
+  save several pictures of one alarm) but for one in a recording that began later.
 
 The camera's clock is not to be trusted: it comes up at its epoch (2000) after a power cut,
 NTP or the app set it later and daylight saving moves it by an hour. A recording keeps the
@@ -38,7 +38,7 @@ talks to the camera or knows Home Assistant.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 import itertools
@@ -194,6 +194,7 @@ class AlarmLedger:
             begins = [picture.begin for picture in channel_pictures]
             channel_clips = sorted(clips.get(channel, []), key=lambda record: record.begin)
             clip_begins = [clip.begin for clip in channel_clips]
+            recording_of = _recordings(channel_clips)
             names = self._settled.setdefault(channel, {})
             partly = self._partly_settled.setdefault(channel, {})
             for time in due:
@@ -212,7 +213,10 @@ class AlarmLedger:
                 claimed = [
                     picture.name
                     for picture in channel_pictures[low:high]
-                    if picture.begin <= time + max(window, PICTURE_BURST)
+                    if (
+                        picture.begin <= time + max(window, PICTURE_BURST)
+                        and not _later_recording(recording_of(picture.begin), time, window)
+                    )
                     or any(clip.begin <= picture.begin <= clip.end for clip in own_clips)
                 ]
                 if not claimed:
@@ -235,18 +239,33 @@ class AlarmLedger:
             for old in list(names)[: max(0, len(names) - MAX_REMEMBERED)]:
                 del names[old]
 
-    def claims_picture(self, channel: int, picture: datetime, window: timedelta) -> bool:
+    def claims_picture(
+        self,
+        channel: int,
+        picture: datetime,
+        window: timedelta,
+        recorded_from: datetime | None = None,
+    ) -> bool:
         """Whether a fired alarm takes a picture stamped `picture` for one of its burst (or,
         remembered by its pictures, for one of its own not listed yet).
+
+        `recorded_from`: when the recording the picture lies in began. An alarm before that
+        (by more than `window`) does not take it: the recording is another alarm's.
         """
+        # The earliest a fired alarm that takes it can be stamped.
+        first = picture - max(window, PICTURE_BURST)
+        if recorded_from is not None:
+            first = max(first, recorded_from - window)
         partly = self._partly_settled.get(channel, {})
         if any(
-            time - window <= picture and listed < picture <= claims
+            (recorded_from is None or time >= recorded_from - window)
+            and time - window <= picture
+            and listed < picture <= claims
             for time, (listed, claims) in partly.items()
         ):
             return True
         times = self._fired.get(channel, [])
-        low = bisect.bisect_left(times, picture - max(window, PICTURE_BURST))
+        low = bisect.bisect_left(times, first)
         return any(
             time not in partly
             for time in itertools.takewhile(lambda time: time <= picture + window, times[low:])
@@ -557,12 +576,15 @@ def _unseen_on_channel(
         for clip in clips
         if ledger.whole_between(channel, clip.begin - window, clip.begin + window)
     )
+    recording_of = _recordings(clips)
     new_pictures = sorted(
         (
             picture
             for picture in pictures
             # A fired alarm's picture may be saved a while after it, as one of a burst.
-            if not ledger.claims_picture(channel, picture.begin, window)
+            if not ledger.claims_picture(
+                channel, picture.begin, window, recording_of(picture.begin)
+            )
             and not _inside(fired_clips, picture.begin)
         ),
         key=lambda record: (record.begin, record.name),
@@ -589,7 +611,7 @@ def _unseen_on_channel(
     alarms: list[HistoryAlarm] = []
     group: list[RecordFile] = []
     for _time, _kind, record in traces:
-        if group and not _same_alarm(group, record, window):
+        if group and not _same_alarm(group, record, window, recording_of):
             alarms.append(_alarm_of(channel, group))
             group = []
         group.append(record)
@@ -657,17 +679,45 @@ def _overlapping(clips: list[RecordFile]) -> list[list[RecordFile]]:
     return groups
 
 
-def _same_alarm(group: list[RecordFile], record: RecordFile, window: timedelta) -> bool:
+def _same_alarm(
+    group: list[RecordFile],
+    record: RecordFile,
+    window: timedelta,
+    recording_of: Callable[[datetime], datetime | None],
+) -> bool:
     """Whether `record` is a trace of the alarm whose traces so far are `group`."""
     if record.begin - group[0].begin <= window:
         return True
-    # Another picture of a burst the alarm's first picture began.
+    # Another picture of a burst the alarm's first picture began, unless it lies in a
+    # recording of its own that began later.
     first_picture = next((trace for trace in group if trace.file_type is FileType.PICTURE), None)
     return (
         record.file_type is FileType.PICTURE
         and first_picture is not None
         and record.begin - first_picture.begin <= PICTURE_BURST
+        and not _later_recording(recording_of(record.begin), first_picture.begin, window)
     )
+
+
+def _recordings(clips: Iterable[RecordFile]) -> Callable[[datetime], datetime | None]:
+    """When the recording a moment lies in began (the latest begun, should two cover it)."""
+    ordered = sorted(clips, key=lambda clip: clip.begin)
+    begins = [clip.begin for clip in ordered]
+
+    def recording_of(moment: datetime) -> datetime | None:
+        position = bisect.bisect_right(begins, moment)
+        # Recordings of a channel seldom overlap (a clock that came round): a few back do.
+        for clip in reversed(ordered[max(0, position - 8) : position]):
+            if clip.end >= moment:
+                return clip.begin
+        return None
+
+    return recording_of
+
+
+def _later_recording(recorded_from: datetime | None, alarm: datetime, window: timedelta) -> bool:
+    """Whether a recording that began at `recorded_from` began after `alarm`: another's."""
+    return recorded_from is not None and recorded_from > alarm + window
 
 
 def _any_between(times: list[datetime], begin: datetime, end: datetime) -> bool:
