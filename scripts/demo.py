@@ -2,6 +2,12 @@
 
     scripts/demo            (sets up .venv, then runs this file)
     .venv/bin/python scripts/demo.py [--port 8123] [--listen 127.0.0.1] [--fresh]
+                                     [--stack oldest|current]
+
+Home Assistant runs on one of the two test stacks: the oldest (`.venv`, Home Assistant
+2025.4, the default: no root needed) or the current one (`--stack current`: Home Assistant
+2026.10 in the chroot of `scripts/current-stack`, which needs root; the simulator stays in
+`.venv`). Both share the machine's loopback, so the rest is the same.
 
 What it does, in order:
 
@@ -13,14 +19,15 @@ What it does, in order:
    search on the loopback, and Home Assistant's search asks there only
    (`DVRIP_DISCOVERY_TARGETS`): nothing is sent beyond this machine.
 3. Starts Home Assistant (`hass -c .demo/config --skip-pip`: every requirement was installed
-   beforehand, so nothing is downloaded at run time).
+   beforehand, so nothing is downloaded at run time), on the stack chosen.
 4. Completes onboarding through Home Assistant's own HTTP API, with a demo user, or logs in
    as that user when an earlier run did so already. (The location step is recorded as done
    before the first start: configuration.yaml sets the location.)
 5. Adds the simulated recorder through the integration's real config flow, unless an entry
    exists already (each channel becomes a device named from its title: the entities read
    `binary_sensor.front_door_motion`, `event.garden_alarm`); installs the dashboard and an
-   automation made from the blueprint in `blueprints/automation/dvrip/`, unless they exist
+   automation made from the blueprint in `blueprints/automation/dvrip/` and one that shows
+   each channel's last alarm picture as a notification in Home Assistant, unless they exist
    already.
 6. Raises an alarm every 20 to 40 seconds on a random channel (motion, sometimes a person
    too) through the simulator's control API, until Ctrl-C; then stops Home Assistant and the
@@ -39,6 +46,7 @@ import asyncio
 from collections.abc import AsyncIterator, Mapping
 import contextlib
 from dataclasses import dataclass, field
+from enum import StrEnum
 import json
 import logging
 import os
@@ -54,6 +62,9 @@ import aiohttp
 
 ROOT: Final = Path(__file__).resolve().parent.parent
 PYTHON: Final = ROOT / ".venv" / "bin" / "python"
+CURRENT_STACK: Final = ROOT / "scripts" / "current-stack"
+# Where scripts/current-stack mounts this clone inside its chroot.
+CURRENT_STACK_ROOT: Final = Path("/src")
 BLUEPRINT: Final = ROOT / "blueprints" / "automation" / "dvrip" / "notify_alarm_picture.yaml"
 DEFAULT_STATE: Final = ROOT / ".demo"
 
@@ -66,6 +77,7 @@ CHANNELS: Final = 2
 HISTORY_DAYS: Final = 2
 ALARM_SECONDS: Final = (20.0, 40.0)
 AUTOMATION_ID: Final = "dvrip_demo_notify_alarm_picture"
+PICTURE_NOTIFICATION_ID: Final = "dvrip_demo_picture_notification"
 # The onboarding step that confirms the location. configuration.yaml sets the location, and
 # finishing that step through the API would also add weather, radio and text-to-speech
 # integrations (homeassistant/components/onboarding/views.py) that need packages and servers
@@ -77,6 +89,17 @@ ONBOARDING_STORE: Final = {
     "key": "onboarding",
     "data": {"done": ["core_config"]},
 }
+
+# Where Home Assistant listens. 2025.4 reads it from configuration.yaml; 2026.10 moves the
+# YAML into its store once, as a trial that restarts Home Assistant after five minutes unless
+# a user confirms it (homeassistant/components/http/config.py). So on the current stack the
+# demo writes the store itself, on every start, as confirmed, and leaves the YAML out.
+HTTP_YAML: Final = """\
+http:
+  server_host: {listen}
+  server_port: {port}
+"""
+HTTP_STORE_VERSION: Final = {"version": 2, "minor_version": 2, "key": "http"}
 
 # Home Assistant needs about a minute to start on a small machine, more on a first start.
 START_TIMEOUT: Final = 300.0
@@ -105,10 +128,7 @@ homeassistant:
   media_dirs:
     local: {media}
 
-http:
-  server_host: {listen}
-  server_port: {port}
-
+{http}
 frontend:
 config:
 history:
@@ -153,6 +173,13 @@ class DemoEntities:
     name: str = ""
 
 
+class Stack(StrEnum):
+    """The test stack Home Assistant runs on (see CONTRIBUTING.md, the two test stacks)."""
+
+    OLDEST = "oldest"  # .venv: Home Assistant 2025.4, Python 3.13
+    CURRENT = "current"  # scripts/current-stack: Home Assistant 2026.10, Python 3.14
+
+
 class DemoError(Exception):
     """The demo could not be set up; the message says why and where to look."""
 
@@ -164,6 +191,10 @@ class Demo:
     state: Path = DEFAULT_STATE
     ports: DemoPorts = field(default_factory=DemoPorts)
     alarms: bool = True
+    stack: Stack = Stack.OLDEST
+    # False: `start` leaves the camera out, for the caller to add it (through the setup
+    # dialog's search, which offers only cameras not set up yet) and then call `set_up`.
+    add_camera: bool = True
 
     def __post_init__(self) -> None:
         self.config = self.state / "config"
@@ -204,12 +235,18 @@ class Demo:
         else:
             await self._log_in()
         await self._wait_until_running()
+        if self.add_camera:
+            await self.set_up()
+        LOGGER.info("Ready after %.0f s", time.monotonic() - started)
+
+    async def set_up(self) -> None:
+        """Add the camera (unless it is), then the dashboard, the automations and the alarms."""
         await self._add_camera()
         self.entities = await self._read_entities()
         await self._install_dashboard()
         await self._install_automation()
-        LOGGER.info("Ready after %.0f s", time.monotonic() - started)
-        if self.alarms:
+        await self._install_picture_notification()
+        if self.alarms and self._alarm_task is None:
             self._alarm_task = asyncio.create_task(self._raise_alarms(), name="demo alarms")
 
     async def stop(self) -> None:
@@ -247,7 +284,10 @@ class Demo:
         self.config.mkdir(parents=True, exist_ok=True)
         (self.config / "configuration.yaml").write_text(
             CONFIGURATION_YAML.format(
-                listen=self.ports.listen, port=self.ports.http, media=self.config / "media"
+                http=HTTP_YAML.format(listen=self.ports.listen, port=self.ports.http)
+                if self.stack is Stack.OLDEST
+                else "",
+                media=self.home_assistant_path(self.config / "media"),
             )
         )
         (self.config / "media").mkdir(exist_ok=True)
@@ -255,18 +295,55 @@ class Demo:
         if not storage.exists():
             storage.mkdir()
             (storage / "onboarding").write_text(json.dumps(ONBOARDING_STORE, indent=2))
+        if self.stack is Stack.CURRENT:
+            (storage / "http").write_text(json.dumps(self.http_store(), indent=2))
         automations = self.config / "automations.yaml"
         if not automations.exists():
             automations.write_text("[]\n")
+        # Relative, so that it holds inside the current stack's chroot as well.
         link = self.config / "custom_components"
+        target = Path(os.path.relpath(ROOT / "custom_components", self.config))
+        if link.is_symlink() and link.readlink() != target:
+            link.unlink()
         if not link.is_symlink():
             if link.exists():
                 shutil.rmtree(link)
-            link.symlink_to(ROOT / "custom_components", target_is_directory=True)
+            link.symlink_to(target, target_is_directory=True)
         # The blueprint as a user would have imported it.
         blueprint = self.config / "blueprints" / "automation" / "dvrip" / BLUEPRINT.name
         blueprint.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(BLUEPRINT, blueprint)
+
+    def http_store(self) -> dict[str, Any]:
+        """Home Assistant 2026.10's HTTP settings store: the demo's address, confirmed."""
+        stable = {
+            "server_host": [self.ports.listen],
+            "server_port": self.ports.http,
+            # The defaults Home Assistant fills in (HTTP_STORAGE_SCHEMA).
+            "cors_allowed_origins": ["https://cast.home-assistant.io"],
+            "login_attempts_threshold": -1,
+            "ip_ban_enabled": True,
+            "ssl_profile": "modern",
+            "use_x_frame_options": True,
+            "created_at": "2026-01-01T00:00:00+00:00",
+            "error": None,
+            "error_message": None,
+        }
+        return {
+            **HTTP_STORE_VERSION,
+            "data": {"stable": stable, "pending": None, "yaml_migration_done": True},
+        }
+
+    def home_assistant_path(self, path: Path) -> Path:
+        """`path` as Home Assistant sees it: the current stack sees this clone at /src."""
+        if self.stack is Stack.OLDEST:
+            return path
+        try:
+            return CURRENT_STACK_ROOT / path.resolve().relative_to(ROOT)
+        except ValueError:
+            raise DemoError(
+                f"{path} is outside {ROOT}: the current stack sees this clone only"
+            ) from None
 
     # -- the programs ----------------------------------------------------------------------
 
@@ -351,16 +428,28 @@ class Demo:
                 raise DemoError(f"the simulator did not start; see {log}")
             await asyncio.sleep(0.2)
 
+    def home_assistant_arguments(self) -> list[str]:
+        """Home Assistant's command line on the stack chosen."""
+        if self.stack is Stack.OLDEST:
+            program = [str(ROOT / ".venv" / "bin" / "hass")]
+        else:
+            # Its `hass` is on the chroot's PATH; the environment variable of the device
+            # search is passed into the chroot by the script.
+            program = [str(CURRENT_STACK), "hass"]
+        return [
+            *program,
+            "--config",
+            str(self.home_assistant_path(self.config)),
+            # Requirements are installed by scripts/demo; nothing is downloaded at start.
+            "--skip-pip",
+            "--log-no-color",
+        ]
+
     async def _start_home_assistant(self) -> None:
         await self._spawn(
             "Home Assistant",
             "home-assistant.out",
-            str(ROOT / ".venv" / "bin" / "hass"),
-            "--config",
-            str(self.config),
-            # Requirements are installed by scripts/demo; nothing is downloaded at start.
-            "--skip-pip",
-            "--log-no-color",
+            *self.home_assistant_arguments(),
             env=self.home_assistant_environment(),
         )
 
@@ -539,6 +628,19 @@ class Demo:
         LOGGER.info("Added %s through the config flow", result["title"])
         await self._wait_for_entry(result["result"]["entry_id"])
 
+    async def wait_for_camera(self) -> str:
+        """Until the camera's entry, added by someone else (the setup dialog), is loaded;
+        its title."""
+        deadline = time.monotonic() + 60
+        while not (
+            entries := await self.api("GET", "/api/config/config_entries/entry?domain=dvrip")
+        ):
+            if time.monotonic() > deadline:
+                raise DemoError("the camera was not added")
+            await asyncio.sleep(0.5)
+        await self._wait_for_entry(entries[0]["entry_id"])
+        return str(entries[0]["title"])
+
     async def _wait_for_entry(self, entry_id: str) -> None:
         deadline = time.monotonic() + 60
         while True:
@@ -572,7 +674,11 @@ class Demo:
                 return [
                     DemoEntities(
                         channel,
-                        *(found[channel, key] for key in keys),
+                        picture=found[channel, "last_alarm_picture"],
+                        snapshot=found[channel, "snapshot"],
+                        motion=found[channel, "motion"],
+                        person=found[channel, "person"],
+                        alarm=found[channel, "alarm"],
                         name=names.get(device_of[found[channel, "alarm"]]) or "",
                     )
                     for channel in range(CHANNELS)
@@ -628,16 +734,51 @@ class Demo:
             "views": [{"title": "Cameras", "path": "cameras", "cards": cards}],
         }
 
+    @property
+    def dashboard_path(self) -> str:
+        """The demo dashboard's address under the base URL.
+
+        Home Assistant 2025.4 opens the default dashboard (`lovelace`). 2026.10 opens its
+        own overview instead and no longer offers `lovelace` as the default, so there the
+        demo adds a dashboard of its own and makes it the default, as a user would in
+        Settings > Dashboards.
+        """
+        return "lovelace" if self.stack is Stack.OLDEST else "dvrip-demo"
+
     async def _install_dashboard(self) -> None:
-        """The default dashboard, in storage mode; one that exists already is left alone."""
+        """The demo dashboard, in storage mode; one that exists already is left alone."""
+        url_path = None if self.stack is Stack.OLDEST else self.dashboard_path
+        if url_path is not None:
+            (dashboards,) = await self._websocket({"type": "lovelace/dashboards/list"})
+            if not any(board["url_path"] == url_path for board in dashboards):
+                await self._websocket(
+                    {
+                        "type": "lovelace/dashboards/create",
+                        "url_path": url_path,
+                        "title": "Cameras",
+                        "icon": "mdi:cctv",
+                        "mode": "storage",
+                        "show_in_sidebar": True,
+                        "require_admin": False,
+                    }
+                )
+            await self._websocket(
+                {
+                    "type": "frontend/set_system_data",
+                    "key": "core",
+                    "value": {"default_panel": url_path},
+                }
+            )
         try:
-            await self._websocket({"type": "lovelace/config", "force": True})
+            await self._websocket({"type": "lovelace/config", "url_path": url_path, "force": True})
         except _WebsocketError as err:
             if err.code != "config_not_found":
                 raise
         else:
             return
-        await self._websocket({"type": "lovelace/config/save", "config": self.dashboard()})
+        await self._websocket(
+            {"type": "lovelace/config/save", "url_path": url_path, "config": self.dashboard()}
+        )
         LOGGER.info("Installed the dashboard")
 
     async def _install_automation(self) -> None:
@@ -665,6 +806,61 @@ class Demo:
             },
         )
         LOGGER.info("Installed an automation from the blueprint")
+
+    def picture_notification(self) -> dict[str, Any]:
+        """An automation that shows each channel's last alarm picture as a notification in
+        Home Assistant, where a phone would get the blueprint's: one per channel, replaced
+        by the next alarm.
+
+        Its markdown shows the image entity's own picture address (`entity_picture`), whose
+        access token the browser may use; `picture_url` needs a login the browser's <img>
+        does not send. The token changes every few minutes, so an old notification's
+        picture would break: the next alarm's replaces it first.
+        """
+        attributes = "trigger.to_state.attributes"
+        return {
+            "alias": "Show the alarm picture in the notifications",
+            "description": "Made by scripts/demo: each channel's last alarm with its picture.",
+            "mode": "queued",
+            "triggers": [
+                {
+                    "trigger": "state",
+                    "entity_id": [channel.picture for channel in self.entities],
+                    "not_from": ["unavailable"],
+                    "not_to": ["unavailable", "unknown"],
+                }
+            ],
+            "actions": [
+                {
+                    "action": "persistent_notification.create",
+                    "data": {
+                        "notification_id": (
+                            f"{PICTURE_NOTIFICATION_ID}_{{{{ {attributes}.channel }}}}"
+                        ),
+                        "title": (
+                            "{{ device_attr(device_id(trigger.entity_id), 'name') }}: "
+                            f"{{{{ {attributes}.event_type | replace('_', ' ') | capitalize }}}}"
+                        ),
+                        "message": (
+                            f"At {{{{ as_local(as_datetime({attributes}.alarm_time))"
+                            ".strftime('%H:%M:%S') }}\n\n"
+                            f"![The alarm's picture]({{{{ {attributes}.entity_picture }}}})"
+                        ),
+                    },
+                }
+            ],
+        }
+
+    async def _install_picture_notification(self) -> None:
+        """The automation of `picture_notification`, unless it exists."""
+        path = f"/api/config/automation/config/{PICTURE_NOTIFICATION_ID}"
+        async with self._http.get(
+            f"{self.base_url}{path}", headers={"Authorization": f"Bearer {self.access_token}"}
+        ) as response:
+            if response.status == 200:
+                return
+        await self.api("POST", path, self.picture_notification())
+        LOGGER.info("Installed the automation that shows alarm pictures as notifications")
 
     # -- alarms ----------------------------------------------------------------------------
 
@@ -726,19 +922,44 @@ class _WebsocketError(DemoError):
 
 
 async def _terminate(name: str, process: asyncio.subprocess.Process) -> None:
-    """SIGTERM and wait (Home Assistant saves its state then); SIGKILL when it hangs."""
-    if process.returncode is not None:
+    """SIGTERM to its process group and wait (Home Assistant saves its state then); SIGKILL
+    when it hangs.
+
+    The whole group, as each program was started in a session of its own: on the current
+    stack Home Assistant runs under scripts/current-stack, which ends before it does.
+    """
+    group = process.pid
+    if not _group_running(group):
+        await process.wait()
         return
     LOGGER.info("Stopping %s", name)
     with contextlib.suppress(ProcessLookupError):
-        process.send_signal(signal.SIGTERM)
-    try:
-        await asyncio.wait_for(process.wait(), STOP_TIMEOUT)
-    except TimeoutError:
-        LOGGER.warning("%s did not stop in %.0f s: killing it", name, STOP_TIMEOUT)
-        with contextlib.suppress(ProcessLookupError):
-            process.kill()
-        await process.wait()
+        os.killpg(group, signal.SIGTERM)
+    deadline = time.monotonic() + STOP_TIMEOUT
+    while _group_running(group):
+        if time.monotonic() > deadline:
+            LOGGER.warning("%s did not stop in %.0f s: killing it", name, STOP_TIMEOUT)
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(group, signal.SIGKILL)
+            break
+        await asyncio.sleep(0.2)
+    await process.wait()
+
+
+def _group_running(group: int) -> bool:
+    """Whether a process of the group is alive (not a zombie), from /proc."""
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        # pid (comm) state ppid pgrp ...; comm may hold spaces and parentheses.
+        state, _, pgrp = stat[stat.rindex(")") + 2 :].split()[:3]
+        if int(pgrp) == group and state != "Z":
+            return True
+    return False
 
 
 def banner(demo: Demo) -> str:
@@ -814,15 +1035,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--state", type=Path, default=DEFAULT_STATE, help="demo folder")
     parser.add_argument("--fresh", action="store_true", help="forget what earlier runs set up")
     parser.add_argument("--no-alarms", action="store_true", help="raise alarms only by hand")
+    parser.add_argument(
+        "--stack",
+        type=Stack,
+        choices=list(Stack),
+        default=Stack.OLDEST,
+        help="the test stack Home Assistant runs on (current: in scripts/current-stack, as root)",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s demo: %(message)s")
     state = args.state.resolve()
     if args.fresh and state.exists():
         shutil.rmtree(state)
     state.mkdir(parents=True, exist_ok=True)
-    ports = DemoPorts(args.port, args.camera_port, args.control_port, args.listen)
+    ports = DemoPorts(
+        http=args.port, camera=args.camera_port, control=args.control_port, listen=args.listen
+    )
     LOGGER.info("Starting the simulator and Home Assistant in %s (up to a minute)", state)
-    return asyncio.run(run(Demo(state, ports, alarms=not args.no_alarms)))
+    demo = Demo(state, ports, alarms=not args.no_alarms, stack=args.stack)
+    return asyncio.run(run(demo))
 
 
 if __name__ == "__main__":

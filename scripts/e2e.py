@@ -1,23 +1,38 @@
-"""A browser looks at the demo: log in, raise an alarm, see its picture on the dashboard.
+"""A browser looks at the demo: log in, add the camera, see each alarm's picture.
 
-    scripts/e2e            (installs chromium and Playwright when missing, then runs this)
+    scripts/e2e [--stack current|oldest]   (installs chromium and Playwright when missing)
 
 Starts the demo (`scripts/demo.py`) from scratch in `.demo/e2e` on ports of its own, so a
-running demo is left alone, with no alarms of its own. Then, in headless Chromium (Debian's
+running demo is left alone, with no alarms of its own and without the camera. Home Assistant
+runs on the stack chosen: the current one (`--stack current`, Home Assistant 2026.10 in the
+chroot of scripts/current-stack: root only), which takes the screenshots in the README, or the
+oldest (`.venv`, Home Assistant 2025.4). Then, in headless Chromium (Debian's
 `/usr/bin/chromium`, driven by Playwright; Playwright's own browser download is never used):
 
 1. logs in through Home Assistant's login page as the demo user;
-2. raises an alarm on each channel through the simulator's control API (a person on the
+2. opens Settings > Devices & services > Add integration > DVRIP, picks "a camera found on
+   the network", checks that the simulated recorder is listed by its address, and saves
+   `docs/screenshot-setup.png`; then adds it with its login through the same dialog and
+   waits for its entry to load (the demo then adds its dashboard and automations);
+3. raises an alarm on each channel through the simulator's control API (a person on the
    second);
-3. waits until each "last alarm picture" card shows a new picture, and checks that the
+4. waits until each "last alarm picture" card shows a new picture, and checks that the
    picture is that alarm's (the image entity's `camera_time`), that the browser rendered it
    and that it is not blank (its pixels vary);
-4. saves a screenshot of the dashboard to `docs/screenshot-dashboard.png`;
-5. opens the integration's devices and waits for the recorder and a device per channel,
+5. saves a screenshot of the dashboard to `docs/screenshot-dashboard.png`;
+6. opens the notifications, checks that each channel's alarm is there with its picture,
+   rendered and not blank, and saves `docs/screenshot-notification.png`;
+7. opens the integration's devices and waits for the recorder and a device per channel,
    named from the recorder's channel titles, then saves `docs/screenshot-devices.png`;
-6. opens the first channel's device page, presses its "PTZ left" button there, checks that
+8. opens the first channel's device page, presses its "PTZ left" button there, checks that
    the simulated head turned left and was stopped without being asked, and saves
    `docs/screenshot-controls.png`.
+
+Nothing leaves the machine: the browser's requests to other hosts are refused, and so are
+its requests for the brand images of Home Assistant's own integrations, which Home Assistant
+2026.10 would fetch from its brands server (this integration's come from its `brand/`).
+Screenshots are saved with 256 colours, to keep the repository small. Those of the current
+stack go to `docs/` (the README shows them); those of the oldest to `.demo/e2e/screenshots/`.
 
 Exits 0 when all of that held, 1 with the reason otherwise (and a screenshot of the page as
 it was, in `.demo/e2e/failure.png`).
@@ -30,19 +45,31 @@ import asyncio
 import io
 import logging
 from pathlib import Path
+import re
 import shutil
 import sys
 import time
 from typing import Any, Final
 from urllib.parse import urljoin, urlsplit
 
-from demo import PASSWORD, ROOT, USERNAME, Demo, DemoEntities, DemoError, DemoPorts
+from demo import (
+    CAMERA_PASSWORD,
+    PASSWORD,
+    ROOT,
+    USERNAME,
+    Demo,
+    DemoEntities,
+    DemoError,
+    DemoPorts,
+    Stack,
+)
 from PIL import Image, ImageStat
 from playwright.async_api import (
     Browser,
     Error as PlaywrightError,
     Locator,
     Page,
+    Route,
     async_playwright,
 )
 
@@ -58,14 +85,20 @@ CHROMIUM_ARGS: Final = [
     "--no-first-run",
     "--disable-quic",
 ]
-SCREENSHOT: Final = ROOT / "docs" / "screenshot-dashboard.png"
-DEVICES_SCREENSHOT: Final = ROOT / "docs" / "screenshot-devices.png"
-CONTROLS_SCREENSHOT: Final = ROOT / "docs" / "screenshot-controls.png"
+# The screenshots the README and docs/ show come from the current stack: today's Home
+# Assistant, which shows the integration's brand images. The oldest stack's go to STATE.
+DOCS: Final = ROOT / "docs"
+# The integration's name in the "Add integration" list (manifest.json).
+INTEGRATION_NAME: Final = "DVRIP (XMEye) cameras"
+# The brand images the browser may ask Home Assistant for: this integration's own.
+OWN_BRAND: Final = "/api/brands/integration/dvrip/"
+LOOPBACK: Final = ("127.0.0.1", "localhost")
 # A press moves the head for a second; its stop follows by itself.
 PTZ_STOP_TIMEOUT: Final = 15.0
 # The simulated recorder's own name (profile `nvr`); its channels are named from their titles.
 RECORDER_NAME: Final = "Home recorder"
 STATE: Final = ROOT / ".demo" / "e2e"
+OLDEST_SCREENSHOTS: Final = STATE / "screenshots"
 PORTS: Final = DemoPorts(http=8124, camera=34568, control=8766, discovery=34571)
 VIEWPORT: Final = {"width": 1280, "height": 860}
 
@@ -88,8 +121,95 @@ async def log_in(page: Page, demo: Demo) -> None:
     await page.locator("input[name=username]").fill(USERNAME)
     await page.locator("input[name=password]").fill(PASSWORD)
     await page.keyboard.press("Enter")
-    await page.wait_for_url("**/lovelace/**", timeout=60_000)
-    LOGGER.info("Logged in; the dashboard is at %s", page.url)
+    await page.wait_for_url(lambda url: "/auth/" not in url and "auth_callback" not in url)
+    # The front end is drawn once its sidebar is.
+    await page.locator("ha-sidebar").first.wait_for(timeout=60_000)
+    LOGGER.info("Logged in; Home Assistant opened %s", page.url)
+
+
+async def save_screenshot(page: Page, demo: Demo, name: str) -> None:
+    """The page as it is, as `screenshot-<name>.png`, in 256 colours: a third of the size,
+    and it still reads well. In docs/ from the current stack, else in OLDEST_SCREENSHOTS."""
+    folder = DOCS if demo.stack is Stack.CURRENT else OLDEST_SCREENSHOTS
+    path = folder / f"screenshot-{name}.png"
+    with Image.open(io.BytesIO(await page.screenshot())) as shot:
+        small = shot.convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    small.save(path, optimize=True)
+    LOGGER.info("Saved %s (%d KB)", path.relative_to(ROOT), path.stat().st_size // 1024)
+
+
+async def keep_local(route: Route) -> None:
+    """Refuse what would leave the machine: other hosts, and core integrations' brand
+    images (Home Assistant 2026.10 fetches those from its brands server)."""
+    url = urlsplit(route.request.url)
+    if url.scheme in ("http", "https", "ws", "wss") and url.hostname not in LOOPBACK:
+        await route.abort("blockedbyclient")
+    elif url.path.startswith("/api/brands/") and not url.path.startswith(OWN_BRAND):
+        await route.fulfill(status=404)
+    else:
+        await route.fallback()
+
+
+async def add_camera(page: Page, demo: Demo) -> None:
+    """Settings > Devices & services > Add integration > DVRIP: the recorder the search found,
+    listed by its address, picked and added with its login.
+    """
+    await page.goto(f"{demo.base_url}/config/integrations/dashboard")
+    await page.get_by_text("Add integration", exact=True).first.click()
+    # Its search field: labelled on Home Assistant 2025.4, only a placeholder on 2026.10.
+    brand = re.compile("search for a brand", re.IGNORECASE)
+    search = page.get_by_role("textbox", name=brand).or_(page.get_by_placeholder(brand))
+    await search.first.fill("DVRIP")
+    await page.get_by_text(INTEGRATION_NAME, exact=True).last.click()
+    await page.get_by_text("Pick a camera found on the network", exact=True).click(timeout=60_000)
+    found = f"127.0.0.1:{demo.ports.camera}"
+    await page.get_by_text(found, exact=True).first.wait_for(timeout=30_000)
+    await page.wait_for_timeout(500)  # let the dialog settle before the picture
+    await save_screenshot(page, demo, "setup")
+    LOGGER.info("The setup dialog lists the recorder found by the search: %s", found)
+    await page.get_by_role("button", name="Submit").click()
+    await page.get_by_text(f"Add {found}", exact=True).first.wait_for(timeout=30_000)
+    await page.get_by_role("textbox", name="Password", exact=True).fill(CAMERA_PASSWORD)
+    await page.get_by_role("button", name="Submit").click()
+    entry = await demo.wait_for_camera()
+    LOGGER.info("Added %s through the setup dialog", entry)
+    await page.keyboard.press("Escape")
+
+
+def notification_picture(page: Page, entity_id: str) -> Locator:
+    """The <img> of the notification showing the picture of `entity_id`."""
+    return page.locator(
+        f"notification-item ha-markdown img[src*='/api/image_proxy/{entity_id}']"
+    ).first
+
+
+async def show_notification(page: Page, demo: Demo) -> None:
+    """The notifications: each channel's last alarm, with its picture (rendered, not blank)."""
+    await page.get_by_text("Notifications", exact=True).first.click()
+    for channel in demo.entities:
+        await page.get_by_text(f"{channel.name}: ", exact=False).first.wait_for(timeout=30_000)
+        img = notification_picture(page, channel.picture)
+        await img.wait_for(timeout=30_000)
+        await page.wait_for_function(
+            "img => img.complete && img.naturalWidth > 0",
+            arg=await img.element_handle(),
+            timeout=30_000,
+        )
+        src = await img.get_attribute("src")
+        assert src is not None
+        width, height, stddev = await check_not_blank(page, demo, src)
+        LOGGER.info(
+            "The notification of channel %d shows its picture: %dx%d, pixel standard "
+            "deviation %.1f",
+            channel.channel + 1,
+            width,
+            height,
+            stddev,
+        )
+    await page.wait_for_timeout(500)  # let the drawer settle before the picture
+    await save_screenshot(page, demo, "notification")
+    await page.keyboard.press("Escape")
 
 
 def picture_card(page: Page, entity_id: str) -> Locator:
@@ -169,9 +289,8 @@ async def show_devices(page: Page, demo: Demo) -> None:
     for name in names:
         await page.get_by_text(name, exact=True).first.wait_for(timeout=30_000)
     await page.wait_for_timeout(500)  # let the table settle before the picture
-    await page.screenshot(path=DEVICES_SCREENSHOT)
-    shown = ", ".join(names)
-    LOGGER.info("Devices %s shown; saved %s", shown, DEVICES_SCREENSHOT.relative_to(ROOT))
+    await save_screenshot(page, demo, "devices")
+    LOGGER.info("Devices shown: %s", ", ".join(names))
 
 
 async def show_controls(page: Page, demo: Demo) -> None:
@@ -200,22 +319,26 @@ async def show_controls(page: Page, demo: Demo) -> None:
         raise CheckFailedError(f"the head did not turn: {heads}")
     LOGGER.info("PTZ left turned the head to %s, then it stopped", head["position"])
     await page.wait_for_timeout(500)  # let the page settle before the picture
-    await page.screenshot(path=CONTROLS_SCREENSHOT)
-    LOGGER.info("Saved %s", CONTROLS_SCREENSHOT.relative_to(ROOT))
+    await save_screenshot(page, demo, "controls")
 
 
 async def browse(browser: Browser, demo: Demo) -> None:
     page = await browser.new_page(viewport=VIEWPORT)  # type: ignore[arg-type]
-    # The demo works offline: a request that leaves this machine is worth knowing about.
+    # The demo works offline: a request that would leave this machine is refused, and worth
+    # knowing about.
     elsewhere: list[str] = []
     page.on(
         "request",
         lambda request: elsewhere.append(request.url)
-        if urlsplit(request.url).hostname not in (None, "127.0.0.1", "localhost")
+        if urlsplit(request.url).hostname not in (None, *LOOPBACK)
         else None,
     )
+    await page.route("**/*", keep_local)
     try:
         await log_in(page, demo)
+        await add_camera(page, demo)
+        await demo.set_up()
+        await page.goto(f"{demo.base_url}/{demo.dashboard_path}/cameras")
         await page.locator("hui-picture-entity-card").first.wait_for(timeout=30_000)
         old = {c.channel: await shown_src(page, c.picture) for c in demo.entities}
         # Motion on channel 1; motion and a person on channel 2. They stay on until the
@@ -245,16 +368,17 @@ async def browse(browser: Browser, demo: Demo) -> None:
             )
         await wait_for_dashboard(page, demo)
         await page.wait_for_timeout(1000)  # let the last images paint
-        SCREENSHOT.parent.mkdir(exist_ok=True)
-        await page.screenshot(path=SCREENSHOT)
-        LOGGER.info("Saved %s", SCREENSHOT.relative_to(ROOT))
+        await save_screenshot(page, demo, "dashboard")
+        await show_notification(page, demo)
         for channel, names in events.items():
             for event in names:
                 await demo.end_alarm(channel, event)
         await show_devices(page, demo)
         await show_controls(page, demo)
         if elsewhere:
-            LOGGER.warning("The page asked other hosts: %s", ", ".join(sorted(set(elsewhere))))
+            LOGGER.warning(
+                "The page asked other hosts (refused): %s", ", ".join(sorted(set(elsewhere)))
+            )
     except BaseException:
         with_failure = STATE / "failure.png"
         try:
@@ -267,14 +391,17 @@ async def browse(browser: Browser, demo: Demo) -> None:
         await page.close()
 
 
-async def run() -> int:
+async def run(stack: Stack) -> int:
     started = time.monotonic()
     if STATE.exists():
         shutil.rmtree(STATE)
     STATE.mkdir(parents=True)
     try:
-        async with Demo(STATE, PORTS, alarms=False) as demo, async_playwright() as playwright:
-            LOGGER.info("Demo ready after %.0f s", time.monotonic() - started)
+        demo = Demo(STATE, PORTS, alarms=False, stack=stack, add_camera=False)
+        async with demo, async_playwright() as playwright:
+            LOGGER.info(
+                "Home Assistant (%s stack) ready after %.0f s", stack, time.monotonic() - started
+            )
             browser = await playwright.chromium.launch(
                 executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
             )
@@ -291,12 +418,20 @@ async def run() -> int:
 
 def main() -> int:
     parser = argparse.ArgumentParser(prog="scripts/e2e", description=__doc__.splitlines()[0])
-    parser.parse_args()
+    parser.add_argument(
+        "--stack",
+        type=Stack,
+        choices=list(Stack),
+        default=Stack.CURRENT,
+        help="the test stack Home Assistant runs on (current, the default, needs root; "
+        "it takes the README's screenshots)",
+    )
+    args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     if not CHROMIUM.exists():
         print(f"scripts/e2e: {CHROMIUM} is missing (Debian: apt-get install chromium)")
         return 1
-    return asyncio.run(run())
+    return asyncio.run(run(args.stack))
 
 
 if __name__ == "__main__":

@@ -75,3 +75,37 @@ def test_search_targets_from_the_environment(
 ) -> None:
     """A list that cannot be read searches nowhere rather than the whole network."""
     assert discovery.discovery_targets({discovery.TARGETS_VARIABLE: text}) == expected
+
+
+def test_the_current_stack_runs_home_assistant_in_the_chroot(demo: ModuleType) -> None:
+    """On the current stack Home Assistant starts through scripts/current-stack and reads the
+    demo's folder where the chroot mounts this clone."""
+    state = demo.ROOT / ".demo" / "check"
+    setup = demo.Demo(state=state, stack=demo.Stack.CURRENT)
+    arguments = setup.home_assistant_arguments()
+    assert arguments[:2] == [str(demo.ROOT / "scripts" / "current-stack"), "hass"]
+    assert arguments[arguments.index("--config") + 1] == "/src/.demo/check/config"
+    # The oldest stack runs the clone's own Home Assistant on the folder as it is.
+    oldest = demo.Demo(state=state).home_assistant_arguments()
+    assert oldest[0] == str(demo.ROOT / ".venv" / "bin" / "hass")
+    assert oldest[oldest.index("--config") + 1] == str(state / "config")
+
+
+def test_the_current_stack_sees_only_this_clone(demo: ModuleType, tmp_path: Path) -> None:
+    """A demo folder outside the clone is refused on the current stack: the chroot cannot
+    see it."""
+    setup = demo.Demo(state=tmp_path, stack=demo.Stack.CURRENT)
+    with pytest.raises(demo.DemoError, match="outside"):
+        setup.home_assistant_arguments()
+
+
+def test_the_current_stack_listens_where_asked_without_a_trial(demo: ModuleType) -> None:
+    """Home Assistant 2026.10 takes its address from its store, confirmed: the YAML's would be
+    a trial that restarts it after five minutes."""
+    ports = demo.DemoPorts(http=8199, listen="127.0.0.1")
+    store = demo.Demo(state=Path("/nonexistent"), ports=ports, stack=demo.Stack.CURRENT)
+    data = store.http_store()["data"]
+    assert data["stable"]["server_port"] == 8199
+    assert data["stable"]["server_host"] == ["127.0.0.1"]
+    assert data["pending"] is None
+    assert data["yaml_migration_done"] is True
