@@ -138,7 +138,7 @@ class CameraSimulator(Device):
             # Down: the connection is reset before a byte is read, like a refused one.
             writer.transport.abort()
             return
-        if self.has(Quirk.CONNECTION_LIMIT) and len(self._connections) >= self.max_connections:
+        if self.has(Quirk.CONNECTION_LIMIT) and self.open_connection_count >= self.max_connections:
             # TCPMaxConn used up: turned away like a refused connection.
             self._counters.connections_refused += 1
             writer.transport.abort()
@@ -149,7 +149,7 @@ class CameraSimulator(Device):
         connection = Connection(self, reader, writer, self._counters.connections)
         self._connections.add(connection)
         self._counters.peak_connections = max(
-            self._counters.peak_connections, len(self._connections)
+            self._counters.peak_connections, self.open_connection_count
         )
         self._notify()
         try:

@@ -289,13 +289,21 @@ class DeviceState:
         return SimulatorStats(
             sessions=len(sessions),
             subscribers=sum(1 for session in sessions if session.subscribed),
-            open_connections=len(self._connections),
+            open_connections=self.open_connection_count,
             **asdict(self._counters),
         )
 
+    @property
+    def open_connection_count(self) -> int:
+        """The connections the device counts (towards `TCPMaxConn`): those whose socket is
+        still open. One reset (by the device, or by the network) is gone at once; one a
+        client shut while the device was working on it counts until the device reads its end.
+        """
+        return sum(1 for connection in self._connections if not connection.closed)
+
     def reset_peak_connections(self) -> None:
         """Count the most connections open at once from now on."""
-        self._counters.peak_connections = len(self._connections)
+        self._counters.peak_connections = self.open_connection_count
 
     @property
     def fault(self) -> FaultKind | None:
