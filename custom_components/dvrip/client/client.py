@@ -390,7 +390,6 @@ class DvripClient:
         if self._closing or connection is not self._connection:
             return
         _LOGGER.debug("Connection to %s lost: %s", self.host, reason)
-        self._extra.hold_until(connection.busy_until)
         for listener in list(self._disconnect_listeners):
             try:
                 listener(reason)

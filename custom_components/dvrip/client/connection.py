@@ -102,9 +102,6 @@ class DvripConnection:
         self._close_reason: DvripError | None = None
         # The device closed the socket in order (end of stream), rather than resetting it.
         self.closed_by_device = False
-        # Until when (loop time) the device may still be working on what it was asked here
-        # when the connection went: it counts the connection until then. Set at the close.
-        self.busy_until = 0.0
         self.on_alarm: AlarmHandler | None = None
         self.on_close: CloseHandler | None = None
         self._reader_task = asyncio.create_task(self._read_loop(), name=f"dvrip {name} reader")
@@ -298,9 +295,6 @@ class DvripConnection:
             return
         self._close_reason = reason
         self._closed.set()
-        self.busy_until = max(
-            [self._late_until if self._abandoned else 0.0, *self._deadlines.values()]
-        )
         error = reason or DvripConnectionError("connection closed")
         for waiter in self._pending.values():
             if not waiter.done():

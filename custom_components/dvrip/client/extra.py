@@ -8,10 +8,6 @@ waits for a download and a download for a still.
 
 Searches and every other request stay on the alarm session: the device answers them in
 order there and pushes alarms meanwhile, and no third connection is ever needed for them.
-
-An alarm session lost while the device was working on a request on it (a busy recorder's
-slow search) is counted by the device until it is done with it: no socket opens here before
-then (`hold_until`), so that the new session and this one are the two.
 """
 
 from __future__ import annotations
@@ -47,12 +43,6 @@ class ExtraConnection:
         self._turn = asyncio.Lock()
         self._kept: DvripConnection | None = None
         self._idle_task: asyncio.Task[None] | None = None
-        # Until when (loop time) the device may still count a connection lost while busy.
-        self._held_until = 0.0
-
-    def hold_until(self, until: float) -> None:
-        """Open no socket before `until` (loop time): the device still counts one it lost."""
-        self._held_until = max(self._held_until, until)
 
     @property
     def logged_in(self) -> bool:
@@ -66,14 +56,13 @@ class ExtraConnection:
         Whatever goes wrong on it but a refusal (a whole answer) logs it out: a reply may
         still be on its way, and must never be taken for the next user's.
         """
-        async with self._take(wait) as deadline:
+        async with self._take(wait):
             if self._kept is None or self._kept.closed:
                 closed, self._kept = self._kept, None
                 if closed is not None:
                     # Its socket may still be open: gone first, so that a device never
                     # sees three connections at once.
                     await closed.aclose()
-                await self._device_free(deadline)
                 self._kept = await self._log_in()
             connection = self._kept
             try:
@@ -88,9 +77,8 @@ class ExtraConnection:
     @contextlib.asynccontextmanager
     async def turn(self, wait: float | None = None) -> AsyncIterator[None]:
         """The turn for a connection of the caller's own (a download's data socket)."""
-        async with self._take(wait) as deadline:
+        async with self._take(wait):
             await self._drop_kept()
-            await self._device_free(deadline)
             yield
 
     async def close(self) -> None:
@@ -102,12 +90,9 @@ class ExtraConnection:
         await self._drop_kept()
 
     @contextlib.asynccontextmanager
-    async def _take(self, wait: float | None) -> AsyncIterator[float | None]:
-        """The turn, had within `wait` s; gives the deadline of that wait (loop time)."""
-        loop = asyncio.get_running_loop()
-        deadline = None if wait is None else loop.time() + wait
+    async def _take(self, wait: float | None) -> AsyncIterator[None]:
         try:
-            async with asyncio.timeout_at(deadline):
+            async with asyncio.timeout(wait):
                 await self._turn.acquire()
         except TimeoutError:
             raise DvripBusyError(
@@ -118,24 +103,13 @@ class ExtraConnection:
                 # Idle no more (it can only be sleeping, or waiting for this turn).
                 self._idle_task.cancel()
                 self._idle_task = None
-            yield deadline
+            yield
         finally:
             if self.logged_in:
                 self._idle_task = asyncio.create_task(
                     self._logout_when_idle(), name="dvrip idle logout"
                 )
             self._turn.release()
-
-    async def _device_free(self, deadline: float | None) -> None:
-        """Wait until the device is done with a connection it lost while busy, or give up
-        by `deadline` (`DvripBusyError`).
-        """
-        loop = asyncio.get_running_loop()
-        if self._held_until <= loop.time():
-            return
-        if deadline is not None and self._held_until > deadline:
-            raise DvripBusyError("the device still counts a connection it lost while busy")
-        await asyncio.sleep(self._held_until - loop.time())
 
     async def _logout_when_idle(self) -> None:
         await asyncio.sleep(self._idle_logout())
