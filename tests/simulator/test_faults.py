@@ -12,6 +12,7 @@ import pytest
 
 from simulator import CameraSimulator, FaultKind
 from simulator.camera import FIRST_SESSION_ID, HUGE_LENGTH
+from tests.simulator_fixtures import PASSWORD
 
 from .conftest import Connect
 from .raw_client import (
@@ -19,10 +20,12 @@ from .raw_client import (
     ALARM_SET,
     CLAIM,
     DOWNLOAD_DATA,
+    FILE_QUERY,
     KEEPALIVE,
     PLAYBACK,
     TIME_QUERY,
     RawClient,
+    file_query_body,
     playback_body,
 )
 
@@ -291,3 +294,24 @@ async def test_alarm_centre_unreachable(start_camera: Any) -> None:
         camera.set_alarm_centre("127.0.0.1", 0)
     with pytest.raises(ValueError, match="host"):
         camera.set_alarm_centre("", 15002)
+
+
+async def test_a_connection_counts_while_its_socket_is_open(start_camera: Any) -> None:
+    """A busy recorder works on a slow search on two connections. One whose client shuts its
+    socket meanwhile still counts (the device reads the end only once it is done); a cut
+    resets both, and they are gone at once, the device still busy.
+    """
+    camera = await start_camera(quirks=("slow-search",), search_delay=30.0)
+    shut = await RawClient.connect(camera.port)
+    await shut.login(PASSWORD)
+    reset = await RawClient.connect(camera.port)
+    await reset.login(PASSWORD)
+    for client in (shut, reset):
+        asked = camera.stats.requests
+        await client.send(FILE_QUERY, file_query_body("2000-01-01 00:00:00", "2099-12-31 23:59:59"))
+        await camera.wait_for(lambda asked=asked: camera.stats.requests > asked)
+    await shut.close()
+    assert camera.stats.open_connections == 2
+    await camera.inject_fault("disconnect", 0.1)
+    assert camera.stats.open_connections == 0
+    assert camera.stats.peak_connections == 2
