@@ -781,17 +781,21 @@ class Demo:
         )
         LOGGER.info("Installed the dashboard")
 
-    async def _install_automation(self) -> None:
-        """An automation from the blueprint that shows each alarm as a notification."""
-        path = f"/api/config/automation/config/{AUTOMATION_ID}"
+    async def _add_automation(self, automation_id: str, config: dict[str, Any]) -> bool:
+        """Add the automation `automation_id` unless it exists; whether it was added."""
+        path = f"/api/config/automation/config/{automation_id}"
         async with self._http.get(
             f"{self.base_url}{path}", headers={"Authorization": f"Bearer {self.access_token}"}
         ) as response:
             if response.status == 200:
-                return
-        await self.api(
-            "POST",
-            path,
+                return False
+        await self.api("POST", path, config)
+        return True
+
+    async def _install_automation(self) -> None:
+        """An automation from the blueprint that shows each alarm as a notification."""
+        added = await self._add_automation(
+            AUTOMATION_ID,
             {
                 "alias": f"Notify with the alarm picture ({self.entities[0].name or 'channel 1'})",
                 "description": "Made by scripts/demo from the blueprint.",
@@ -805,7 +809,8 @@ class Demo:
                 },
             },
         )
-        LOGGER.info("Installed an automation from the blueprint")
+        if added:
+            LOGGER.info("Installed an automation from the blueprint")
 
     def picture_notification(self) -> dict[str, Any]:
         """An automation that shows each channel's last alarm picture as a notification in
@@ -853,14 +858,8 @@ class Demo:
 
     async def _install_picture_notification(self) -> None:
         """The automation of `picture_notification`, unless it exists."""
-        path = f"/api/config/automation/config/{PICTURE_NOTIFICATION_ID}"
-        async with self._http.get(
-            f"{self.base_url}{path}", headers={"Authorization": f"Bearer {self.access_token}"}
-        ) as response:
-            if response.status == 200:
-                return
-        await self.api("POST", path, self.picture_notification())
-        LOGGER.info("Installed the automation that shows alarm pictures as notifications")
+        if await self._add_automation(PICTURE_NOTIFICATION_ID, self.picture_notification()):
+            LOGGER.info("Installed the automation that shows alarm pictures as notifications")
 
     # -- alarms ----------------------------------------------------------------------------
 
